@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Build a Debian package of pmbillmgrssl (dpkg-deb from a staged tree).
+# See dist/README.md.
+set -euo pipefail
+
+usage() {
+	cat <<EOF
+Usage: $(basename "$0") [OUTDIR] [--out DIR] [--version V] [--prefix DIR]
+                         [--build-dir DIR] [--jobs N] [--skip-build --binary FILE]
+
+Builds pmbillmgrssl (Release, without tests), stages it with DESTDIR and packs
+OUTDIR/pmbillmgrssl_<version>_<arch>.deb containing
+  <prefix>/processing/pmbillmgrssl
+  <prefix>/etc/xml/billmgr_mod_pmbillmgrssl.xml
+  <prefix>/etc/pmbillmgrssl.conf     (a conffile: local changes are kept)
+
+Options:
+  OUTDIR, --out DIR  where to write the .deb (default: current directory)
+  --version V        package version (default: the project VERSION in CMakeLists.txt)
+  --prefix DIR       BILLmanager root inside the package (default: /usr/local/mgr5)
+  --build-dir DIR    build in DIR and keep it; default: a temporary directory
+  --jobs N           parallel build jobs (default: number of CPUs)
+  --skip-build       do not build; package the executable given with --binary
+  --binary FILE      prebuilt processing/pmbillmgrssl (with --skip-build)
+  -h, --help         show this help
+EOF
+}
+
+die() {
+	echo "debian-package.sh: $*" >&2
+	exit 1
+}
+
+# Runtime libraries of the binary (Debian 12 package names).
+RUNTIME_DEPENDS=(libc6 libgcc-s1 libstdc++6 libcurl4 libxml2 libssl3 libboost-program-options1.74.0
+	libmariadb3 libidn2-0 libpsl5)
+
+out_dir="."
+version=""
+prefix="/usr/local/mgr5"
+build_dir=""
+jobs="$(nproc 2>/dev/null || echo 2)"
+skip_build=0
+binary=""
+
+need_arg() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	--out) need_arg "$1" $# && out_dir="$2" && shift 2 ;;
+	--out=*) out_dir="${1#*=}" && shift ;;
+	--version) need_arg "$1" $# && version="$2" && shift 2 ;;
+	--version=*) version="${1#*=}" && shift ;;
+	--prefix) need_arg "$1" $# && prefix="$2" && shift 2 ;;
+	--prefix=*) prefix="${1#*=}" && shift ;;
+	--build-dir) need_arg "$1" $# && build_dir="$2" && shift 2 ;;
+	--build-dir=*) build_dir="${1#*=}" && shift ;;
+	--jobs) need_arg "$1" $# && jobs="$2" && shift 2 ;;
+	--jobs=*) jobs="${1#*=}" && shift ;;
+	--skip-build) skip_build=1 && shift ;;
+	--binary) need_arg "$1" $# && binary="$2" && shift 2 ;;
+	--binary=*) binary="${1#*=}" && shift ;;
+	-*)
+		usage >&2
+		die "unknown option: $1"
+		;;
+	*) out_dir="$1" && shift ;;
+	esac
+done
+
+case "$prefix" in
+/?*) prefix="${prefix%/}" ;;
+*) die "--prefix must be an absolute path other than /: $prefix" ;;
+esac
+case "$jobs" in
+'' | *[!0-9]*) die "--jobs must be a number: $jobs" ;;
+esac
+if [ "$skip_build" = 1 ]; then
+	[ -n "$binary" ] || die "--skip-build needs --binary FILE"
+	[ -f "$binary" ] || die "no such file: $binary"
+elif [ -n "$binary" ]; then
+	die "--binary is only used with --skip-build"
+fi
+command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb not found"
+
+src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ ! -f "$src_dir/CMakeLists.txt" ] || [ ! -f "$src_dir/xml/billmgr_mod_pmbillmgrssl.xml" ] ||
+	[ ! -f "$src_dir/etc/pmbillmgrssl.conf" ]; then
+	die "cannot find the pmbillmgrssl sources next to this script ($src_dir)"
+fi
+
+if [ -z "$version" ]; then
+	version="$(sed -n 's/^project(pmbillmgrssl VERSION \([0-9][0-9.]*\).*/\1/p' "$src_dir/CMakeLists.txt")"
+	[ -n "$version" ] || die "cannot read the project VERSION from CMakeLists.txt; use --version"
+fi
+case "$version" in
+[0-9]*) ;;
+*) die "a Debian version must start with a digit: $version" ;;
+esac
+arch="$(dpkg --print-architecture)"
+
+mkdir -p "$out_dir"
+out_dir="$(cd "$out_dir" && pwd)"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/pmbillmgrssl-deb.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+stage="$work/root"
+mkdir -p "$stage"
+umask 022
+
+if [ "$skip_build" = 1 ]; then
+	echo "==> Staging the prebuilt $binary (no build)"
+	install -D -m 0755 "$binary" "$stage$prefix/processing/pmbillmgrssl"
+	install -D -m 0644 "$src_dir/xml/billmgr_mod_pmbillmgrssl.xml" \
+		"$stage$prefix/etc/xml/billmgr_mod_pmbillmgrssl.xml"
+else
+	command -v cmake >/dev/null 2>&1 || die "cmake not found (see dist/install.sh --deps)"
+	if [ -n "$build_dir" ]; then
+		mkdir -p "$build_dir"
+		build_dir="$(cd "$build_dir" && pwd)"
+	else
+		build_dir="$work/build"
+	fi
+	echo "==> Configuring in $build_dir (MGR_PREFIX=$prefix)"
+	cmake -S "$src_dir" -B "$build_dir" \
+		-DCMAKE_BUILD_TYPE=Release \
+		-DBUILD_TESTING=OFF \
+		-DMGR_PREFIX="$prefix"
+	echo "==> Building"
+	cmake --build "$build_dir" --parallel "$jobs"
+	echo "==> Staging with DESTDIR"
+	DESTDIR="$stage" cmake --install "$build_dir"
+	strip --strip-unneeded "$stage$prefix/processing/pmbillmgrssl" 2>/dev/null || true
+fi
+
+install -D -m 0644 "$src_dir/etc/pmbillmgrssl.conf" "$stage$prefix/etc/pmbillmgrssl.conf"
+
+for f in processing/pmbillmgrssl etc/xml/billmgr_mod_pmbillmgrssl.xml etc/pmbillmgrssl.conf; do
+	[ -f "$stage$prefix/$f" ] || die "staging is missing $prefix/$f"
+done
+# BILLmanager rebuilds a module from <root>/src/<module> when `features` fails;
+# the package must never ship such a folder.
+[ ! -e "$stage$prefix/src" ] || die "the staged tree contains $prefix/src; refusing to package it"
+
+# Warn when the binary links a library whose package is not in Depends.
+if [ "$skip_build" = 0 ] && command -v objdump >/dev/null 2>&1; then
+	while read -r lib; do
+		path="$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l { print $NF; exit }')"
+		[ -n "$path" ] || continue
+		# Debian 12 has a merged /usr: dpkg may know the file only by its /usr path.
+		pkg="$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1)" || true
+		if [ -z "$pkg" ]; then
+			pkg="$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1)" || true
+		fi
+		[ -n "$pkg" ] || continue
+		case " ${RUNTIME_DEPENDS[*]} " in
+		*" $pkg "*) ;;
+		*) echo "debian-package.sh: warning: $lib comes from $pkg, which is not in Depends" >&2 ;;
+		esac
+	done < <(objdump -p "$stage$prefix/processing/pmbillmgrssl" | awk '$1 == "NEEDED" { print $2 }')
+fi
+
+mkdir -p "$stage/DEBIAN"
+installed_size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
+depends="$(printf '%s, ' "${RUNTIME_DEPENDS[@]}")"
+depends="${depends%, }"
+
+cat >"$stage/DEBIAN/control" <<EOF
+Package: pmbillmgrssl
+Version: $version
+Section: admin
+Priority: optional
+Architecture: $arch
+Maintainer: pmbillmgrssl <pmbillmgrssl@localhost>
+Installed-Size: $installed_size
+Depends: $depends
+Description: BILLmanager processing module for reselling SSL certificates
+ pmbillmgrssl lets a BILLmanager resell SSL certificates bought from an
+ upstream BILLmanager (by default the ispmanager billing at
+ https://api.ispmanager.com): setup wizard, tariff plan import, ordering,
+ status sync, reissue, renewal and deletion.
+ .
+ Installs into the BILLmanager root $prefix.
+EOF
+
+echo "$prefix/etc/pmbillmgrssl.conf" >"$stage/DEBIAN/conffiles"
+
+cat >"$stage/DEBIAN/postinst" <<'EOF'
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+	echo "pmbillmgrssl: restart BILLmanager to load the module: killall core (or: systemctl restart billmgr)"
+fi
+exit 0
+EOF
+chmod 0755 "$stage/DEBIAN/postinst"
+
+(cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print0 | sed -z 's|^\./||' |
+	LC_ALL=C sort -z | xargs -0 md5sum) >"$stage/DEBIAN/md5sums"
+chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles" "$stage/DEBIAN/md5sums"
+
+deb="$out_dir/pmbillmgrssl_${version}_${arch}.deb"
+dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb"
+echo "==> Built $deb"

@@ -1,0 +1,36 @@
+// The real host: BILLmanager's database for reads, sbin/mgrctl for writes.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "billmgr/database.h"
+#include "billmgr/host.h"
+#include "billmgr/mgrctl.h"
+#include "core/paths.h"
+
+namespace pmb {
+
+class BillmgrHost : public Host {
+public:
+    explicit BillmgrHost(const MgrRoot& root);
+
+    Item item(long long id) override;
+    ModuleSettings module(long long id) override;
+    int trycount(long long running_operation) override;
+    XmlDoc call(const std::string& func, const std::vector<MgrctlArg>& args) override;
+
+    // Reads DB credentials from mgrctl paramlist (exposed for tests).
+    static DbSettings parse_paramlist(const XmlNode& doc);
+
+private:
+    Database& db();
+    std::map<std::string, std::string> name_values(const std::string& sql, long long id);
+
+    MgrRoot root_;
+    Mgrctl mgrctl_;
+    std::optional<DbSettings> settings_;
+    std::unique_ptr<Database> db_;  // connected on first read: writes alone need no DB
+};
+
+}  // namespace pmb

@@ -1,0 +1,82 @@
+#include "billmgr/cli.h"
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace po = boost::program_options;
+
+namespace pmb {
+namespace {
+
+po::options_description describe(Args& a) {
+    po::options_description options("pmbillmgrssl options");
+    options.add_options()                                                            //
+        ("command,c", po::value(&a.command), "command to run (features, open, …)")  //
+        ("subcommand", po::value(&a.subcommand), "subcommand (import_pricelist)")    //
+        ("item,i", po::value(&a.item), "service (item) id")                          //
+        ("module,m", po::value(&a.module), "processing module id")                   //
+        ("runningoperation", po::value(&a.runningoperation), "running operation id")  //
+        ("id", po::value(&a.id), "object id (import_pricelist pricelist)")            //
+        ("itemtype,t", po::value(&a.itemtype), "item type intname")                  //
+        ("intname", po::value(&a.intname), "tariff intname (approver)")              //
+        ("domain", po::value(&a.domain), "domain (approver)")                        //
+        ("param", po::value(&a.param), "parameter name")                             //
+        ("value", po::value(&a.value), "parameter value")                            //
+        ("lang,l", po::value(&a.lang), "language")                                   //
+        ("level", po::value(&a.level), "access level")                               //
+        ("addon,a", po::value(&a.addon), "addon item id")                            //
+        ("help,h", po::bool_switch(&a.help), "print this help")                      //
+        ("version", po::bool_switch(&a.version), "print the version");
+    return options;
+}
+
+long long parse_id(const std::string& option, const std::string& text) {
+    if (text.empty())
+        throw Error(errtype::kMissed, option, "", "the option --" + option + " is required");
+    size_t used = 0;
+    long long id = 0;
+    try {
+        id = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != text.size() || id <= 0)
+        throw Error(errtype::kValue, option, text, "--" + option + " must be a positive number");
+    return id;
+}
+
+}  // namespace
+
+Args Args::parse(int argc, const char* const argv[]) {
+    Args args;
+    auto options = describe(args);
+    try {
+        auto parsed = po::command_line_parser(argc, argv).options(options).allow_unregistered().run();
+        args.ignored = po::collect_unrecognized(parsed.options, po::include_positional);
+        po::variables_map vm;
+        po::store(parsed, vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw Error(errtype::kValue, "command line", "", std::string("bad command line: ") + e.what());
+    }
+    return args;
+}
+
+std::string Args::usage() {
+    Args scratch;
+    std::ostringstream out;
+    out << "usage: pmbillmgrssl --command COMMAND [options]\n" << describe(scratch);
+    return out.str();
+}
+
+long long Args::item_id() const { return parse_id("item", item); }
+long long Args::module_id() const { return parse_id("module", module); }
+
+std::optional<long long> Args::running_operation_id() const {
+    if (runningoperation.empty()) return std::nullopt;
+    return parse_id("runningoperation", runningoperation);
+}
+
+}  // namespace pmb

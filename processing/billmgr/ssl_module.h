@@ -1,0 +1,48 @@
+// pmbillmgrssl itself: the BILLmanager command handlers of a certificate reseller.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "billmgr/module.h"
+#include "upstream/certificate_api.h"
+
+namespace pmb {
+
+class CertificateService;
+
+class SslModule : public Module {
+public:
+    using ApiFactory =
+        std::function<std::unique_ptr<upstream::CertificateApi>(const upstream::Connection&)>;
+    SslModule(MgrRoot root, Config config, HostFactory host_factory = {},
+              ApiFactory api_factory = {});
+
+    // The connection for a module: its params (url, username, password, timeout, cafile)
+    // over the module config's defaults.
+    static upstream::Connection connection_for(const std::map<std::string, std::string>& params,
+                                               const Config& config);
+
+protected:
+    std::string features() override;
+    std::string check_connection(const std::string& input) override;
+    std::string tune_connection(const std::string& input) override;
+    std::string open(long long item) override;
+    std::string sync_item(long long item) override;
+    std::string reopen(long long item) override;
+    std::string prolong(long long item) override;
+    std::string close(long long item) override;
+    std::string suspend(long long item) override;
+    std::string resume(long long item) override;
+    std::string approver(long long module, const std::string& domain,
+                         const std::string& intname) override;
+    bool implements(const std::string& command) const override;
+
+private:
+    // Runs one lifecycle step of an item with the upstream of the item's module.
+    void with_service(long long item, const std::function<void(CertificateService&)>& step);
+
+    ApiFactory api_factory_;
+};
+
+}  // namespace pmb

@@ -1,0 +1,42 @@
+// Every BILLmanager function the module calls (SPEC §2 write-back table), typed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "billmgr/host.h"
+
+namespace pmb {
+
+class Writeback {
+public:
+    explicit Writeback(Host& host) : host_(host) {}
+
+    void post_open(long long item) { post("service.postopen", item); }
+    void post_close(long long item) { post("service.postclose", item); }
+    void post_suspend(long long item) { post("service.postsuspend", item); }
+    void post_resume(long long item) { post("service.postresume", item); }
+    void post_prolong(long long item) { post("service.postprolong", item); }
+    void set_status(long long item, int service_status);
+    void set_expiredate(long long item, const std::string& date);
+    void save_param(long long item, const std::string& name, const std::string& value);
+    void save_secret_param(long long item, const std::string& name, const std::string& value);
+    void drop_param(long long item, const std::string& name);
+    void save_certificate(long long item, const std::string& crt, bool zip);
+    void certificate_open(long long item) { post("certificate.open", item); }
+    void certificate_failed(long long item) { post("certificate.failed", item); }
+    // Returns the id of the new local service.
+    std::string import_service(const std::vector<MgrctlArg>& fields);
+    void save_balance(long long module, const std::string& balance, const std::string& currency);
+
+    void save_operation_error(long long operation, const std::string& error_xml);
+    void set_operation_manual(long long operation);
+    std::string task_type(const std::string& command);
+    void create_task(long long item, long long operation, const std::string& type);
+
+private:
+    void post(const std::string& func, long long item);
+    Host& host_;
+};
+
+}  // namespace pmb

@@ -1,0 +1,48 @@
+// The one error type of the module. It renders itself as BILLmanager's error XML.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace pmb {
+
+// Error types the module emits; each has a msg_error_<type> in the descriptor.
+namespace errtype {
+inline constexpr const char* kUnsupported = "unsupported";
+inline constexpr const char* kMissed = "missed";
+inline constexpr const char* kValue = "value";
+inline constexpr const char* kAuth = "invalid_login_or_passwd";
+inline constexpr const char* kTwoFactor = "twofactor";
+inline constexpr const char* kConnection = "connection";
+inline constexpr const char* kUpstream = "upstream";
+inline constexpr const char* kBadResponse = "bad_response";
+inline constexpr const char* kConfig = "config";
+inline constexpr const char* kDb = "db";
+inline constexpr const char* kMgrctl = "mgrctl";
+inline constexpr const char* kCrypt = "crypt";
+inline constexpr const char* kState = "state";
+inline constexpr const char* kInternal = "internal";
+inline constexpr const char* kBalance = "balance";
+}  // namespace errtype
+
+class Error : public std::runtime_error {
+public:
+    Error(std::string type, std::string object, std::string value, const std::string& message);
+
+    const std::string& type() const { return type_; }
+    const std::string& object() const { return object_; }
+    const std::string& value() const { return value_; }
+    std::string message() const { return what(); }
+    // Whether repeating the same call later may succeed (network trouble, 5xx, busy upstream).
+    virtual bool retryable() const { return false; }
+
+    // <doc><error type object value><param name="object" …/><param name="value">…</param><msg/></error></doc>
+    std::string to_xml() const;
+
+private:
+    std::string type_;
+    std::string object_;
+    std::string value_;
+};
+
+}  // namespace pmb

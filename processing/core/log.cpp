@@ -1,0 +1,91 @@
+#include "core/log.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "core/error.h"
+#include "core/scrub.h"
+
+namespace pmb {
+namespace {
+
+struct LogState {
+    std::string path;
+    LogLevel level = LogLevel::kInfo;
+};
+
+LogState& state() {
+    static LogState s;
+    return s;
+}
+
+const char* level_name(LogLevel level) {
+    switch (level) {
+        case LogLevel::kError: return "ERROR";
+        case LogLevel::kWarning: return "WARNING";
+        case LogLevel::kInfo: return "INFO";
+        case LogLevel::kDebug: return "DEBUG";
+    }
+    return "INFO";
+}
+
+// One event per line: embedded newlines (PEM, XML bodies) are escaped.
+std::string one_line(const std::string& message) {
+    std::string out;
+    out.reserve(message.size());
+    for (char c : message) {
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c != '\r') {
+            out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+LogLevel parse_log_level(const std::string& name) {
+    if (name == "error") return LogLevel::kError;
+    if (name == "warning") return LogLevel::kWarning;
+    if (name == "info") return LogLevel::kInfo;
+    if (name == "debug") return LogLevel::kDebug;
+    throw Error(errtype::kConfig, "LogLevel", name,
+                "LogLevel must be one of error, warning, info, debug");
+}
+
+void Log::open(const std::string& path, LogLevel level) {
+    state().path = path;
+    state().level = level;
+}
+
+bool Log::enabled(LogLevel level) {
+    return !state().path.empty() && static_cast<int>(level) <= static_cast<int>(state().level);
+}
+
+std::string Log::format_line(LogLevel level, const std::string& message, long pid) {
+    std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &local);
+    std::string day_fixed(stamp);
+    // %e pads the day with a space ("Nov  7"); BILLmanager writes "Nov 7".
+    if (day_fixed.size() > 4 && day_fixed[4] == ' ') day_fixed.erase(4, 1);
+    return day_fixed + " [" + std::to_string(pid) + "] pmbillmgrssl " + level_name(level) + " " +
+           one_line(message) + "\n";
+}
+
+void Log::write(LogLevel level, const std::string& message) {
+    if (!enabled(level)) return;
+    std::string line = format_line(level, Scrubber::global().clean(message), getpid());
+    // Append with one write so lines of concurrent module runs never interleave.
+    if (std::FILE* f = std::fopen(state().path.c_str(), "a")) {
+        std::fwrite(line.data(), 1, line.size(), f);
+        std::fclose(f);
+    }
+}
+
+}  // namespace pmb

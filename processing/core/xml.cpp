@@ -1,0 +1,94 @@
+#include "core/xml.h"
+
+#include <libxml/parser.h>
+
+#include "core/error.h"
+
+namespace pmb {
+namespace {
+
+const xmlChar* x(const std::string& s) { return reinterpret_cast<const xmlChar*>(s.c_str()); }
+
+std::string take(xmlChar* s) {
+    if (!s) return {};
+    std::string out(reinterpret_cast<const char*>(s));
+    xmlFree(s);
+    return out;
+}
+
+}  // namespace
+
+XmlNode XmlNode::add(const std::string& name, const std::string& text) {
+    xmlNodePtr child = xmlNewChild(node_, nullptr, x(name), nullptr);
+    if (!text.empty()) xmlNodeAddContent(child, x(text));  // escapes <&> itself
+    return XmlNode(child);
+}
+
+XmlNode& XmlNode::set_attr(const std::string& name, const std::string& value) {
+    xmlSetProp(node_, x(name), x(value));
+    return *this;
+}
+
+std::string XmlNode::name() const { return reinterpret_cast<const char*>(node_->name); }
+
+std::string XmlNode::text() const { return take(xmlNodeGetContent(node_)); }
+
+std::optional<std::string> XmlNode::attr(const std::string& name) const {
+    xmlChar* value = xmlGetProp(node_, x(name));
+    if (!value) return std::nullopt;
+    return take(value);
+}
+
+std::optional<XmlNode> XmlNode::child(const std::string& name) const {
+    for (xmlNodePtr c = node_->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && name == reinterpret_cast<const char*>(c->name))
+            return XmlNode(c);
+    }
+    return std::nullopt;
+}
+
+std::string XmlNode::child_text(const std::string& name) const {
+    auto c = child(name);
+    return c ? c->text() : std::string();
+}
+
+std::vector<XmlNode> XmlNode::children(const std::string& name) const {
+    std::vector<XmlNode> out;
+    for (xmlNodePtr c = node_->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (name.empty() || name == reinterpret_cast<const char*>(c->name)) out.emplace_back(c);
+    }
+    return out;
+}
+
+std::string XmlNode::dump() const {
+    std::unique_ptr<xmlBuffer, decltype(&xmlBufferFree)> buf(xmlBufferCreate(), xmlBufferFree);
+    xmlNodeDump(buf.get(), node_->doc, node_, 0, 0);
+    return reinterpret_cast<const char*>(xmlBufferContent(buf.get()));
+}
+
+XmlDoc::XmlDoc(const std::string& root_name) : doc_(xmlNewDoc(x("1.0"))) {
+    xmlDocSetRootElement(doc_.get(), xmlNewNode(nullptr, x(root_name)));
+}
+
+XmlDoc XmlDoc::parse(const std::string& text, const std::string& error_type) {
+    // NONET: never fetch external entities; the input comes from outside.
+    xmlDocPtr doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, "UTF-8",
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !xmlDocGetRootElement(doc)) {
+        if (doc) xmlFreeDoc(doc);
+        throw Error(error_type, "xml", "", "the document is not well-formed XML");
+    }
+    return XmlDoc(doc);
+}
+
+std::string XmlDoc::to_string() const {
+    xmlChar* mem = nullptr;
+    int size = 0;
+    xmlDocDumpFormatMemoryEnc(doc_.get(), &mem, &size, "UTF-8", 0);
+    std::string out(reinterpret_cast<const char*>(mem), static_cast<size_t>(size));
+    xmlFree(mem);
+    return out;
+}
+
+}  // namespace pmb

@@ -1,0 +1,53 @@
+// Thin RAII layer over libxml2: build documents with escaping done by the library, parse
+// documents, and read children by name.
+#pragma once
+
+#include <libxml/tree.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pmb {
+
+class XmlNode {
+public:
+    explicit XmlNode(xmlNodePtr node) : node_(node) {}
+
+    XmlNode add(const std::string& name, const std::string& text = {});
+    XmlNode& set_attr(const std::string& name, const std::string& value);
+
+    std::string name() const;
+    std::string text() const;
+    std::optional<std::string> attr(const std::string& name) const;
+    // First child element with this name.
+    std::optional<XmlNode> child(const std::string& name) const;
+    std::string child_text(const std::string& name) const;
+    std::vector<XmlNode> children(const std::string& name = {}) const;
+    // Serialises this element (with its children) as a standalone fragment.
+    std::string dump() const;
+    xmlNodePtr raw() const { return node_; }
+
+private:
+    xmlNodePtr node_;
+};
+
+class XmlDoc {
+public:
+    explicit XmlDoc(const std::string& root_name);
+    // Throws pmb::Error(type, "xml", …) when the text is not well-formed XML.
+    static XmlDoc parse(const std::string& text, const std::string& error_type);
+
+    XmlNode root() const { return XmlNode(xmlDocGetRootElement(doc_.get())); }
+    std::string to_string() const;  // with the XML declaration, UTF-8
+
+private:
+    struct Deleter {
+        void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+    };
+    explicit XmlDoc(xmlDocPtr doc) : doc_(doc) {}
+    std::unique_ptr<xmlDoc, Deleter> doc_;
+};
+
+}  // namespace pmb

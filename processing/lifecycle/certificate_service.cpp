@@ -1,0 +1,248 @@
+#include "lifecycle/certificate_service.h"
+
+#include <ctime>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "lifecycle/csr.h"
+#include "lifecycle/order_builder.h"
+
+namespace pmb {
+namespace {
+
+using upstream::UpstreamCertificate;
+using upstream::UpstreamError;
+using Failure = UpstreamError::Failure;
+
+constexpr int kStatusRequested = 3;
+constexpr int kStatusPending = 4;
+constexpr int kStatusIssued = 5;
+constexpr int kStatusFailed = 6;
+constexpr int kItemActive = 2;
+constexpr int kUpstreamDeleted = 4;
+
+std::string today_utc(int days_offset = 0) {
+    std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days_offset) * 86400;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+std::string date_part(const std::string& value) { return value.substr(0, 10); }
+
+// An error document means the upstream refused: nothing was ordered. Anything else (no
+// reply, a broken reply) leaves the outcome unknown.
+bool order_surely_not_placed(const UpstreamError& e) {
+    switch (e.failure()) {
+        case Failure::kAuth:
+        case Failure::kTwoFactor:
+        case Failure::kNotFound:
+        case Failure::kBalance:
+        case Failure::kApi:
+            return true;
+        case Failure::kHttp:
+            return e.http_status() < 500;
+        default:
+            return false;
+    }
+}
+
+bool matches_attempt(const UpstreamCertificate& cert, const Item& item,
+                     const std::string& cn, const std::string& attempt_date) {
+    if (cert.item_status == kUpstreamDeleted) return false;
+    if (!cert.remoteid.empty()) return cert.remoteid == std::to_string(item.id);
+    // No remoteid column: the same domain and tariff, created since the attempt (a day of
+    // slack for the upstream's time zone).
+    std::string pricelist = upstream_pricelist(item);
+    return cert.cn == cn && (cert.pricelist == pricelist) &&
+           date_part(cert.createdate) >= attempt_date;
+}
+
+std::string day_before(const std::string& date) {
+    std::tm tm{};
+    if (!strptime(date.c_str(), "%Y-%m-%d", &tm)) return date;
+    std::time_t t = timegm(&tm) - 86400;
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+}  // namespace
+
+std::string CertificateService::require_upstream_id(const Item& item, const std::string& action) {
+    std::string id = item.param(param::kUpstreamId);
+    if (id.empty())
+        throw Error(errtype::kMissed, param::kUpstreamId, std::to_string(item.id),
+                    "cannot " + action + " service " + std::to_string(item.id) +
+                        ": it was never ordered upstream");
+    return id;
+}
+
+std::optional<std::string> CertificateService::find_earlier_order(const Item& item) {
+    std::string attempt_date = day_before(date_part(item.param(param::kOrderAttempt)));
+    std::string cn = ordered_domains(item).cn;
+    for (const UpstreamCertificate& cert : api_.list()) {
+        if (matches_attempt(cert, item, cn, attempt_date)) return cert.id;
+    }
+    return std::nullopt;
+}
+
+std::string CertificateService::place_order(const Item& item) {
+    upstream::OrderRequest request = build_order(item);  // validates before anything is sent
+    writeback_.save_param(item.id, param::kOrderAttempt, today_utc() + " " + request.pricelist);
+    upstream::OrderResult result;
+    try {
+        result = api_.order(request);
+    } catch (const UpstreamError& e) {
+        if (order_surely_not_placed(e)) writeback_.drop_param(item.id, param::kOrderAttempt);
+        throw;
+    }
+    if (result.id.empty())
+        throw Error(errtype::kBadResponse, "id", "",
+                    "the upstream accepted the order but returned no certificate id; the next "
+                    "run will find it by its remote id");
+    writeback_.save_param(item.id, param::kUpstreamId, result.id);
+    if (!result.generated_key.empty())
+        writeback_.save_secret_param(item.id, param::kPrivateKey, result.generated_key);
+    if (!request.csr.empty())
+        writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
+    return result.id;
+}
+
+void CertificateService::open(long long item_id) {
+    Item item = host_.item(item_id);
+    std::string upstream_id = item.param(param::kUpstreamId);
+    if (!upstream_id.empty() && item.status == kItemActive) {
+        log_info("service " + std::to_string(item_id) + " is already open as upstream " +
+                 upstream_id + "; nothing to do");
+        return;
+    }
+    if (upstream_id.empty() && item.has_param(param::kOrderAttempt)) {
+        if (auto found = find_earlier_order(item)) {
+            log_warning("adopting upstream certificate " + *found + " from an earlier attempt");
+            upstream_id = *found;
+            writeback_.save_param(item.id, param::kUpstreamId, upstream_id);
+            if (!item.certificate.csr.empty())
+                writeback_.save_param(item.id, param::kCsrSha256,
+                                      parse_csr(item.certificate.csr).sha256);
+        }
+    }
+    if (upstream_id.empty()) upstream_id = place_order(item);
+    finish_open(item, upstream_id);
+}
+
+void CertificateService::finish_open(const Item& item, const std::string& upstream_id) {
+    set_status_once(item, kStatusRequested);
+    writeback_.post_open(item.id);
+    try {
+        Item fresh = host_.item(item.id);
+        sync_item(fresh, upstream_id);
+    } catch (const std::exception& e) {
+        // The order stands; BILLmanager's periodic sync_item will pick the status up.
+        log_warning("first sync after open failed: " + std::string(e.what()));
+    }
+}
+
+void CertificateService::sync(long long item_id) {
+    Item item = host_.item(item_id);
+    sync_item(item, require_upstream_id(item, "sync"));
+}
+
+void CertificateService::sync_item(const Item& item, const std::string& upstream_id) {
+    UpstreamCertificate cert;
+    try {
+        cert = api_.get(upstream_id);
+    } catch (const UpstreamError& e) {
+        if (e.failure() != Failure::kNotFound) throw;
+        cert.item_status = kUpstreamDeleted;
+    }
+    if (cert.item_status == kUpstreamDeleted)
+        throw Error(errtype::kState, param::kUpstreamId, upstream_id,
+                    "upstream certificate " + upstream_id + " is deleted but service " +
+                        std::to_string(item.id) + " is still open here; staff must decide");
+    switch (cert.service_status) {
+        case kStatusIssued:
+            record_issued(item, cert, upstream_id);
+            break;
+        case kStatusFailed:
+            if (item.param(param::kServiceStatus) != std::to_string(kStatusFailed)) {
+                writeback_.certificate_failed(item.id);
+                writeback_.set_status(item.id, kStatusFailed);
+            }
+            break;
+        default:
+            set_status_once(item, kStatusPending);
+    }
+}
+
+void CertificateService::record_issued(const Item& item, const UpstreamCertificate& cert,
+                                       const std::string& upstream_id) {
+    bool changed = item.param(param::kServiceStatus) != std::to_string(kStatusIssued) ||
+                   item.certificate.crt.empty();
+    if (changed) {
+        upstream::IssuedFile file = api_.download(upstream_id);
+        writeback_.save_certificate(item.id, file.content, file.zip);
+    }
+    std::string expiry = date_part(cert.expiredate);
+    if (!expiry.empty() && date_part(item.expiredate) != expiry)
+        writeback_.set_expiredate(item.id, expiry);
+    set_status_once(item, kStatusIssued);
+    if (!item.has_param(param::kCertificateOpened)) {
+        writeback_.certificate_open(item.id);
+        writeback_.save_param(item.id, param::kCertificateOpened, "yes");
+    }
+}
+
+void CertificateService::set_status_once(const Item& item, int service_status) {
+    if (item.param(param::kServiceStatus) != std::to_string(service_status))
+        writeback_.set_status(item.id, service_status);
+}
+
+void CertificateService::reissue(long long item_id) {
+    Item item = host_.item(item_id);
+    std::string upstream_id = require_upstream_id(item, "reissue");
+    upstream::ReissueRequest request = build_reissue(item, item.param(param::kCsrSha256));
+    api_.reissue(upstream_id, request);
+    if (request.crt_type == "manual")
+        writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
+    if (request.crt_type == "altname")
+        writeback_.save_param(item.id, "old_altname", item.param("altname"));
+    writeback_.set_status(item.id, kStatusRequested);
+}
+
+void CertificateService::prolong(long long item_id) {
+    Item item = host_.item(item_id);
+    std::string upstream_id = require_upstream_id(item, "renew");
+    UpstreamCertificate cert = api_.get(upstream_id);
+    std::string current = date_part(cert.expiredate);
+    std::string new_expiry;
+    if (item.has_param(param::kProlongAttempt) &&
+        current > date_part(item.param(param::kProlongAttempt))) {
+        log_warning("upstream expiry already moved to " + current +
+                    ": an earlier renewal went through; not renewing again");
+        new_expiry = current;
+    } else {
+        if (!item.has_param(param::kProlongAttempt))
+            writeback_.save_param(item.id, param::kProlongAttempt, current);
+        new_expiry = date_part(api_.prolong(upstream_id, item.period));
+        if (new_expiry.empty()) new_expiry = date_part(api_.get(upstream_id).expiredate);
+    }
+    writeback_.set_expiredate(item.id, new_expiry);
+    writeback_.post_prolong(item.id);
+    writeback_.drop_param(item.id, param::kProlongAttempt);
+}
+
+void CertificateService::close(long long item_id) {
+    Item item = host_.item(item_id);
+    std::string upstream_id = item.param(param::kUpstreamId);
+    if (upstream_id.empty() && item.has_param(param::kOrderAttempt))
+        upstream_id = find_earlier_order(item).value_or("");
+    if (!upstream_id.empty() && !api_.remove(upstream_id))
+        log_info("upstream certificate " + upstream_id + " was already deleted");
+    writeback_.post_close(item.id);
+}
+
+}  // namespace pmb

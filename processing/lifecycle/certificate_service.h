@@ -1,0 +1,45 @@
+// The certificate lifecycle: each BILLmanager event becomes the right upstream calls and the
+// right write-back. Knows the Host and CertificateApi interfaces only — neither libcurl nor
+// MariaDB — so it runs the same against fakes and the real thing.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "billmgr/host.h"
+#include "billmgr/writeback.h"
+#include "upstream/certificate_api.h"
+
+namespace pmb {
+
+class CertificateService {
+public:
+    CertificateService(Host& host, upstream::CertificateApi& api)
+        : host_(host), api_(api), writeback_(host) {}
+
+    // Idempotent: an order whose reply was lost is found upstream and adopted, never repeated.
+    void open(long long item_id);
+    void sync(long long item_id);
+    void reissue(long long item_id);
+    // Never charged twice: a retry first checks whether the upstream expiry already moved.
+    void prolong(long long item_id);
+    void close(long long item_id);
+    void suspend(long long item_id) { writeback_.post_suspend(item_id); }
+    void resume(long long item_id) { writeback_.post_resume(item_id); }
+
+private:
+    std::optional<std::string> find_earlier_order(const Item& item);
+    std::string place_order(const Item& item);
+    void finish_open(const Item& item, const std::string& upstream_id);
+    void sync_item(const Item& item, const std::string& upstream_id);
+    void record_issued(const Item& item, const upstream::UpstreamCertificate& cert,
+                       const std::string& upstream_id);
+    void set_status_once(const Item& item, int service_status);
+    std::string require_upstream_id(const Item& item, const std::string& action);
+
+    Host& host_;
+    upstream::CertificateApi& api_;
+    Writeback writeback_;
+};
+
+}  // namespace pmb

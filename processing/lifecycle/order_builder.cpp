@@ -1,0 +1,208 @@
+#include "lifecycle/order_builder.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "lifecycle/csr.h"
+#include "lifecycle/domain.h"
+
+namespace pmb {
+namespace {
+
+std::vector<std::string> split(const std::string& text, const std::string& separators) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while ((pos = text.find_first_not_of(separators, pos)) != std::string::npos) {
+        size_t end = text.find_first_of(separators, pos);
+        out.push_back(text.substr(pos, end == std::string::npos ? end : end - pos));
+        pos = end;
+    }
+    return out;
+}
+
+bool on(const std::string& value) { return value == "on" || value == "yes" || value == "1"; }
+
+bool contains_any(const std::string& text, std::initializer_list<const char*> words) {
+    return std::any_of(words.begin(), words.end(),
+                       [&](const char* w) { return text.find(w) != std::string::npos; });
+}
+
+void require(const Item& item, const std::string& name, const std::string& what) {
+    if (item.param(name).empty())
+        throw Error(errtype::kMissed, name, std::to_string(item.id),
+                    "the certificate order has no " + what + " (" + name + ")");
+}
+
+upstream::Contact contact(const Item& item, const std::string& prefix) {
+    upstream::Contact c;
+    c.fname = item.param(prefix + "_fname");
+    c.lname = item.param(prefix + "_lname");
+    c.jtitle = item.param(prefix + "_jtitle");
+    c.email = item.param(prefix + "_email");
+    c.phone = item.param(prefix + "_phone");
+    c.phone_country = item.param(prefix + "_phone_country");
+    if (c.phone_country.empty()) c.phone_country = item.param("country");
+    return c;
+}
+
+void require_contacts(const Item& item) {
+    for (const char* field : {"fname", "lname", "email", "phone"})
+        require(item, std::string("adm_") + field, "administrative contact");
+}
+
+// With a local CSR, the CN and SANs it carries must be exactly the ordered ones.
+void check_csr_matches(const CsrInfo& csr, const OrderedDomains& domains) {
+    if (domain_to_ascii(csr.cn) != domains.cn)
+        throw Error(errtype::kValue, "CN", csr.cn,
+                    "the CSR is for " + csr.cn + " but the order is for " + domains.cn);
+    if (csr.sans.empty()) return;
+    std::set<std::string> in_csr;
+    for (const auto& san : csr.sans) in_csr.insert(domain_to_ascii(san));
+    in_csr.erase(domains.cn);
+    std::set<std::string> ordered(domains.altnames.begin(), domains.altnames.end());
+    if (in_csr != ordered)
+        throw Error(errtype::kValue, "altname", domains.altname_list(),
+                    "the CSR's subject alternative names differ from the ordered domains");
+}
+
+void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
+    TariffCapabilities caps = TariffCapabilities::of(item);
+    for (const auto& domain : domains.all()) {
+        if (domain.rfind("*.", 0) == 0 && !caps.wildcard)
+            throw Error(errtype::kValue, "CN", domain,
+                        "the tariff " + item.pricelist_intname + " does not allow wildcard " +
+                            domain);
+    }
+    if (!domains.altnames.empty() && !caps.multidomain)
+        throw Error(errtype::kValue, "altname", domains.altname_list(),
+                    "the tariff " + item.pricelist_intname +
+                        " does not allow additional domains");
+}
+
+std::vector<std::pair<std::string, std::string>> org_fields(const Item& item) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, value] : item.params)
+        if (name.rfind("org_", 0) == 0 && !value.empty()) out.emplace_back(name, value);
+    return out;
+}
+
+}  // namespace
+
+TariffCapabilities TariffCapabilities::of(const Item& item) {
+    const std::string& intname = item.pricelist_intname;
+    TariffCapabilities caps;
+    caps.wildcard = contains_any(intname, {"wildcard", "wc"});
+    caps.multidomain = contains_any(intname, {"multi", "san", "ucc", "md"});
+    auto setting = [&](const char* name, bool& flag) {
+        auto it = item.pricelist_params.find(name);
+        if (it != item.pricelist_params.end() && !it->second.empty()) flag = on(it->second);
+    };
+    setting("wildcard", caps.wildcard);
+    setting("multidomain", caps.multidomain);
+    return caps;
+}
+
+std::string OrderedDomains::altname_list() const {
+    std::string out;
+    for (const auto& name : altnames) out += (out.empty() ? "" : " ") + name;
+    return out;
+}
+
+std::vector<std::string> OrderedDomains::all() const {
+    std::vector<std::string> out{cn};
+    out.insert(out.end(), altnames.begin(), altnames.end());
+    return out;
+}
+
+OrderedDomains ordered_domains(const Item& item) {
+    std::string cn = item.param("CN");
+    if (cn.empty() && !item.certificate.csr.empty()) cn = parse_csr(item.certificate.csr).cn;
+    if (cn.empty())
+        throw Error(errtype::kMissed, "CN", std::to_string(item.id),
+                    "the certificate order has no domain (CN)");
+    OrderedDomains domains;
+    domains.cn = domain_to_ascii(cn);
+    for (const auto& name : split(item.param("altname"), " ,\n\t")) {
+        std::string ascii = domain_to_ascii(name);
+        bool seen = ascii == domains.cn || std::count(domains.altnames.begin(),
+                                                      domains.altnames.end(), ascii) > 0;
+        if (!seen) domains.altnames.push_back(ascii);
+    }
+    return domains;
+}
+
+std::string upstream_pricelist(const Item& item) {
+    auto it = item.pricelist_params.find("upstream_pricelist");
+    if (it != item.pricelist_params.end() && !it->second.empty()) return it->second;
+    if (item.pricelist_intname.empty())
+        throw Error(errtype::kMissed, "upstream_pricelist", std::to_string(item.pricelist),
+                    "the tariff has neither an upstream tariff id nor an internal name");
+    return item.pricelist_intname;
+}
+
+upstream::Approval approval_of(const Item& item, const OrderedDomains& domains) {
+    upstream::Approval approval;
+    approval.method = item.param("approver_method");
+    if (approval.method.empty()) approval.method = "auth_email";
+    approval.emails = split(item.param("approver_email"), ", \n\t");
+    if (approval.method == "auth_email" && approval.emails.size() < domains.all().size())
+        throw Error(errtype::kMissed, "approver_email", item.param("approver_email"),
+                    "approval by e-mail needs one approver address per domain (" +
+                        std::to_string(domains.all().size()) + " domains, " +
+                        std::to_string(approval.emails.size()) + " addresses)");
+    return approval;
+}
+
+upstream::OrderRequest build_order(const Item& item) {
+    OrderedDomains domains = ordered_domains(item);
+    upstream::OrderRequest order;
+    order.csr = item.certificate.csr;
+    if (!order.csr.empty()) check_csr_matches(parse_csr(order.csr), domains);
+    check_tariff_allows(item, domains);
+    require_contacts(item);
+    order.pricelist = upstream_pricelist(item);
+    if (item.period <= 0)
+        throw Error(errtype::kValue, "period", std::to_string(item.period),
+                    "the service period must be a number of months");
+    order.period_months = item.period;
+    order.remoteid = std::to_string(item.id);
+    order.subject = {domains.cn,         item.param("O"), item.param("OU"),
+                     item.param("L"),    item.param("ST"), item.param("emailAddress")};
+    order.altnames = domains.altname_list();
+    order.country = item.param("country");
+    if (order.country.empty()) order.country = item.param("org_country");
+    order.admin = contact(item, "adm");
+    order.tech = contact(item, "tech");
+    if (order.tech.email.empty()) order.tech = order.admin;
+    order.org = org_fields(item);
+    order.approval = approval_of(item, domains);
+    return order;
+}
+
+upstream::ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256) {
+    OrderedDomains domains = ordered_domains(item);
+    check_tariff_allows(item, domains);
+    upstream::ReissueRequest request;
+    request.approval = approval_of(item, domains);
+    std::string old_altname = item.param("old_altname");
+    if (item.has_param("old_altname") && item.param("altname") != old_altname) {
+        request.crt_type = "altname";
+        request.altnames = domains.altname_list();
+        return request;
+    }
+    if (!item.certificate.csr.empty()) {
+        CsrInfo csr = parse_csr(item.certificate.csr);
+        if (csr.sha256 != last_csr_sha256) {
+            check_csr_matches(csr, domains);
+            request.crt_type = "manual";
+            request.csr = item.certificate.csr;
+            return request;
+        }
+    }
+    request.crt_type = "oldrequest";
+    return request;
+}
+
+}  // namespace pmb

@@ -1,0 +1,47 @@
+// Turns a local certificate item into upstream requests, validating everything first: no
+// upstream call is made for an order that would fail (or be wrong) on the upstream side.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "billmgr/host.h"
+#include "upstream/certificate_api.h"
+
+namespace pmb {
+
+// What the tariff allows; from the per-tariff settings, else guessed from the intname.
+struct TariffCapabilities {
+    bool wildcard = false;
+    bool multidomain = false;
+    static TariffCapabilities of(const Item& item);
+};
+
+// The domains the item covers, in punycode: the CN first, then the SANs.
+struct OrderedDomains {
+    std::string cn;
+    std::vector<std::string> altnames;
+    std::string altname_list() const;  // space-separated
+    std::vector<std::string> all() const;
+};
+
+OrderedDomains ordered_domains(const Item& item);
+std::string upstream_pricelist(const Item& item);
+upstream::Approval approval_of(const Item& item, const OrderedDomains& domains);
+
+// Throws Error(value|missed) naming the first problem.
+upstream::OrderRequest build_order(const Item& item);
+upstream::ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256);
+
+// Item params the module itself writes.
+namespace param {
+inline constexpr const char* kUpstreamId = "upstream_id";
+inline constexpr const char* kOrderAttempt = "order_attempt";
+inline constexpr const char* kProlongAttempt = "prolong_attempt";
+inline constexpr const char* kCsrSha256 = "csr_sha256";
+inline constexpr const char* kPrivateKey = "private_key";
+inline constexpr const char* kServiceStatus = "service_status";
+inline constexpr const char* kCertificateOpened = "certificate_opened";
+}  // namespace param
+
+}  // namespace pmb

@@ -1,0 +1,135 @@
+// Errors, XML output, the scrubber, the config file and the log line format.
+#include <doctest/doctest.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/scrub.h"
+#include "core/xml.h"
+
+using namespace pmb;
+
+TEST_CASE("error XML has BILLmanager's shape and escapes every value") {
+    Error e("value", "CN <&\"'>", "пример.рф & co", "bad <value> & \"quote\" — кириллица");
+    XmlDoc doc = XmlDoc::parse(e.to_xml(), "test");
+    XmlNode error = *doc.root().child("error");
+    CHECK(doc.root().name() == "doc");
+    CHECK(error.attr("type") == "value");
+    CHECK(error.attr("object") == "CN <&\"'>");
+    CHECK(error.attr("value") == "пример.рф & co");
+    auto params = error.children("param");
+    REQUIRE(params.size() == 2);
+    CHECK(params[0].attr("name") == "object");
+    CHECK(params[0].attr("type") == "msg");
+    CHECK(params[0].attr("msg") == "CN <&\"'>");
+    CHECK(params[0].text() == "CN <&\"'>");
+    CHECK(params[1].attr("name") == "value");
+    CHECK(params[1].text() == "пример.рф & co");
+    CHECK(error.child_text("msg") == "bad <value> & \"quote\" — кириллица");
+}
+
+TEST_CASE("error XML never carries a registered secret") {
+    Scrubber::global().add_secret("Err-Secret-42");
+    Error e("upstream", "password", "Err-Secret-42", "upstream said: bad password Err-Secret-42");
+    CHECK(e.to_xml().find("Err-Secret-42") == std::string::npos);
+}
+
+TEST_CASE("scrubber") {
+    Scrubber s;
+    s.add_secret("p@ss w&rd:Пароль");
+    SUBCASE("registered secret, raw and encoded forms") {
+        CHECK(s.clean("x p@ss w&rd:Пароль y") == "x [hidden] y");
+        CHECK(s.clean("v=" + url_encode("p@ss w&rd:Пароль")) == "v=[hidden]");
+        CHECK(s.clean("<v>p@ss w&amp;rd:Пароль</v>") == "<v>[hidden]</v>");
+        CHECK(s.clean("v=p%40ss+w%26rd%3A%D0%9F%D0%B0%D1%80%D0%BE%D0%BB%D1%8C") == "v=[hidden]");
+    }
+    SUBCASE("authinfo in a form body, plain and URL-encoded") {
+        Scrubber fresh;
+        CHECK(fresh.clean("out=xml&authinfo=user%40x.com%3Aunknown1&func=certificate") ==
+              "out=xml&authinfo=[hidden]&func=certificate");
+        CHECK(fresh.clean("authinfo=user:pw func=x") == "authinfo=[hidden] func=x");
+        CHECK(fresh.clean("AuthInfo=u:p") == "AuthInfo=[hidden]");
+    }
+    SUBCASE("password fields and elements, e.g. check_connection input") {
+        Scrubber fresh;
+        CHECK(fresh.clean("<doc><processingmodule><username>u</username><password>zz9</password>"
+                          "</processingmodule></doc>") ==
+              "<doc><processingmodule><username>u</username><password>[hidden]</password>"
+              "</processingmodule></doc>");
+        CHECK(fresh.clean("password=abc&x=1") == "password=[hidden]&x=1");
+        CHECK(fresh.clean("<DBPassword>db</DBPassword>") == "<DBPassword>[hidden]</DBPassword>");
+    }
+    SUBCASE("private keys, PEM and URL-encoded, also inside an upstream echo") {
+        Scrubber fresh;
+        std::string pem =
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+            "-----END PRIVATE KEY-----\n";
+        CHECK(fresh.clean("key:\n" + pem + "tail").find("MIIEvQ") == std::string::npos);
+        CHECK(fresh.clean("<doc><key>" + pem + "</key></doc>").find("MIIEvQ") ==
+              std::string::npos);
+        std::string encoded = "csr=x&key=" + url_encode(pem) + "&y=1";
+        CHECK(fresh.clean(encoded).find("MIIEvQ") == std::string::npos);
+        std::string rsa = "-----BEGIN%20RSA%20PRIVATE%20KEY-----%0AMIIEpAIB%0A-----END%20RSA"
+                          "%20PRIVATE%20KEY-----";
+        CHECK(fresh.clean("echo " + rsa + " done") == "echo [private key hidden] done");
+        std::string cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        CHECK(fresh.clean(cert) == cert);  // public material stays readable
+    }
+    SUBCASE("truncated key block is hidden to the end") {
+        Scrubber fresh;
+        CHECK(fresh.clean("a -----BEGIN EC PRIVATE KEY-----\nMHcCAQEE") ==
+              "a [private key hidden]");
+    }
+}
+
+TEST_CASE("config defaults when the file is absent") {
+    Config c = Config::load("/nonexistent/pmbillmgrssl.conf");
+    CHECK(c.log_level == LogLevel::kInfo);
+    CHECK(c.connect_timeout_s == 10);
+    CHECK(c.timeout_s == 60);
+    CHECK(c.ca_file.empty());
+    CHECK(c.ca_path.empty());
+    CHECK(c.max_response_bytes == 64L * 1024 * 1024);
+    CHECK(c.read_retries == 3);
+}
+
+TEST_CASE("config parsing") {
+    Config c = Config::parse(
+        "# comment\n\nLogLevel debug\nConnectTimeout 5\nTimeout   30\nCAFile /etc/ca.pem\n"
+        "CAPath /etc/ssl/certs\nMaxResponseBytes 2048\nReadRetries 0\nRetryDelayMs 10\n",
+        "t.conf");
+    CHECK(c.log_level == LogLevel::kDebug);
+    CHECK(c.connect_timeout_s == 5);
+    CHECK(c.timeout_s == 30);
+    CHECK(c.ca_file == "/etc/ca.pem");
+    CHECK(c.ca_path == "/etc/ssl/certs");
+    CHECK(c.max_response_bytes == 2048);
+    CHECK(c.read_retries == 0);
+    CHECK(c.retry_delay_ms == 10);
+}
+
+TEST_CASE("config errors name the line") {
+    auto message_of = [](const std::string& text) {
+        try {
+            Config::parse(text, "my.conf");
+        } catch (const Error& e) {
+            CHECK(e.type() == "config");
+            return e.message();
+        }
+        return std::string("no error");
+    };
+    CHECK(message_of("LogLevel info\nBogus 1\n") == "my.conf:2: unknown setting 'Bogus'");
+    CHECK(message_of("Timeout abc") ==
+          "my.conf:1: Timeout must be a whole number from 1 to 3600");
+    CHECK(message_of("\n\nLogLevel loud") ==
+          "my.conf:3: LogLevel must be one of error, warning, info, debug");
+    CHECK(message_of("Timeout") == "my.conf:1: 'Timeout' needs a value");
+}
+
+TEST_CASE("log line format") {
+    std::string line = Log::format_line(LogLevel::kWarning, "two\nlines", 77);
+    // Mon d HH:MM:SS [pid] pmbillmgrssl LEVEL message
+    CHECK(line.find(" [77] pmbillmgrssl WARNING two\\nlines\n") != std::string::npos);
+    CHECK(line[3] == ' ');
+    CHECK(line[4] != ' ');
+}

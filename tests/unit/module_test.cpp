@@ -1,0 +1,154 @@
+// The command line, dispatch, features and the descriptor, without DB or network.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <sstream>
+
+#include "billmgr/cli.h"
+#include "billmgr/ssl_module.h"
+#include "core/xml.h"
+#include "test_util.h"
+
+using namespace pmb;
+
+namespace {
+
+Args parse(std::vector<const char*> argv) {
+    argv.insert(argv.begin(), "pmbillmgrssl");
+    return Args::parse(static_cast<int>(argv.size()), argv.data());
+}
+
+struct Output {
+    int code;
+    std::string xml;
+};
+
+Output run_module(const Args& args, const std::string& input = "") {
+    SslModule module(MgrRoot("/nonexistent-root"), Config{},
+                     [](const MgrRoot&) -> std::unique_ptr<Host> {
+                         throw std::logic_error("this command must not touch the host");
+                     });
+    std::ostringstream out;
+    int code = module.run(args, input, out);
+    return {code, out.str()};
+}
+
+std::set<std::string> names_of(const XmlNode& parent, const std::string& child) {
+    std::set<std::string> out;
+    for (const auto& node : parent.children(child)) out.insert(*node.attr("name"));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("command line: every SPEC option, short forms, unknown options ignored") {
+    Args a = parse({"--command", "open", "--item", "12", "--module", "3", "--runningoperation",
+                    "99", "--subcommand", "pricelist", "--id", "5", "--itemtype", "certificate",
+                    "--intname", "positivessl", "--domain", "example.com", "--param", "p",
+                    "--value", "v", "--lang", "ru", "--level", "16", "--addon", "7",
+                    "--brand-new-option", "x", "--another"});
+    CHECK(a.command == "open");
+    CHECK(a.item_id() == 12);
+    CHECK(a.module_id() == 3);
+    CHECK(a.running_operation_id() == 99);
+    CHECK(a.subcommand == "pricelist");
+    CHECK(a.id == "5");
+    CHECK(a.itemtype == "certificate");
+    CHECK(a.intname == "positivessl");
+    CHECK(a.domain == "example.com");
+    CHECK(a.param == "p");
+    CHECK(a.value == "v");
+    CHECK(a.lang == "ru");
+    CHECK(a.level == "16");
+    CHECK(a.addon == "7");
+    CHECK(a.ignored.size() >= 2);
+    Args s = parse({"-c", "close", "-i", "4", "-m", "2"});
+    CHECK(s.command == "close");
+    CHECK(s.item_id() == 4);
+    CHECK(s.module_id() == 2);
+    CHECK(parse({"--help"}).help);
+    CHECK(parse({"--version"}).version);
+}
+
+TEST_CASE("command line: bad ids are clear errors") {
+    CHECK_THROWS_WITH_AS(parse({"--command", "open"}).item_id(),
+                         "the option --item is required", Error);
+    CHECK_THROWS_WITH_AS(parse({"--command", "open", "--item", "12x"}).item_id(),
+                         "--item must be a positive number", Error);
+}
+
+TEST_CASE("unknown command: unsupported error naming it, exit 1") {
+    Output o = run_module(parse({"--command", "transfer", "--item", "1"}));
+    CHECK(o.code == 1);
+    XmlDoc doc = XmlDoc::parse(o.xml, "test");
+    auto error = doc.root().child("error");
+    REQUIRE(error);
+    CHECK(error->attr("type") == "unsupported");
+    CHECK(error->attr("value") == "transfer");
+    CHECK(error->child_text("msg").find("transfer") != std::string::npos);
+}
+
+TEST_CASE("features: itemtype, params with crypted password, implemented features") {
+    Output o = run_module(parse({"--command", "features"}));
+    CHECK(o.code == 0);
+    XmlDoc doc = XmlDoc::parse(o.xml, "test");
+    XmlNode root = doc.root();
+    CHECK(names_of(*root.child("itemtypes"), "itemtype") == std::set<std::string>{"certificate"});
+    auto params = root.child("params")->children("param");
+    std::set<std::string> crypted;
+    for (const auto& p : params)
+        if (p.attr("crypted") == "yes") crypted.insert(*p.attr("name"));
+    CHECK(names_of(*root.child("params"), "param") ==
+          std::set<std::string>{"url", "username", "password", "timeout", "cafile"});
+    CHECK(crypted == std::set<std::string>{"password"});
+    CHECK(names_of(*root.child("features"), "feature") ==
+          std::set<std::string>{"check_connection", "tune_connection", "open", "sync_item",
+                                "reopen", "prolong", "close", "suspend", "resume", "approver"});
+    CHECK(root.child("templates"));
+}
+
+TEST_CASE("descriptor: form fields equal features params; ru and en hold the same messages") {
+    XmlDoc descriptor = XmlDoc::parse(
+        pmtest::read_text(std::string(SOURCE_DIR) + "/xml/billmgr_mod_pmbillmgrssl.xml"), "test");
+    XmlDoc features = XmlDoc::parse(run_module(parse({"--command", "features"})).xml, "test");
+    std::set<std::string> fields;
+    std::map<std::string, std::set<std::string>> messages;
+    for (const auto& node : descriptor.root().children()) {
+        if (node.name() == "metadata" &&
+            node.attr("name") == std::string("processing.edit.pmbillmgrssl")) {
+            for (const auto& page : node.child("form")->children("page"))
+                for (const auto& field : page.children("field")) fields.insert(*field.attr("name"));
+        }
+        if (node.name() == "lang") {
+            for (const auto& group : node.children("messages"))
+                for (const auto& msg : group.children("msg"))
+                    messages[*node.attr("name")].insert(*group.attr("name") + "/" +
+                                                        *msg.attr("name"));
+        }
+    }
+    CHECK(fields == names_of(*features.root().child("params"), "param"));
+    REQUIRE(messages.count("ru"));
+    REQUIRE(messages.count("en"));
+    CHECK(messages["ru"] == messages["en"]);
+    for (const char* type :
+         {"unsupported", "missed", "value", "invalid_login_or_passwd", "twofactor", "connection",
+          "upstream", "bad_response", "config", "db", "mgrctl", "crypt", "state", "internal",
+          "balance"})
+        CHECK(messages["en"].count(std::string("msgerror/msg_error_") + type) == 1);
+}
+
+TEST_CASE("kill switch: item commands do nothing and succeed") {
+    std::string root = pmtest::temp_dir();
+    pmtest::write_text(root + "/etc/billmgr.DoNothing", "");
+    SslModule module(MgrRoot(root), Config{}, [](const MgrRoot&) -> std::unique_ptr<Host> {
+        throw std::logic_error("the kill switch must stop before the host is used");
+    });
+    for (const char* command : {"open", "close", "sync_item", "prolong", "reopen", "suspend"}) {
+        std::ostringstream out;
+        CHECK(module.run(parse({"--command", command, "--item", "5"}), "", out) == 0);
+    }
+    std::ostringstream out;
+    CHECK(module.run(parse({"--command", "approver", "--module", "1", "--domain", "a.com"}), "",
+                     out) == 0);  // not an item command: still answers
+    CHECK(out.str().find("admin@a.com") != std::string::npos);
+}
