@@ -1,0 +1,48 @@
+// The files the fake host shares between the test process and fake_mgrctl: the host config
+// (R/fake_host.conf, with injected faults) and the call log (R/var/mgrctl.calls).
+// Both hold one record per line: tab-separated fields, with backslash, tab, CR and newline
+// escaped, so any value (PEM, XML, Cyrillic) fits on one line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fake_host_db.h"
+
+namespace pmtest {
+
+std::string encode_record(const std::vector<std::string>& fields);
+std::vector<std::string> decode_record(const std::string& line);
+// All records of a file; a missing file has none.
+std::vector<std::vector<std::string>> read_records(const std::string& path);
+// Appends one record under an exclusive lock, so concurrent writers never interleave.
+void append_record(const std::string& path, const std::vector<std::string>& fields);
+
+enum class HangWhen { kBefore, kAfter };
+
+struct Fault {
+    enum class Kind { kFail, kHang };
+    Kind kind = Kind::kFail;
+    std::string func;
+    std::string match;  // "name=value" the call must carry; empty matches every call
+    HangWhen when = HangWhen::kBefore;
+    double seconds = 0;
+};
+
+struct FakeHostConfig {
+    DbParams db;
+    std::vector<Fault> faults;
+};
+
+std::string fake_host_config_path(const std::string& root);
+std::string mgrctl_calls_path(const std::string& root);
+
+FakeHostConfig load_fake_host_config(const std::string& root);
+// Rewrites the whole file, faults included.
+void save_fake_host_config(const std::string& root, const FakeHostConfig& config);
+
+// Hex keeps the DB password out of the root as a literal, so tests can grep the root for it.
+std::string to_hex(const std::string& bytes);
+std::string from_hex(const std::string& hex);
+
+}  // namespace pmtest
