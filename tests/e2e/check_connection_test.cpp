@@ -1,0 +1,176 @@
+// check_connection as BILLmanager runs it from the integration wizard: the form values on
+// stdin, the real binary, the fake upstream over TLS.
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "harness.h"
+
+using namespace pmtest;
+
+namespace {
+
+struct ErrorDoc {
+    std::string type, msg;
+};
+
+ErrorDoc error_of(const ModuleResult& r) {
+    auto attr = [&](const std::string& name) {
+        auto pos = r.out.find(name + "=\"");
+        if (pos == std::string::npos) return std::string();
+        pos += name.size() + 2;
+        return r.out.substr(pos, r.out.find('"', pos) - pos);
+    };
+    auto m = r.out.find("<msg>");
+    std::string msg = m == std::string::npos ? "" : r.out.substr(m + 5, r.out.find("</msg>") - m - 5);
+    return {attr("type"), msg};
+}
+
+ModuleResult check(World& w, const std::string& url, const std::string& password) {
+    return w.run({"--command", "check_connection", "--module", std::to_string(w.module)},
+                 w.check_connection_input(url, password));
+}
+
+void no_password_anywhere(World& w, const ModuleResult& r) {
+    for (const std::string& where : {r.out, r.err, w.log()}) {
+        CHECK(where.find(kUpstreamPassword) == std::string::npos);
+        CHECK(where.find("Pass:") == std::string::npos);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("good credentials: <doc/>, one POST with credentials only in the body") {
+    World w;
+    ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("<doc/>") != std::string::npos);
+    auto requests = w.upstream_calls();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].method == "POST");
+    CHECK(requests[0].path == "/billmgr");
+    CHECK(requests[0].content_type.find("application/x-www-form-urlencoded") == 0);
+    CHECK(requests[0].query.empty());
+    CHECK(requests[0].param("authinfo") == std::string(kUpstreamUser) + ":" + kUpstreamPassword);
+    CHECK(requests[0].source("authinfo") == "body");
+    CHECK(requests[0].param("out") == "xml");
+    CHECK(requests[0].param("lang") == "en");
+    no_password_anywhere(w, r);
+}
+
+TEST_CASE("bad password: invalid_login_or_passwd") {
+    World w;
+    ModuleResult r = check(w, w.upstream.base_url(), "wrong-password");
+    CHECK(r.exit_code == 1);
+    CHECK(error_of(r).type == "invalid_login_or_passwd");
+    CHECK(w.upstream_calls().size() == 1);  // an auth failure is not retried
+}
+
+TEST_CASE("two-factor account: a clear hint") {
+    World w;
+    w.upstream.set_two_factor(true);
+    ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
+    CHECK(r.exit_code == 1);
+    CHECK(error_of(r).type == "twofactor");
+    CHECK(error_of(r).msg.find("two-factor") != std::string::npos);
+    no_password_anywhere(w, r);
+}
+
+TEST_CASE("untrusted server certificate: a TLS error, never success") {
+    WorldOptions o;
+    o.trust_upstream_ca = false;
+    World w(o);
+    w.write_config("ReadRetries 0\n");
+    ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
+    CHECK(r.exit_code == 1);
+    CHECK(error_of(r).type == "connection");
+    CHECK(error_of(r).msg.find("127.0.0.1") != std::string::npos);
+    CHECK(error_of(r).msg.find("certificate") != std::string::npos);
+    CHECK(w.upstream_calls().empty());
+    no_password_anywhere(w, r);
+}
+
+TEST_CASE("the module's own cafile param is honoured") {
+    WorldOptions o;
+    o.trust_upstream_ca = false;
+    World w(o);
+    std::string input = w.check_connection_input(w.upstream.base_url(), kUpstreamPassword);
+    input.insert(input.find("</processingmodule>"), "<cafile>" + w.upstream.ca_file() + "</cafile>");
+    ModuleResult r = w.run({"--command", "check_connection"}, input);
+    CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("a hang past the timeout fails in bounded time with a timeout message") {
+    World w;
+    w.write_config("Timeout 2\nReadRetries 0\n");
+    w.upstream.fault("certificate", "hang", {0, 20000});
+    auto start = std::chrono::steady_clock::now();
+    ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(r.exit_code == 1);
+    CHECK(error_of(r).type == "connection");
+    CHECK(error_of(r).msg.find("timed out") != std::string::npos);
+    CHECK(seconds < 8);
+}
+
+TEST_CASE("upstream failures are readable errors; reads are retried") {
+    struct Case {
+        const char* name;
+        const char* kind;
+        const char* type;
+        const char* words;
+    };
+    const Case cases[] = {
+        {"502 with an HTML page", "http502", "bad_response", "502"},
+        {"500", "http500", "bad_response", "500"},
+        {"truncated XML", "truncated", "bad_response", "XML"},
+        {"empty body", "empty", "bad_response", "empty"},
+        {"HTML with status 200", "html", "bad_response", "HTML"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        World w;
+        w.write_config("ReadRetries 2\n");
+        w.upstream.fault("certificate", c.kind, {0});
+        ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
+        CHECK(r.exit_code == 1);
+        CHECK(error_of(r).type == c.type);
+        CHECK(error_of(r).msg.find(c.words) != std::string::npos);
+        CHECK(w.upstream_calls().size() == 3);  // one try and two retries
+        no_password_anywhere(w, r);
+        // a transient fault that clears: the retry succeeds within the same run
+        w.upstream.clear_faults();
+        w.upstream.clear_requests();
+        w.upstream.fault("certificate", c.kind, {1});
+        CHECK(check(w, w.upstream.base_url(), kUpstreamPassword).exit_code == 0);
+        CHECK(w.upstream_calls().size() == 2);
+    }
+}
+
+TEST_CASE("a bare host falls back to /manager/billmgr on 404") {
+    WorldOptions o;
+    o.upstream.paths = {"/manager/billmgr"};
+    World w(o);
+    ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
+    CHECK(r.exit_code == 0);
+    auto requests = w.upstream_calls();
+    REQUIRE(!requests.empty());
+    CHECK(requests.back().path == "/manager/billmgr");
+}
+
+TEST_CASE("a full URL is used as given") {
+    WorldOptions o;
+    o.upstream.paths = {"/manager/billmgr"};
+    World w(o);
+    ModuleResult r = check(w, w.upstream.base_url() + "/manager/billmgr", kUpstreamPassword);
+    CHECK(r.exit_code == 0);
+    CHECK(w.upstream_calls().size() == 1);
+}
+
+TEST_CASE("malformed stdin is a clear error") {
+    World w;
+    ModuleResult r = w.run({"--command", "check_connection"}, "<doc><processingmodule>");
+    CHECK(r.exit_code == 1);
+    CHECK(error_of(r).type == "value");
+    CHECK(w.upstream_calls().empty());
+}

@@ -1,0 +1,183 @@
+// Idempotency: whatever point an order or a renewal dies at — the reply lost, the process
+// killed with -9 before sending, while waiting, or between the reply and the write-back —
+// a rerun ends with exactly one upstream order (one renewal) and a consistent item.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <thread>
+
+#include "e2e_util.h"
+
+using namespace pmtest;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+template <typename Condition>
+bool wait_for(Condition condition, std::chrono::milliseconds limit = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return false;
+}
+
+bool has_call(World& w, const std::string& func, const std::string& name) {
+    for (auto& c : w.host_calls(func))
+        if (c.param("name") == name) return true;
+    return false;
+}
+
+// After the crash: the fault is gone and BILLmanager runs open again.
+void rerun_open_and_expect_one_order(World& w, const CertificateOrder& order) {
+    w.host.clear_faults();
+    w.upstream.clear_faults();
+    ModuleResult r = w.run_item("open", order.item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    auto certs = w.upstream.state();  // every order ever placed, whatever was cleared
+    REQUIRE(certs.size() == 1);
+    CHECK(w.host.item_param(order.item, "upstream_id") == certs[0].id);
+    CHECK(w.host.item_status(order.item) == 2);
+    CHECK(w.host.item_param(order.item, "service_status") == "4");
+    // and once more: nothing at all happens upstream
+    w.clear_records();
+    REQUIRE(w.run_item("open", order.item).exit_code == 0);
+    CHECK(w.upstream_calls().empty());
+}
+
+void kill_module(Child& module) {
+    module.signal_group(SIGKILL);
+    module.wait();
+}
+
+}  // namespace
+
+TEST_CASE("open: reply dropped after the upstream committed the order") {
+    for (bool list_has_remoteid : {true, false}) {
+        CAPTURE(list_has_remoteid);
+        WorldOptions o;
+        o.upstream.list_without_remoteid = !list_has_remoteid;
+        World w(o);
+        CertificateOrder order = w.add_order({});
+        w.upstream.fault("certificate.order.param", "drop_after_commit");
+        ModuleResult r = w.run_item("open", order.item);
+        CHECK(r.exit_code == 1);
+        CHECK(error_type(r) == "connection");
+        CHECK(w.upstream.count("certificate.order.param") == 1);
+        CHECK(w.host.item_param(order.item, "order_attempt"));
+        CHECK_FALSE(w.host.item_param(order.item, "upstream_id"));
+        w.clear_records();
+        rerun_open_and_expect_one_order(w, order);
+    }
+}
+
+TEST_CASE("open: kill -9 before sending (attempt not yet recorded)") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kBefore, 30);
+    Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
+    std::this_thread::sleep_for(1500ms);  // the hang records nothing, so wait a moment
+    kill_module(module);
+    CHECK(w.upstream.count("certificate.order.param") == 0);
+    rerun_open_and_expect_one_order(w, order);
+}
+
+TEST_CASE("open: kill -9 after the attempt is recorded, before sending") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kAfter, 30);
+    Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
+    REQUIRE(wait_for([&] { return has_call(w, "service.saveparam", "order_attempt"); }));
+    kill_module(module);
+    CHECK(w.upstream.count("certificate.order.param") == 0);
+    CHECK(w.host.item_param(order.item, "order_attempt"));
+    rerun_open_and_expect_one_order(w, order);
+}
+
+TEST_CASE("open: kill -9 while waiting for the upstream, which committed") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.upstream.fault("certificate.order.param", "hang_after_commit", {1, 30000});
+    Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
+    REQUIRE(wait_for([&] { return w.upstream.count("certificate.order.param") == 1; }));
+    kill_module(module);
+    rerun_open_and_expect_one_order(w, order);
+}
+
+TEST_CASE("open: kill -9 after the reply, before the write-back") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.host.hang("service.saveparam", "name=upstream_id", HangWhen::kBefore, 30);
+    Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
+    REQUIRE(wait_for([&] { return w.upstream.count("certificate.order.param") == 1; }));
+    std::this_thread::sleep_for(1000ms);  // now inside the hanging mgrctl call
+    kill_module(module);
+    CHECK_FALSE(w.host.item_param(order.item, "upstream_id"));
+    rerun_open_and_expect_one_order(w, order);
+}
+
+namespace {
+
+// An issued certificate, ready for renewal.
+std::string issued(World& w, const CertificateOrder& order) {
+    REQUIRE(w.run_item("open", order.item).exit_code == 0);
+    std::string id = *w.host.item_param(order.item, "upstream_id");
+    w.upstream.advance(id, "issued");
+    REQUIRE(w.run_item("sync_item", order.item).exit_code == 0);
+    return id;
+}
+
+std::string upstream_expiry(World& w, const std::string& id) {
+    for (auto& c : w.upstream.state())
+        if (c.id == id) return c.expiredate;
+    return "";
+}
+
+// Exactly one renewal: the upstream expiry moved by one period, and the item follows it.
+void rerun_prolong_and_expect_one(World& w, const CertificateOrder& order, const std::string& id,
+                                  const std::string& original_expiry) {
+    w.upstream.clear_faults();
+    w.host.clear_faults();
+    ModuleResult r = w.run_item("prolong", order.item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(upstream_expiry(w, id) == add_months(original_expiry, 12));
+    CHECK(w.host.item_expiredate(order.item) == upstream_expiry(w, id));
+    CHECK(w.host_calls("service.postprolong").size() == 1);
+    CHECK_FALSE(w.host.item_param(order.item, "prolong_attempt"));
+}
+
+}  // namespace
+
+TEST_CASE("prolong: reply dropped after the upstream renewed — never charged twice") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    std::string id = issued(w, order);
+    const std::string original = upstream_expiry(w, id);
+    w.upstream.fault("service.prolong", "drop_after_commit");
+    const int operation = w.host.add_running_operation(1);
+    ModuleResult r = w.run_item("prolong", order.item, operation);
+    CHECK(r.exit_code == 1);
+    // one try for prolong: staff get a task straight away
+    CHECK(w.host.running_operation(operation).manual == "on");
+    CHECK(w.host_calls("task.gettype").at(0).param("operation") == "prolong");
+    w.clear_records();
+    rerun_prolong_and_expect_one(w, order, id, original);
+}
+
+TEST_CASE("prolong: kill -9 while waiting for the upstream, which renewed") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    std::string id = issued(w, order);
+    const std::string original = upstream_expiry(w, id);
+    w.upstream.fault("service.prolong", "hang_after_commit", {1, 30000});
+    w.clear_records();
+    Child module = w.start({"--command", "prolong", "--item", std::to_string(order.item)});
+    REQUIRE(wait_for([&] { return w.upstream.count("service.prolong") == 1; }));
+    kill_module(module);
+    w.clear_records();
+    rerun_prolong_and_expect_one(w, order, id, original);
+}

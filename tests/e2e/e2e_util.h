@@ -1,0 +1,53 @@
+// Assertion helpers shared by the end-to-end tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+namespace pmtest {
+
+inline std::string error_type(const ModuleResult& r) {
+    auto pos = r.out.find("<error type=\"");
+    if (pos == std::string::npos) return "";
+    pos += 13;
+    return r.out.substr(pos, r.out.find('"', pos) - pos);
+}
+
+// The calls made, func by func, with the checked params equal.
+inline void expect_call(const MgrctlCall& call, const std::string& func,
+                        const std::vector<std::pair<std::string, std::string>>& params) {
+    INFO(describe(call));
+    CHECK(call.func == func);
+    for (const auto& [name, value] : params) {
+        CHECK_MESSAGE(call.has(name), name);
+        CHECK_MESSAGE(call.param(name) == value, name);
+    }
+}
+
+inline void expect_request(const Request& request, const std::string& func,
+                           const std::vector<std::pair<std::string, std::string>>& params) {
+    CHECK(request.func == func);
+    CHECK(request.method == "POST");
+    CHECK(request.query.empty());
+    for (const auto& [name, value] : params) CHECK_MESSAGE(request.param(name) == value, name);
+}
+
+using Funcs = std::vector<std::string>;
+
+// YYYY-MM-DD plus whole months (the day is kept; test dates are early in the month or safe).
+inline std::string add_months(const std::string& date, int months) {
+    int y = std::stoi(date.substr(0, 4)), m = std::stoi(date.substr(5, 2)) + months;
+    y += (m - 1) / 12;
+    m = (m - 1) % 12 + 1;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%s", y, m, date.substr(8, 2).c_str());
+    return buf;
+}
+
+
+}  // namespace pmtest

@@ -1,0 +1,200 @@
+// Upstream failures during each command: a readable error, exit 1, the error stored on the
+// running operation, the local state still retryable, and a retry after the fault clears
+// succeeds. Named cases, table-driven, as cert-manager's sample issuer does it.
+#include <doctest/doctest.h>
+
+#include "e2e_util.h"
+
+using namespace pmtest;
+
+namespace {
+
+struct UpstreamFault {
+    const char* name;
+    const char* kind;  // a fake-upstream fault kind; "balance" empties the account
+    const char* error_type;
+    FaultOptions options;
+};
+
+const UpstreamFault kFaults[] = {
+    {"timeout", "hang", "connection", {0, 6000}},
+    {"HTTP 500", "http500", "bad_response", {0}},
+    {"502 HTML page", "http502", "bad_response", {0}},
+    {"HTML with 200", "html", "bad_response", {0}},
+    {"truncated XML", "truncated", "bad_response", {0}},
+    {"empty body", "empty", "bad_response", {0}},
+    {"auth error", "error_xml", "invalid_login_or_passwd", {0, -1, "auth", "badpassword", "Invalid"}},
+    {"upstream value error", "error_xml", "upstream", {0, -1, "value", "period", "Bad period"}},
+};
+
+struct Command {
+    const char* name;
+    const char* func;  // the upstream function the fault hits
+    bool needs_issued;
+};
+
+const Command kCommands[] = {
+    {"open", "certificate.order.param", false},
+    {"sync_item", "certificate.edit", false},
+    {"reopen", "certificate.reissue.step2", true},
+    {"prolong", "service.prolong", true},
+    {"close", "certificate.delete", true},
+};
+
+void prepare(World& w, const CertificateOrder& order, const Command& command) {
+    if (std::string(command.name) == "open") return;
+    REQUIRE(w.run_item("open", order.item).exit_code == 0);
+    if (!command.needs_issued) return;
+    w.upstream.advance(*w.host.item_param(order.item, "upstream_id"), "issued");
+    REQUIRE(w.run_item("sync_item", order.item).exit_code == 0);
+}
+
+void inject(World& w, const Command& command, const UpstreamFault& fault) {
+    if (std::string(fault.kind) == "balance") {
+        w.upstream.set_balance("0.00");
+    } else {
+        w.upstream.fault(command.func, fault.kind, fault.options);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("every upstream failure of every command is handled and recoverable") {
+    for (const Command& command : kCommands) {
+        for (const UpstreamFault& fault : kFaults) {
+            CAPTURE(command.name);
+            CAPTURE(fault.name);
+            World w({{}, true, "Timeout 2\nReadRetries 1\n"});
+            CertificateOrder order = w.add_order({});
+            prepare(w, order, command);
+            const auto params_before = w.host.item_params(order.item);
+            const int operation = w.host.add_running_operation(1);
+            inject(w, command, fault);
+
+            ModuleResult failed = w.run_item(command.name, order.item, operation);
+            INFO(failed.out);
+            CHECK(failed.exit_code == 1);
+            CHECK(error_type(failed) == fault.error_type);
+            CHECK(failed.out.find("<msg>") != std::string::npos);
+            auto saved = w.host.running_operation(operation).errorxml.value_or("");
+            CHECK(saved.find(std::string("type=\"") + fault.error_type + "\"") != std::string::npos);
+            CHECK(w.upstream.count("certificate.order.param") <= 1);
+
+            w.upstream.clear_faults();
+            ModuleResult retried = w.run_item(command.name, order.item);
+            INFO(retried.out);
+            CHECK(retried.exit_code == 0);
+            CHECK(w.upstream.state().size() == 1);  // never a duplicate order
+            if (std::string(command.name) == "prolong")
+                CHECK(w.host_calls("service.postprolong").size() == 1);
+            (void)params_before;
+        }
+    }
+}
+
+TEST_CASE("open with an empty upstream balance: a balance error, nothing ordered") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.upstream.set_balance("0.00");
+    ModuleResult r = w.run_item("open", order.item);
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == "balance");
+    CHECK(w.upstream.state().empty());
+    CHECK_FALSE(w.host.item_param(order.item, "order_attempt"));  // surely not placed
+    w.upstream.set_balance("1000.00");
+    CHECK(w.run_item("open", order.item).exit_code == 0);
+    CHECK(w.upstream.state().size() == 1);
+}
+
+TEST_CASE("validation failures make no upstream call") {
+    struct Case {
+        const char* name;
+        std::function<void(World&, const CertificateOrder&)> spoil;
+        const char* error_type;
+    };
+    const Case cases[] = {
+        {"unparseable CSR",
+         [](World& w, const CertificateOrder& o) {
+             w.host.set_certificate(o.item, "-----BEGIN CERTIFICATE REQUEST-----\nnope\n"
+                                            "-----END CERTIFICATE REQUEST-----\n", o.csr.key_pem);
+         },
+         "value"},
+        {"CSR for another domain",
+         [](World& w, const CertificateOrder& o) {
+             CsrPair other = make_csr("other.org");
+             w.host.set_certificate(o.item, other.csr_pem, other.key_pem);
+         },
+         "value"},
+        {"wildcard on a single-domain tariff",
+         [](World& w, const CertificateOrder& o) {
+             CsrPair wild = make_csr("*.example.com");
+             w.host.set_item_param(o.item, "CN", "*.example.com");
+             w.host.set_certificate(o.item, wild.csr_pem, wild.key_pem);
+         },
+         "value"},
+        {"extra domains on a single-domain tariff",
+         [](World& w, const CertificateOrder& o) {
+             w.host.set_item_param(o.item, "altname", "www.example.com");
+             w.host.set_item_param(o.item, "approver_email", "admin@example.com,admin@example.com");
+         },
+         "value"},
+        {"missing admin e-mail",
+         [](World& w, const CertificateOrder& o) {
+             w.host.db().execute("DELETE FROM itemparam WHERE item = ? AND intname = 'adm_email'",
+                                 {std::to_string(o.item)});
+         },
+         "missed"},
+        {"not enough approver addresses",
+         [](World& w, const CertificateOrder& o) { w.host.set_item_param(o.item, "approver_email", ""); },
+         "missed"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        World w;
+        CertificateOrder order = w.add_order({});
+        c.spoil(w, order);
+        ModuleResult r = w.run_item("open", order.item);
+        CHECK(r.exit_code == 1);
+        CHECK(error_type(r) == c.error_type);
+        CHECK(w.upstream_calls().empty());
+        CHECK_FALSE(w.host.item_param(order.item, "order_attempt"));
+    }
+}
+
+TEST_CASE("a missing item and a failing mgrctl are clear errors") {
+    World w;
+    ModuleResult r = w.run_item("open", 999999);
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == "missed");
+    CertificateOrder order = w.add_order({});
+    w.host.fail("service.postopen");
+    r = w.run_item("open", order.item);
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == "mgrctl");
+    w.host.clear_faults();
+    CHECK(w.run_item("open", order.item).exit_code == 0);
+    CHECK(w.upstream.state().size() == 1);
+}
+
+TEST_CASE("running operation: the error is stored; at the try limit staff get a task") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.upstream.fault("certificate.order.param", "http502", {0});
+    const int operation = w.host.add_running_operation(3);
+    ModuleResult r = w.run_item("open", order.item, operation);
+    CHECK(r.exit_code == 1);
+    CHECK(w.host.running_operation(operation).errorxml.value_or("").find("bad_response") !=
+          std::string::npos);
+    CHECK(w.host.running_operation(operation).manual != "on");
+    CHECK(w.host_calls("task.edit").empty());
+    w.host.set_trycount(operation, 10);
+    w.clear_records();
+    r = w.run_item("open", order.item, operation);
+    CHECK(w.host_funcs() == Funcs{"service.saveparam", "runningoperation.edit",
+                                  "runningoperation.setmanual", "task.gettype", "task.edit"});
+    expect_call(w.host_calls("task.edit").at(0), "task.edit",
+                {{"item", std::to_string(order.item)},
+                 {"runningoperation", std::to_string(operation)},
+                 {"type", "7"}});
+    CHECK(w.host.running_operation(operation).manual == "on");
+}

@@ -1,0 +1,125 @@
+#include "harness.h"
+
+#include <filesystem>
+
+namespace pmtest {
+namespace {
+
+std::string xml_escape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '&') out += "&amp;";
+        else if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+World::World(WorldOptions options)
+    : upstream([&] {
+          FakeUpstreamOptions u = options.upstream;
+          if (u.password.empty()) u.password = kUpstreamPassword;
+          if (u.user.empty()) u.user = kUpstreamUser;
+          return u;
+      }()),
+      options_(std::move(options)) {
+    module = host.add_module("upstream", {{"url", upstream.base_url()}, {"username", kUpstreamUser}},
+                             {{"password", kUpstreamPassword}});
+    write_config(options_.extra_config);
+}
+
+void World::write_config(const std::string& lines) {
+    std::string config = "LogLevel debug\nTimeout 8\nConnectTimeout 3\nRetryDelayMs 50\n";
+    if (options_.trust_upstream_ca) config += "CAFile " + upstream.ca_file() + "\n";
+    std::filesystem::create_directories(host.root() + "/etc");
+    write_file(host.root() + "/etc/pmbillmgrssl.conf", config + lines);
+}
+
+CertificateOrder World::add_order(CertificateOrderOptions options) {
+    options.module = module;
+    if (options.upstream_pricelist == CertificateOrderOptions{}.upstream_pricelist)
+        options.upstream_pricelist = "115";  // a tariff the fake upstream sells
+    return host.add_certificate_order(options);
+}
+
+ModuleResult World::run(const std::vector<std::string>& args, const std::string& input,
+                        int timeout_ms) {
+    std::vector<std::string> argv{PMBILLMGRSSL_EXE};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.env_set = host.env();
+    options.stdin_data = input;
+    options.cwd = host.root();
+    options.timeout = std::chrono::milliseconds(timeout_ms);
+    RunResult r = pmtest::run(argv, options);
+    return {r.exit_code, r.out, r.err, r.timed_out};
+}
+
+ModuleResult World::run_item(const std::string& command, int item, int running_operation) {
+    std::vector<std::string> args{"--command", command, "--item", std::to_string(item)};
+    if (running_operation) {
+        args.push_back("--runningoperation");
+        args.push_back(std::to_string(running_operation));
+    }
+    return run(args);
+}
+
+Child World::start(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{PMBILLMGRSSL_EXE};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.env_set = host.env();
+    options.cwd = host.root();
+    return Child(argv, options);
+}
+
+std::string World::log() const { return read_file(host.root() + "/var/pmbillmgrssl.log"); }
+
+std::string World::check_connection_input(const std::string& url, const std::string& password) {
+    return "<doc><processingmodule><id>" + std::to_string(module) + "</id><url>" + url +
+           "</url><username>" + kUpstreamUser + "</username><password>" + xml_escape(password) +
+           "</password></processingmodule></doc>";
+}
+
+std::vector<Request> World::upstream_calls(const std::string& func) {
+    std::vector<Request> out;
+    for (auto& r : upstream.requests())
+        if (func.empty() || r.func == func) out.push_back(r);
+    return out;
+}
+
+std::vector<MgrctlCall> World::host_calls(const std::string& func) {
+    std::vector<MgrctlCall> out;
+    for (auto& c : host.calls())
+        if (func.empty() || c.func == func) out.push_back(c);
+    return out;
+}
+
+std::vector<std::string> World::host_funcs() {
+    std::vector<std::string> out;
+    for (auto& c : host.calls())
+        if (c.func != "paramlist") out.push_back(c.func);
+    return out;
+}
+
+std::vector<std::string> World::upstream_funcs() {
+    std::vector<std::string> out;
+    for (auto& r : upstream.requests()) out.push_back(r.func);
+    return out;
+}
+
+void World::clear_records() {
+    upstream.clear_requests();
+    host.clear_calls();
+}
+
+std::string describe(const MgrctlCall& call) {
+    std::string out = call.func;
+    for (const auto& [k, v] : call.params) out += " " + k + "=" + v.substr(0, 40);
+    return out;
+}
+
+}  // namespace pmtest

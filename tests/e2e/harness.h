@@ -1,0 +1,67 @@
+// One end-to-end world: a fake BILLmanager host (private MariaDB + recording mgrctl under a
+// temporary mgr root), a fake upstream over TLS, a processing module configured for it,
+// and the real module binary run as BILLmanager runs it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fake_upstream_client.h"
+#include "host_sandbox.h"
+#include "process.h"
+
+namespace pmtest {
+
+// Distinctive secrets: the suite checks they never appear where they must not.
+inline const char* const kUpstreamPassword = "Up$tream&Pass:Пароль+42";
+inline const char* const kUpstreamUser = "reseller@example.com";
+
+struct ModuleResult {
+    int exit_code = -1;
+    std::string out, err;
+    bool timed_out = false;
+};
+
+struct WorldOptions {
+    FakeUpstreamOptions upstream;
+    bool trust_upstream_ca = true;  // write CAFile into etc/pmbillmgrssl.conf
+    std::string extra_config;       // more lines for etc/pmbillmgrssl.conf
+};
+
+class World {
+public:
+    explicit World(WorldOptions options = {});
+
+    HostSandbox host;
+    FakeUpstream upstream;
+    int module = 0;
+
+    // A paid certificate order on the upstream tariff 115 (or as given).
+    CertificateOrder add_order(CertificateOrderOptions options = {});
+
+    // Runs `pmbillmgrssl ARGS` with cwd = mgr root, as BILLmanager does.
+    ModuleResult run(const std::vector<std::string>& args, const std::string& input = "",
+                     int timeout_ms = 60000);
+    ModuleResult run_item(const std::string& command, int item, int running_operation = 0);
+    // Starts it in the background (for kill -9 tests).
+    Child start(const std::vector<std::string>& args);
+
+    std::string log() const;               // var/pmbillmgrssl.log
+    std::string check_connection_input(const std::string& url, const std::string& password);
+    void write_config(const std::string& lines);
+
+    // Upstream requests with func, and mgrctl calls, made since the last clear.
+    std::vector<Request> upstream_calls(const std::string& func = "");
+    std::vector<MgrctlCall> host_calls(const std::string& func = "");
+    std::vector<std::string> host_funcs();  // func names in order, paramlist excluded
+    std::vector<std::string> upstream_funcs();
+    void clear_records();
+
+private:
+    WorldOptions options_;
+};
+
+// "func k=v k=v" for readable failure messages.
+std::string describe(const MgrctlCall& call);
+
+}  // namespace pmtest

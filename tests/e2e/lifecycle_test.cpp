@@ -1,0 +1,218 @@
+// The whole life of one certificate, driven as BILLmanager drives the module, with the
+// exact upstream requests and the exact mgrctl calls asserted after every step.
+#include <doctest/doctest.h>
+
+#include "e2e_util.h"
+
+using namespace pmtest;
+
+namespace {
+
+CertificateOrderOptions multidomain_order() {
+    CertificateOrderOptions o;
+    o.tariff = "positivessl-multidomain";
+    o.upstream_pricelist = "117";
+    o.cn = "example.com";
+    o.altnames = {"www.example.com"};
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
+    World w;
+    CertificateOrder order = w.add_order(multidomain_order());
+    const int item = order.item;
+    const std::string id_text = std::to_string(item);
+
+    SUBCASE("") {}
+    // check_connection
+    ModuleResult r = w.run({"--command", "check_connection"},
+                           w.check_connection_input(w.upstream.base_url(), kUpstreamPassword));
+    REQUIRE(r.exit_code == 0);
+    w.clear_records();
+
+    // open: one order, then the immediate sync finds it pending
+    r = w.run_item("open", item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.order.param", "certificate.edit"});
+    Request placed = w.upstream_calls("certificate.order.param").at(0);
+    expect_request(placed, "certificate.order.param",
+                   {{"sok", "ok"}, {"skipbasket", "on"}, {"clicked_button", "finish"},
+                    {"pricelist", "117"}, {"period", "12"}, {"remoteid", id_text},
+                    {"crt_type", "manual"}, {"csr", order.csr.csr_pem},
+                    {"altname", "www.example.com"}, {"approver_method", "auth_email"},
+                    {"approver_email_1", "admin@example.com"},
+                    {"approver_email_2", "admin@example.com"}, {"adm_email", order.params.at("adm_email")},
+                    {"adm_fname", "Иван"}, {"tech_fname", "Пётр"}, {"out", "xml"}, {"lang", "en"}});
+    CHECK_FALSE(placed.has("key"));  // the private key never leaves the provider
+    const std::string upstream_id = w.upstream.state().at(0).id;
+    auto calls = w.host_calls();
+    std::vector<MgrctlCall> writes;
+    for (auto& c : calls)
+        if (c.func != "paramlist") writes.push_back(c);
+    REQUIRE(writes.size() == 6);
+    expect_call(writes[0], "service.saveparam", {{"elid", id_text}, {"name", "order_attempt"}});
+    expect_call(writes[1], "service.saveparam",
+                {{"elid", id_text}, {"name", "upstream_id"}, {"value", upstream_id}});
+    expect_call(writes[2], "service.saveparam", {{"elid", id_text}, {"name", "csr_sha256"}});
+    expect_call(writes[3], "service.setstatus", {{"elid", id_text}, {"service_status", "3"}});
+    expect_call(writes[4], "service.postopen", {{"elid", id_text}, {"sok", "ok"}});
+    expect_call(writes[5], "service.setstatus", {{"elid", id_text}, {"service_status", "4"}});
+    CHECK(w.host.item_status(item) == 2);
+    CHECK(w.upstream.state().at(0).remoteid == id_text);
+
+    // sync while pending: one read, no write-back
+    w.clear_records();
+    REQUIRE(w.run_item("sync_item", item).exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit"});
+    CHECK(w.host_funcs().empty());
+
+    // issued upstream: certificate saved, expiry set, status 5, certificate.open once
+    const std::string expiry = w.upstream.advance(upstream_id, "issued");
+    w.clear_records();
+    REQUIRE(w.run_item("sync_item", item).exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "certificate.file"});
+    CHECK(w.host_funcs() == Funcs{"certificate.save", "service.setexpiredate", "service.setstatus",
+                                  "certificate.open", "service.saveparam"});
+    expect_call(w.host_calls("service.setexpiredate").at(0), "service.setexpiredate",
+                {{"elid", id_text}, {"expiredate", expiry}});
+    expect_call(w.host_calls("service.setstatus").at(0), "service.setstatus",
+                {{"service_status", "5"}});
+    auto row = w.host.certificate_row(item);
+    REQUIRE(row);
+    CHECK(row->crt.value_or("").find("-----BEGIN CERTIFICATE-----") != std::string::npos);
+    CHECK(row->pkey == order.csr.key_pem);
+    CHECK(w.host.item_expiredate(item) == expiry);
+
+    // a repeated sync changes nothing
+    w.clear_records();
+    REQUIRE(w.run_item("sync_item", item).exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit"});
+    CHECK(w.host_funcs().empty());
+
+    // reissue 1: nothing changed locally → oldrequest
+    w.clear_records();
+    REQUIRE(w.run_item("reopen", item).exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.reissue.step2"});
+    expect_request(w.upstream_calls().at(0), "certificate.reissue.step2",
+                   {{"elid", upstream_id}, {"sok", "ok"}, {"crt_type", "oldrequest"},
+                    {"approver_method", "auth_email"}, {"approver_email_1", "admin@example.com"}});
+    CHECK(w.host_funcs() == Funcs{"service.setstatus"});
+    expect_call(w.host_calls().back(), "service.setstatus", {{"service_status", "3"}});
+
+    // reissued certificate arrives: saved again, certificate.open not repeated
+    w.upstream.advance(upstream_id, "issued");
+    w.clear_records();
+    REQUIRE(w.run_item("sync_item", item).exit_code == 0);
+    CHECK(w.host_funcs() == Funcs{"certificate.save", "service.setstatus"});
+
+    // reissue 2: new domains → altname (with the "reissue" alias of the command)
+    w.host.set_item_param(item, "old_altname", "www.example.com");
+    w.host.set_item_param(item, "altname", "www.example.com shop.example.com");
+    w.host.set_item_param(item, "approver_email",
+                          "admin@example.com,admin@example.com,admin@example.com");
+    w.clear_records();
+    r = w.run({"--command", "reissue", "--item", id_text});
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    expect_request(w.upstream_calls().at(0), "certificate.reissue.step2",
+                   {{"elid", upstream_id}, {"crt_type", "altname"},
+                    {"altname", "www.example.com shop.example.com"},
+                    {"approver_email_3", "admin@example.com"}});
+    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setstatus"});
+    CHECK(w.host.item_param(item, "old_altname") == "www.example.com shop.example.com");
+    w.upstream.advance(upstream_id, "issued");
+    REQUIRE(w.run_item("sync_item", item).exit_code == 0);
+
+    // reissue 3: a new CSR → manual, and the stored private key is kept
+    CsrPair next = make_csr("example.com", {"example.com", "www.example.com", "shop.example.com"});
+    w.host.set_certificate(item, next.csr_pem, next.key_pem, row->crt);
+    w.clear_records();
+    REQUIRE(w.run_item("reopen", item).exit_code == 0);
+    expect_request(w.upstream_calls().at(0), "certificate.reissue.step2",
+                   {{"elid", upstream_id}, {"crt_type", "manual"}, {"csr", next.csr_pem}});
+    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setstatus"});
+    CHECK(w.host.certificate_row(item)->pkey == next.key_pem);
+    w.upstream.advance(upstream_id, "issued");
+    REQUIRE(w.run_item("sync_item", item).exit_code == 0);
+
+    // prolong: once, for the item's period
+    const std::string balance_before = w.upstream.balance();
+    w.clear_records();
+    r = w.run_item("prolong", item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "service.prolong"});
+    expect_request(w.upstream_calls("service.prolong").at(0), "service.prolong",
+                   {{"elid", upstream_id}, {"period", "12"}, {"sok", "ok"}});
+    const std::string renewed = add_months(expiry, 12);
+    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setexpiredate",
+                                  "service.postprolong", "service.saveparam"});
+    CHECK(w.host.item_expiredate(item) == renewed);
+    CHECK_FALSE(w.host.item_param(item, "prolong_attempt"));
+    CHECK(w.upstream.balance() != balance_before);
+
+    // close: deleted upstream, closed locally
+    w.clear_records();
+    REQUIRE(w.run_item("close", item).exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.delete"});
+    expect_request(w.upstream_calls().at(0), "certificate.delete",
+                   {{"elid", upstream_id}, {"sok", "ok"}});
+    CHECK(w.host_funcs() == Funcs{"service.postclose"});
+    CHECK(w.host.item_status(item) == 4);
+    // close again: already gone upstream counts as done
+    REQUIRE(w.run_item("close", item).exit_code == 0);
+    CHECK(w.upstream.count("certificate.order.param") == 1);
+}
+
+TEST_CASE("open without a CSR: upstream generates the key, stored crypted via the environment") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.host.db().execute("DELETE FROM certificate WHERE item = ?", {std::to_string(order.item)});
+    ModuleResult r = w.run_item("open", order.item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    Request placed = w.upstream_calls("certificate.order.param").at(0);
+    CHECK(placed.param("crt_type") == "generate");
+    CHECK(placed.param("CN") == "example.com");
+    CHECK_FALSE(placed.has("csr"));
+    MgrctlCall saved;
+    for (auto& c : w.host_calls("service.saveparam"))
+        if (c.param("name") == "private_key") saved = c;
+    CHECK(saved.param("crypted") == "on");
+    CHECK(saved.param("value").find("PRIVATE KEY") != std::string::npos);
+    REQUIRE(saved.env_params == std::vector<std::string>{"value"});
+    for (const auto& arg : saved.argv) CHECK(arg.find("PRIVATE KEY") == std::string::npos);
+    CHECK(w.log().find("PRIVATE KEY-----\\n") == std::string::npos);
+}
+
+TEST_CASE("suspend and resume are local only") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    REQUIRE(w.run_item("suspend", order.item).exit_code == 0);
+    REQUIRE(w.run_item("resume", order.item).exit_code == 0);
+    CHECK(w.upstream_calls().empty());
+    CHECK(w.host_funcs() == Funcs{"service.postsuspend", "service.postresume"});
+}
+
+TEST_CASE("approver list: constructed addresses, IDN in punycode") {
+    World w;
+    ModuleResult r = w.run({"--command", "approver", "--module", std::to_string(w.module),
+                            "--domain", "shop.пример.рф", "--intname", "positivessl"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("<domain name=\"shop.пример.рф\">") != std::string::npos);
+    CHECK(r.out.find("<approver>admin@shop.xn--e1afmkfd.xn--p1ai</approver>") != std::string::npos);
+    CHECK(r.out.find("<approver>webmaster@xn--e1afmkfd.xn--p1ai</approver>") != std::string::npos);
+    CHECK(r.out.find("xn--p1ai</approver><approver>admin@xn--p1ai") == std::string::npos);
+}
+
+TEST_CASE("kill switch: etc/billmgr.DoNothing makes item commands do nothing") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    write_file(w.host.root() + "/etc/billmgr.DoNothing", "");
+    REQUIRE(w.run_item("open", order.item).exit_code == 0);
+    CHECK(w.upstream_calls().empty());
+    CHECK(w.host_calls().empty());
+}

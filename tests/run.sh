@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The full test suite: installs what is missing, builds twice (normal, and with
+# AddressSanitizer + UBSan) and runs every test with ctest in both builds.
+#   bash tests/run.sh            # everything
+#   SANITIZE=0 bash tests/run.sh # skip the sanitizer build (faster local runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash dist/install-deps.sh
+jobs=$(nproc)
+
+build_and_test() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j 2 --timeout 900
+}
+
+echo "== descriptor is well-formed"
+xmllint --noout xml/billmgr_mod_pmbillmgrssl.xml
+
+echo "== build and test"
+build_and_test build
+
+if [ "${SANITIZE:-1}" != "0" ]; then
+  echo "== build and test with AddressSanitizer + UBSan"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    build_and_test build-asan -DPMBILLMGRSSL_SANITIZE=ON
+fi
