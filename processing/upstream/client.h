@@ -1,0 +1,57 @@
+// The upstream API client: one function call = one POST to the API endpoint, answered by a
+// checked <doc>. It owns the endpoint choice, the retry policy and the round-trip count;
+// what to call and how to read the answer live in functions.h and response.h.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/xml.h"
+#include "upstream/certificate_api.h"
+#include "upstream/http.h"
+#include "upstream/request.h"
+
+namespace pmb::upstream {
+
+enum class Retry {
+    kRead,   // read-only call: retryable failures are repeated with backoff
+    kNever,  // spends money or changes state: sent once whatever happens
+};
+
+// Whether a failed try is repeated: only reads, only retryable failures, and at most
+// max_retries extra tries in all.
+bool should_retry(const UpstreamError& error, Retry retry, int retries_done, int max_retries);
+
+// The pause before extra try number retries_done + 1: first_delay_ms doubled each time.
+long backoff_delay_ms(long first_delay_ms, int retries_done);
+
+class ApiClient {
+public:
+    // Registers the password with the global Scrubber. Throws pmb::Error(value) for a URL
+    // that is not http(s).
+    explicit ApiClient(Connection connection);
+
+    // Sends the request (to the endpoint that works, see endpoint_candidates()) and returns
+    // the checked answer. Throws UpstreamError.
+    XmlDoc call(const Request& request, Retry retry);
+
+    // HTTP requests sent so far, retries and endpoint probes included.
+    int round_trips() const { return round_trips_; }
+    // scheme://host[:port] of the upstream, for messages.
+    const std::string& origin() const { return origin_; }
+
+private:
+    XmlDoc call_with_fallback(const Request& request);
+    XmlDoc send(const std::string& endpoint, const Request& request);
+    UpstreamError no_endpoint_found(const UpstreamError& last) const;
+    void wait_before_retry(const Request& request, const UpstreamError& error, int retries_done);
+
+    Connection connection_;
+    std::string origin_;
+    // Endpoints still in question; narrowed to the one that answered for the rest of the run.
+    std::vector<std::string> endpoints_;
+    HttpClient http_;
+    int round_trips_ = 0;
+};
+
+}  // namespace pmb::upstream

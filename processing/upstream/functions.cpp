@@ -1,0 +1,114 @@
+#include "upstream/functions.h"
+
+namespace pmb::upstream::functions {
+namespace {
+
+void add_contact(Request& request, const std::string& prefix, const Contact& contact) {
+    request.add(prefix + "fname", contact.fname)
+        .add(prefix + "lname", contact.lname)
+        .add(prefix + "jtitle", contact.jtitle)
+        .add(prefix + "email", contact.email)
+        .add(prefix + "phone", contact.phone)
+        .add(prefix + "phone_country", contact.phone_country);
+}
+
+// approver_email_N is numbered by domain position (CN = 1), so an empty slot keeps its number.
+void add_approval(Request& request, const Approval& approval) {
+    request.add_if("approver_method", approval.method);
+    for (size_t i = 0; i < approval.emails.size(); ++i)
+        request.add_if("approver_email_" + std::to_string(i + 1), approval.emails[i]);
+}
+
+void add_key_source(Request& request, const OrderRequest& order) {
+    if (!order.csr.empty()) {
+        request.add("crt_type", "manual").add("csr", order.csr);
+        return;
+    }
+    // No local CSR: the upstream generates key and CSR from these subject fields.
+    request.add("crt_type", "generate")
+        .add("CN", order.subject.cn)
+        .add("O", order.subject.o)
+        .add("OU", order.subject.ou)
+        .add("L", order.subject.l)
+        .add("ST", order.subject.st)
+        .add("emailAddress", order.subject.email);
+}
+
+Request with_elid(const std::string& func, const std::string& id) {
+    Request request(func);
+    request.add("elid", id);
+    return request;
+}
+
+}  // namespace
+
+Request order(const OrderRequest& order) {
+    Request request("certificate.order.param");
+    request.add("sok", "ok")
+        .add("skipbasket", "on")
+        .add("clicked_button", "finish")
+        .add("pricelist", order.pricelist)
+        .add("period", std::to_string(order.period_months))
+        .add("remoteid", order.remoteid);
+    add_key_source(request, order);
+    request.add_if("altname", order.altnames)
+        .add("country", order.country)
+        .add("field_country", order.country);
+    add_contact(request, "adm_", order.admin);
+    if (order.tech == order.admin) {
+        request.add("like_admin", "on");
+    } else {
+        add_contact(request, "tech_", order.tech);
+    }
+    for (const auto& [name, value] : order.org)
+        request.add(name, value);
+    add_approval(request, order.approval);
+    return request;
+}
+
+Request list() {
+    return Request("certificate");
+}
+
+Request check_access() {
+    return list();
+}
+
+Request get(const std::string& id) {
+    return with_elid("certificate.edit", id);
+}
+
+Request download(const std::string& id) {
+    return with_elid("certificate.file", id);
+}
+
+Request reissue(const std::string& id, const ReissueRequest& reissue) {
+    const std::string& type = reissue.crt_type;
+    if (type != "oldrequest" && type != "manual" && type != "altname")
+        throw Error(errtype::kValue, "crt_type", type,
+                    "reissue type must be oldrequest, manual or altname");
+    if (type == "manual" && reissue.csr.empty())
+        throw Error(errtype::kValue, "csr", "", "a reissue with a new CSR needs the CSR");
+    Request request = with_elid("certificate.reissue.step2", id);
+    request.add("sok", "ok").add("crt_type", type);
+    if (type == "manual")
+        request.add("csr", reissue.csr);
+    if (type == "altname")
+        request.add("altname", reissue.altnames);
+    add_approval(request, reissue.approval);
+    return request;
+}
+
+Request remove(const std::string& id) {
+    Request request = with_elid("certificate.delete", id);
+    request.add("sok", "ok");
+    return request;
+}
+
+Request prolong(const std::string& id, int period_months) {
+    Request request = with_elid("service.prolong", id);
+    request.add("period", std::to_string(period_months)).add("sok", "ok");
+    return request;
+}
+
+}  // namespace pmb::upstream::functions

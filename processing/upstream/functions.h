@@ -1,0 +1,26 @@
+// The one place that maps our operations to upstream function names and parameters
+// (SPEC §3). Everything here is pure: no I/O, so the exact wire shape is unit-tested.
+#pragma once
+
+#include <string>
+
+#include "upstream/certificate_api.h"
+#include "upstream/request.h"
+
+namespace pmb::upstream::functions {
+
+// certificate.order.param, paid at once from the upstream balance.
+Request order(const OrderRequest& order);
+// The certificate list; also the cheap authenticated call of check_connection.
+Request list();
+Request check_access();
+// certificate.edit without sok: the form view of one certificate.
+Request get(const std::string& id);
+Request download(const std::string& id);
+// certificate.reissue.step2; throws pmb::Error(value) on an unknown crt_type or a manual
+// reissue without a CSR.
+Request reissue(const std::string& id, const ReissueRequest& reissue);
+Request remove(const std::string& id);
+Request prolong(const std::string& id, int period_months);
+
+}  // namespace pmb::upstream::functions

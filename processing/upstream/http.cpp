@@ -1,0 +1,163 @@
+#include "upstream/http.h"
+
+#include <cmath>
+
+#include "upstream/url.h"
+
+namespace pmb::upstream {
+namespace {
+
+// Collects the body and stops the transfer once it grows past the limit.
+struct BodySink {
+    std::string body;
+    size_t limit;
+    bool overflow = false;
+};
+
+size_t write_body(char* data, size_t size, size_t count, void* user) {
+    auto* sink = static_cast<BodySink*>(user);
+    size_t bytes = size * count;
+    if (sink->body.size() + bytes > sink->limit) {
+        sink->overflow = true;
+        return 0;  // makes curl abort with CURLE_WRITE_ERROR
+    }
+    sink->body.append(data, bytes);
+    return bytes;
+}
+
+template <typename T>
+void set_option(CURL* handle, CURLoption option, T value) {
+    CURLcode code = curl_easy_setopt(handle, option, value);
+    if (code != CURLE_OK)
+        throw Error(errtype::kInternal, "curl", curl_easy_strerror(code),
+                    std::string("cannot configure libcurl: ") + curl_easy_strerror(code));
+}
+
+void limit_protocols_to_http(CURL* handle) {
+#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85 replaced the bitmask option with a string one
+    set_option(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_option(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    set_option(handle, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    set_option(handle, CURLOPT_REDIR_PROTOCOLS,
+               static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}
+
+bool is_connect_failure(CURLcode code) {
+    switch (code) {
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        case CURLE_SSL_INVALIDCERTSTATUS:
+        case CURLE_SSL_CRL_BADFILE:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+CurlHandle::CurlHandle() {
+    static const CURLcode global_init = curl_global_init(CURL_GLOBAL_DEFAULT);
+    handle_ = global_init == CURLE_OK ? curl_easy_init() : nullptr;
+    if (!handle_)
+        throw Error(errtype::kInternal, "curl", "", "cannot initialise libcurl");
+}
+
+CurlHandle::~CurlHandle() {
+    curl_easy_cleanup(handle_);
+}
+
+CurlHeaders::~CurlHeaders() {
+    curl_slist_free_all(list_);
+}
+
+void CurlHeaders::append(const std::string& header) {
+    curl_slist* grown = curl_slist_append(list_, header.c_str());
+    if (!grown)
+        throw Error(errtype::kInternal, "curl", "", "cannot build the HTTP headers");
+    list_ = grown;
+}
+
+HttpClient::HttpClient(const Connection& connection)
+    : max_response_bytes_(connection.max_response_bytes) {
+    configure_once(connection);
+}
+
+void HttpClient::configure_once(const Connection& connection) {
+    CURL* h = handle_.get();
+    set_option(h, CURLOPT_NOSIGNAL, 1L);  // timeouts must not rely on SIGALRM
+    limit_protocols_to_http(h);
+    set_option(h, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is reported, never followed
+    // Verification is not configurable on purpose: there is no "insecure" mode.
+    set_option(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    set_option(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!connection.ca_file.empty())
+        set_option(h, CURLOPT_CAINFO, connection.ca_file.c_str());
+    if (!connection.ca_path.empty())
+        set_option(h, CURLOPT_CAPATH, connection.ca_path.c_str());
+    set_option(h, CURLOPT_CONNECTTIMEOUT, connection.connect_timeout_s);
+    set_option(h, CURLOPT_TIMEOUT, connection.timeout_s);
+    set_option(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_response_bytes_));
+    set_option(h, CURLOPT_ERRORBUFFER, error_buffer_);
+    set_option(h, CURLOPT_WRITEFUNCTION, write_body);
+    set_option(h, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
+    set_option(h, CURLOPT_USERAGENT, "pmbillmgrssl/" PMB_VERSION);
+    headers_.append("Content-Type: application/x-www-form-urlencoded");
+    headers_.append("Expect:");  // no 100-continue round trip for large CSR bodies
+    set_option(h, CURLOPT_HTTPHEADER, headers_.get());
+    set_option(h, CURLOPT_POST, 1L);
+}
+
+HttpResponse HttpClient::post_form(const std::string& url, const std::string& body) {
+    CURL* h = handle_.get();
+    BodySink sink{{}, static_cast<size_t>(max_response_bytes_)};
+    set_option(h, CURLOPT_URL, url.c_str());
+    set_option(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    set_option(h, CURLOPT_POSTFIELDS, body.c_str());
+    set_option(h, CURLOPT_WRITEDATA, &sink);
+    error_buffer_[0] = '\0';
+    CURLcode code = curl_easy_perform(h);
+    if (sink.overflow || code == CURLE_FILESIZE_EXCEEDED) {
+        std::string what =
+            "a response larger than " + std::to_string(max_response_bytes_) + " bytes";
+        throw UpstreamError(UpstreamError::Failure::kBadResponse, errtype::kBadResponse, "upstream",
+                            url_origin(url) + ": " + what,
+                            "the upstream " + url_origin(url) + " sent " + what);
+    }
+    if (code != CURLE_OK)
+        throw transport_error(url, code);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    return {status, std::move(sink.body)};
+}
+
+UpstreamError HttpClient::transport_error(const std::string& url, CURLcode code) const {
+    std::string reason = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+        // curl's own text counts milliseconds; whole seconds match the configured limits.
+        double elapsed = 0;
+        curl_easy_getinfo(handle_.get(), CURLINFO_TOTAL_TIME, &elapsed);
+        reason = "timed out after " + std::to_string(std::lround(elapsed)) + " s";
+    }
+    std::string origin = url_origin(url);
+    std::string message = is_connect_failure(code)
+                              ? "cannot reach " + origin + ": " + reason
+                              : "the request to " + origin + " failed: " + reason;
+    return UpstreamError(UpstreamError::Failure::kTransport, errtype::kConnection, "url",
+                         origin + ": " + reason, message);
+}
+
+}  // namespace pmb::upstream

@@ -1,0 +1,44 @@
+// One upstream API call before it hits the wire: the function name and its parameters, in
+// order. Encoding into the POST body lives here too, so the body shape is tested in one place.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pmb::upstream {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+class Request {
+public:
+    explicit Request(std::string func) : func_(std::move(func)) {}
+
+    Request& add(std::string name, std::string value);
+    // Adds the parameter only when the value is not empty.
+    Request& add_if(std::string name, std::string value);
+
+    const std::string& func() const { return func_; }
+    const Params& params() const { return params_; }
+    // The value of the first parameter with this name; empty when absent.
+    std::string value(const std::string& name) const;
+
+private:
+    std::string func_;
+    Params params_;
+};
+
+// name=value&… with every name and value percent-encoded (spaces as %20).
+std::string encode_form(const Params& params);
+
+// The request without credentials: func, out=xml, lang=en, then the parameters. Safe to log.
+std::string public_body(const Request& request);
+
+// authinfo=USER:PASSWORD — user and password encoded separately so the colon stays a separator.
+std::string authinfo_field(const std::string& username, const std::string& password);
+
+// The full POST body: authinfo first, then public_body().
+std::string form_body(const Request& request, const std::string& username,
+                      const std::string& password);
+
+}  // namespace pmb::upstream

@@ -1,0 +1,335 @@
+#include "upstream/response.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <deque>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
+
+namespace pmb::upstream {
+namespace {
+
+using Failure = UpstreamError::Failure;
+
+std::string lowercase(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool contains_any(const std::string& text, std::initializer_list<const char*> needles) {
+    return std::any_of(needles.begin(), needles.end(),
+                       [&](const char* needle) { return text.find(needle) != std::string::npos; });
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+std::string_view trim(std::string_view text) {
+    if (starts_with(text, "\xEF\xBB\xBF"))
+        text.remove_prefix(3);  // UTF-8 byte order mark
+    size_t begin = text.find_first_not_of(" \t\r\n");
+    if (begin == std::string_view::npos)
+        return {};
+    size_t end = text.find_last_not_of(" \t\r\n");
+    return text.substr(begin, end - begin + 1);
+}
+
+UpstreamError bad_response(const std::string& detail, const std::string& message) {
+    return UpstreamError(Failure::kBadResponse, errtype::kBadResponse, "upstream", detail, message);
+}
+
+UpstreamError bad_answer_from(const std::string& origin, const std::string& what) {
+    return bad_response(origin + ": " + what, "the upstream " + origin + " returned " + what);
+}
+
+UpstreamError missing_in_answer(const std::string& func, const std::string& what) {
+    std::string message = "the upstream answer to " + func + " carries no " + what;
+    return bad_response(message, message);
+}
+
+UpstreamError http_error(long status, const std::string& origin) {
+    std::string what = "HTTP " + std::to_string(status);
+    if (status >= 300 && status < 400)
+        what += " (a redirect, which is not followed; check the URL)";
+    return UpstreamError(Failure::kHttp, errtype::kBadResponse, "http_status", origin + ": " + what,
+                         "the upstream " + origin + " answered " + what, status);
+}
+
+bool looks_like_html(std::string_view text) {
+    std::string head = lowercase(text.substr(0, 1024));
+    return starts_with(head, "<!doctype html") || starts_with(head, "<html") ||
+           (starts_with(head, "<?xml") && head.find("<html") != std::string::npos);
+}
+
+std::string unparsable_xml_kind(std::string_view text) {
+    bool opens_doc = text.find("<doc") != std::string_view::npos;
+    bool closes_doc = text.find("</doc>") != std::string_view::npos;
+    return opens_doc && !closes_doc ? "a truncated XML document (no closing </doc>)"
+                                    : "malformed XML";
+}
+
+// Breadth-first, so the shallowest element of that name wins. <tparams> is skipped: it
+// echoes our own request (our CSR, even authinfo), which is not part of the answer.
+std::optional<XmlNode> find_descendant(const XmlNode& root, const std::string& name) {
+    std::deque<XmlNode> queue{root};
+    while (!queue.empty()) {
+        XmlNode node = queue.front();
+        queue.pop_front();
+        for (const XmlNode& child : node.children()) {
+            if (child.name() == "tparams")
+                continue;
+            if (child.name() == name)
+                return child;
+            queue.push_back(child);
+        }
+    }
+    return std::nullopt;
+}
+
+std::string descendant_text(const XmlNode& root, const std::string& name) {
+    auto node = find_descendant(root, name);
+    return node ? std::string(trim(node->text())) : std::string();
+}
+
+std::string field(const XmlNode& node, std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        std::string text(trim(node.child_text(name)));
+        if (!text.empty())
+            return text;
+    }
+    return {};
+}
+
+std::optional<int> to_int(const std::string& text) {
+    if (text.empty())
+        return std::nullopt;
+    char* end = nullptr;
+    long value = std::strtol(text.c_str(), &end, 10);
+    if (end == text.c_str() || *end != '\0')
+        return std::nullopt;
+    return static_cast<int>(value);
+}
+
+int item_status_of(const XmlNode& node) {
+    for (const char* name : {"item_status", "status"})
+        if (auto number = to_int(field(node, {name})))
+            return *number;
+    return item_status_from_text(field(node, {"status_msg", "status"}));
+}
+
+UpstreamCertificate certificate_from(const XmlNode& node) {
+    UpstreamCertificate c;
+    c.id = field(node, {"id", "elid"});
+    c.cn = field(node, {"CN", "cn", "domain"});
+    c.altname = field(node, {"altname"});
+    c.pricelist = field(node, {"pricelist"});
+    c.createdate = date_part(field(node, {"createdate"}));
+    c.expiredate = date_part(field(node, {"expiredate"}));
+    c.remoteid = field(node, {"remoteid"});
+    c.status_msg = field(node, {"status_msg"});
+    c.period = to_int(field(node, {"period"})).value_or(0);
+    c.item_status = item_status_of(node);
+    c.service_status = to_int(field(node, {"service_status"})).value_or(0);
+    return c;
+}
+
+// Text directly inside the element, not inside its children.
+std::string own_text(const XmlNode& node) {
+    std::string text;
+    for (xmlNodePtr c = node.raw()->children; c; c = c->next) {
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+            text += reinterpret_cast<const char*>(c->content);
+    }
+    return std::string(trim(text));
+}
+
+std::string without_whitespace(const std::string& text) {
+    std::string out;
+    for (char c : text)
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            out += c;
+    return out;
+}
+
+bool is_base64(const std::string& text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '+' || c == '/' || c == '=';
+    });
+}
+
+bool mentions_two_factor(const std::string& lowered) {
+    return lowered == "otp" ||
+           contains_any(lowered, {"totp", "2fa", "twofactor", "two_factor", "two-factor",
+                                  "two factor", "one-time password"});
+}
+
+bool mentions_low_balance(const std::string& lowered) {
+    return contains_any(lowered,
+                        {"balance", "insufficient funds", "not enough money", "not enough funds"});
+}
+
+}  // namespace
+
+XmlDoc parse_document(long http_status, const std::string& body, const std::string& origin) {
+    if (http_status < 200 || http_status >= 300)
+        throw http_error(http_status, origin);
+    std::string_view text = trim(body);
+    if (text.empty())
+        throw bad_answer_from(origin, "an empty body");
+    if (looks_like_html(text))
+        throw bad_answer_from(origin, "an HTML page instead of XML");
+    if (text.front() != '<')
+        throw bad_answer_from(origin, "an answer that is not XML");
+    std::optional<XmlDoc> doc;
+    try {
+        doc.emplace(XmlDoc::parse(body, errtype::kBadResponse));
+    } catch (const Error&) {
+        throw bad_answer_from(origin, unparsable_xml_kind(text));
+    }
+    std::string root = doc->root().name();
+    if (root == "html")
+        throw bad_answer_from(origin, "an HTML page instead of XML");
+    if (root != "doc")
+        throw bad_answer_from(origin, "an XML document without <doc>");
+    if (auto error = doc->root().child("error"))
+        throw error_from_element(*error, origin);
+    return std::move(*doc);
+}
+
+UpstreamError error_from_element(const XmlNode& error, const std::string& origin) {
+    std::string type = error.attr("type").value_or("");
+    std::string object = error.attr("object").value_or("");
+    std::string value = error.attr("value").value_or("");
+    std::string msg(trim(error.child_text("msg")));
+    if (msg.empty())
+        msg = type;
+    std::string lowered_msg = lowercase(msg);
+
+    if (mentions_two_factor(lowercase(type)) || mentions_two_factor(lowercase(object)) ||
+        (type == "auth" && mentions_two_factor(lowered_msg)))
+        return UpstreamError(Failure::kTwoFactor, errtype::kTwoFactor, object, origin,
+                             "the upstream account has two-factor authentication enabled; "
+                             "create a separate API user without it");
+    if (type == "auth")
+        return UpstreamError(Failure::kAuth, errtype::kAuth, object, origin,
+                             "the upstream " + origin + " rejected the username or password");
+    if (type == "missed" ||
+        (object == "elid" && lowered_msg.find("not found") != std::string::npos))
+        return UpstreamError(Failure::kNotFound, errtype::kMissed, object, value,
+                             "upstream error (" + type + "): " + msg);
+    if (type == "balance" || mentions_low_balance(lowered_msg))
+        return UpstreamError(Failure::kBalance, errtype::kBalance, object, msg,
+                             "upstream error (" + type + "): " + msg);
+    return UpstreamError(Failure::kApi, errtype::kUpstream, object, value,
+                         "upstream error (" + type + "): " + msg);
+}
+
+void expect_ok(const XmlDoc& doc, const std::string& func) {
+    if (!find_descendant(doc.root(), "ok"))
+        throw missing_in_answer(func, "<ok/> confirmation");
+}
+
+std::string find_new_id(const XmlDoc& doc) {
+    for (const char* name : {"id", "item.id", "billorder.id"}) {
+        std::string id = descendant_text(doc.root(), name);
+        if (!id.empty())
+            return id;
+    }
+    return {};
+}
+
+OrderResult parse_order(const XmlDoc& doc) {
+    OrderResult result;
+    result.id = find_new_id(doc);
+    if (result.id.empty())
+        throw missing_in_answer("certificate.order.param", "certificate id");
+    result.generated_key = descendant_text(doc.root(), "key");
+    result.generated_csr = descendant_text(doc.root(), "csr");
+    return result;
+}
+
+std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc) {
+    std::vector<UpstreamCertificate> certificates;
+    for (const XmlNode& row : doc.root().children("elem")) {
+        UpstreamCertificate certificate = certificate_from(row);
+        if (!certificate.id.empty())
+            certificates.push_back(std::move(certificate));
+    }
+    return certificates;
+}
+
+UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string& id) {
+    UpstreamCertificate certificate = certificate_from(doc.root());
+    if (certificate.id.empty())
+        certificate.id = id;
+    return certificate;
+}
+
+Slists parse_slists(const XmlDoc& doc) {
+    Slists slists;
+    for (const XmlNode& slist : doc.root().children("slist")) {
+        auto& values = slists[slist.attr("name").value_or("")];
+        for (const XmlNode& val : slist.children("val"))
+            values.emplace_back(val.attr("key").value_or(""), std::string(trim(val.text())));
+    }
+    return slists;
+}
+
+IssuedFile parse_issued_file(const XmlDoc& doc) {
+    auto crt = find_descendant(doc.root(), "crt");
+    std::string content = crt ? std::string(trim(crt->text())) : own_text(doc.root());
+    if (content.empty())
+        throw missing_in_answer("certificate.file", "certificate");
+    if (content.find("-----BEGIN CERTIFICATE-----") != std::string::npos)
+        return {content, false};
+    std::string base64 = without_whitespace(content);
+    bool says_zip = descendant_text(doc.root(), "crt_type") == "zip";
+    if ((says_zip || starts_with(base64, "UEsDB")) && is_base64(base64))
+        return {base64, true};
+    throw missing_in_answer("certificate.file", "PEM certificate or base64 zip");
+}
+
+std::string parse_new_expire_date(const XmlDoc& doc) {
+    std::string date = date_part(descendant_text(doc.root(), "newexpiredate"));
+    if (date.empty())
+        throw missing_in_answer("service.prolong", "newexpiredate");
+    return date;
+}
+
+std::string date_part(const std::string& text) {
+    std::string date = text.substr(0, 10);
+    if (date.size() != 10 || date == "0000-00-00")
+        return {};
+    for (size_t i = 0; i < date.size(); ++i) {
+        bool dash_expected = i == 4 || i == 7;
+        bool ok =
+            dash_expected ? date[i] == '-' : std::isdigit(static_cast<unsigned char>(date[i]));
+        if (!ok)
+            return {};
+    }
+    if (text.size() > 10 && text[10] != ' ' && text[10] != 'T')
+        return {};
+    return date;
+}
+
+int item_status_from_text(const std::string& text) {
+    std::string lowered = lowercase(text);
+    if (contains_any(lowered, {"delet", "closed"}))
+        return 4;
+    if (contains_any(lowered, {"suspend", "stopped", "blocked"}))
+        return 3;
+    if (contains_any(lowered, {"process", "progress"}))
+        return 5;
+    if (contains_any(lowered, {"order", "unpaid", "not paid"}))
+        return 1;
+    if (contains_any(lowered, {"active", "issued"}))
+        return 2;
+    return 0;
+}
+
+}  // namespace pmb::upstream

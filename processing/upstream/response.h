@@ -1,0 +1,56 @@
+// Turning upstream answers into typed results. Pure functions over the HTTP status and body,
+// kept apart from fetching so every answer shape is tested from fixture files.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/xml.h"
+#include "upstream/certificate_api.h"
+
+namespace pmb::upstream {
+
+// The API document of an answer. Throws UpstreamError: kHttp for a non-2xx status,
+// kBadResponse for an empty, HTML, non-XML or truncated body, and the mapped failure
+// (kAuth, kTwoFactor, kNotFound, kBalance, kApi) for a <doc><error> document.
+// origin (scheme://host[:port]) names the upstream in messages.
+XmlDoc parse_document(long http_status, const std::string& body, const std::string& origin);
+
+// The failure an <error> element stands for.
+UpstreamError error_from_element(const XmlNode& error, const std::string& origin);
+
+// Throws kBadResponse unless a committing call (sok=ok) answered <ok/>.
+void expect_ok(const XmlDoc& doc, const std::string& func);
+
+// The id of a new item: <id> or <item.id> (at any depth), else <billorder.id>; empty if none.
+std::string find_new_id(const XmlDoc& doc);
+
+// The answer of certificate.order.param; throws kBadResponse when it carries no id.
+OrderResult parse_order(const XmlDoc& doc);
+
+// <elem> rows of func=certificate; rows without an id are skipped, unknown columns ignored.
+std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc);
+
+// The form view of certificate.edit; id is used when the form does not echo its own.
+UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string& id);
+
+// The select lists of a form: name → (key, label) pairs in document order.
+using Slists = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
+Slists parse_slists(const XmlDoc& doc);
+
+// The issued certificate of certificate.file: PEM in <crt>, a base64 zip (crt_type=zip, or
+// recognised by its content), or either one as the bare text of <doc>.
+IssuedFile parse_issued_file(const XmlDoc& doc);
+
+// newexpiredate of service.prolong (it arrives nested as /doc/doc/newexpiredate).
+std::string parse_new_expire_date(const XmlDoc& doc);
+
+// YYYY-MM-DD of "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS"; empty for anything else.
+std::string date_part(const std::string& text);
+
+// item_status from a status text when the number is missing (English texts, lang=en).
+int item_status_from_text(const std::string& text);
+
+}  // namespace pmb::upstream

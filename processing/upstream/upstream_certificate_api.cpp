@@ -1,0 +1,52 @@
+#include "upstream/upstream_certificate_api.h"
+
+#include "upstream/functions.h"
+#include "upstream/response.h"
+
+namespace pmb::upstream {
+
+void UpstreamCertificateApi::check_access() {
+    client_.call(functions::check_access(), Retry::kRead);
+}
+
+OrderResult UpstreamCertificateApi::order(const OrderRequest& request) {
+    return parse_order(client_.call(functions::order(request), Retry::kNever));
+}
+
+std::vector<UpstreamCertificate> UpstreamCertificateApi::list() {
+    return parse_certificate_list(client_.call(functions::list(), Retry::kRead));
+}
+
+UpstreamCertificate UpstreamCertificateApi::get(const std::string& id) {
+    return parse_certificate_form(client_.call(functions::get(id), Retry::kRead), id);
+}
+
+IssuedFile UpstreamCertificateApi::download(const std::string& id) {
+    return parse_issued_file(client_.call(functions::download(id), Retry::kRead));
+}
+
+void UpstreamCertificateApi::reissue(const std::string& id, const ReissueRequest& request) {
+    // Not a read: a repeated reissue would restart validation at the CA.
+    Request call = functions::reissue(id, request);
+    expect_ok(client_.call(call, Retry::kNever), call.func());
+}
+
+bool UpstreamCertificateApi::remove(const std::string& id) {
+    Request call = functions::remove(id);
+    try {
+        // Deleting twice ends the same way, so a lost answer may be retried.
+        expect_ok(client_.call(call, Retry::kRead), call.func());
+    } catch (const UpstreamError& error) {
+        if (error.failure() == UpstreamError::Failure::kNotFound)
+            return false;
+        throw;
+    }
+    return true;
+}
+
+std::string UpstreamCertificateApi::prolong(const std::string& id, int period_months) {
+    return parse_new_expire_date(
+        client_.call(functions::prolong(id, period_months), Retry::kNever));
+}
+
+}  // namespace pmb::upstream

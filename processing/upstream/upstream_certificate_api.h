@@ -1,0 +1,33 @@
+// CertificateApi over the real upstream: a thin adapter that picks the request
+// (functions.h), the retry policy, and the parser (response.h) for each operation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "upstream/certificate_api.h"
+#include "upstream/client.h"
+
+namespace pmb::upstream {
+
+class UpstreamCertificateApi : public CertificateApi {
+public:
+    explicit UpstreamCertificateApi(Connection connection) : client_(std::move(connection)) {}
+
+    void check_access() override;
+    OrderResult order(const OrderRequest& request) override;
+    std::vector<UpstreamCertificate> list() override;
+    UpstreamCertificate get(const std::string& id) override;
+    IssuedFile download(const std::string& id) override;
+    void reissue(const std::string& id, const ReissueRequest& request) override;
+    bool remove(const std::string& id) override;
+    std::string prolong(const std::string& id, int period_months) override;
+
+    // HTTP requests made so far (reported by the benchmark).
+    int round_trips() const { return client_.round_trips(); }
+
+private:
+    ApiClient client_;
+};
+
+}  // namespace pmb::upstream

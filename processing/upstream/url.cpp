@@ -1,0 +1,66 @@
+#include "upstream/url.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.h"
+
+namespace pmb::upstream {
+namespace {
+
+struct UrlParts {
+    std::string origin;  // scheme://host[:port]
+    std::string rest;    // path, query and fragment as typed
+};
+
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+std::string trim(const std::string& text) {
+    size_t begin = text.find_first_not_of(" \t\r\n");
+    if (begin == std::string::npos)
+        return {};
+    size_t end = text.find_last_not_of(" \t\r\n");
+    return text.substr(begin, end - begin + 1);
+}
+
+Error bad_url(const std::string& why) {
+    // The URL itself is not echoed: an admin may have typed credentials into it.
+    return Error(errtype::kValue, "url", "", "the upstream URL " + why);
+}
+
+UrlParts split_url(const std::string& typed) {
+    std::string url = trim(typed);
+    size_t scheme_end = url.find("://");
+    std::string scheme =
+        scheme_end == std::string::npos ? "https" : lowercase(url.substr(0, scheme_end));
+    if (scheme != "https" && scheme != "http")
+        throw bad_url("must start with https:// or http://");
+    size_t authority_begin = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    size_t authority_end = std::min(url.find_first_of("/?#", authority_begin), url.size());
+    std::string authority = url.substr(authority_begin, authority_end - authority_begin);
+    size_t at = authority.rfind('@');
+    if (at != std::string::npos)
+        authority.erase(0, at + 1);  // user info never travels on
+    if (authority.empty() || authority.front() == ':')
+        throw bad_url("has no host name");
+    return {scheme + "://" + authority, url.substr(authority_end)};
+}
+
+}  // namespace
+
+std::string url_origin(const std::string& url) {
+    return split_url(url).origin;
+}
+
+std::vector<std::string> endpoint_candidates(const std::string& url) {
+    UrlParts parts = split_url(url);
+    if (parts.rest.empty() || parts.rest == "/")
+        return {parts.origin + "/billmgr", parts.origin + "/manager/billmgr"};
+    return {parts.origin + parts.rest};
+}
+
+}  // namespace pmb::upstream

@@ -1,0 +1,451 @@
+// ApiClient and UpstreamCertificateApi against a scripted local plain-HTTP server:
+// endpoint fallback, retry policy, keep-alive, limits, transport errors and log scrubbing.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/log.h"
+#include "core/scrub.h"
+#include "upstream/client.h"
+#include "upstream/functions.h"
+#include "upstream/response.h"
+#include "upstream/upstream_certificate_api.h"
+
+using namespace pmb::upstream;
+using Failure = UpstreamError::Failure;
+
+namespace {
+
+const std::string kOk = "<?xml version=\"1.0\"?><doc><ok/></doc>";
+const std::string kPassword = "p&+:%@ пароль";
+
+struct Received {
+    std::string target;  // path and query of the request line
+    std::string body;
+};
+
+struct Reply {
+    int status = 200;
+    std::string body = kOk;
+    int delay_ms = 0;
+};
+
+// One-thread HTTP/1.1 server on 127.0.0.1 with keep-alive; a handler scripts the replies.
+class ScriptedServer {
+public:
+    using Handler = std::function<Reply(const Received&, int index)>;
+
+    explicit ScriptedServer(Handler handler) : handler_(std::move(handler)) {
+        listener_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t size = sizeof address;
+        if (bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+            listen(listener_, 8) != 0 ||
+            getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
+            throw std::runtime_error("cannot start the test server");
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+
+    ~ScriptedServer() {
+        stop_ = true;
+        thread_.join();
+        close(listener_);
+    }
+
+    std::string url(const std::string& path = "") const {
+        return "http://127.0.0.1:" + std::to_string(port_) + path;
+    }
+    std::vector<Received> received() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return received_;
+    }
+    int connections() const { return connections_; }
+
+private:
+    // Waits until fd is readable or the server stops.
+    bool wait_readable(int fd) const {
+        pollfd p{fd, POLLIN, 0};
+        while (!stop_)
+            if (poll(&p, 1, 20) > 0)
+                return true;
+        return false;
+    }
+
+    void serve() {
+        while (wait_readable(listener_)) {
+            int connection = accept(listener_, nullptr, nullptr);
+            if (connection < 0)
+                continue;
+            ++connections_;
+            while (handle_one(connection)) {
+            }
+            close(connection);
+        }
+    }
+
+    bool read_more(int fd, std::string& buffer) const {
+        char chunk[4096];
+        if (!wait_readable(fd))
+            return false;
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            return false;
+        buffer.append(chunk, static_cast<size_t>(n));
+        return true;
+    }
+
+    bool handle_one(int fd) {
+        std::string buffer;
+        size_t header_end;
+        while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+            if (!read_more(fd, buffer))
+                return false;
+            if (buffer[0] == '\x16')
+                return false;  // a TLS handshake: hang up at once
+        }
+        std::string head = buffer.substr(0, header_end);
+        size_t length_at = head.find("Content-Length: ");
+        size_t length =
+            length_at == std::string::npos ? 0 : std::stoul(head.substr(length_at + 16));
+        while (buffer.size() < header_end + 4 + length)
+            if (!read_more(fd, buffer))
+                return false;
+        size_t target_begin = head.find(' ') + 1;
+        Received request{head.substr(target_begin, head.find(' ', target_begin) - target_begin),
+                         buffer.substr(header_end + 4, length)};
+        int index = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            received_.push_back(request);
+            index = static_cast<int>(received_.size()) - 1;
+        }
+        Reply reply = handler_(request, index);
+        std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
+        std::string response =
+            "HTTP/1.1 " + std::to_string(reply.status) +
+            " X\r\nContent-Type: text/xml\r\nContent-Length: " + std::to_string(reply.body.size()) +
+            "\r\n\r\n" + reply.body;
+        return send(fd, response.data(), response.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(response.size());
+    }
+
+    Handler handler_;
+    int listener_ = -1;
+    int port_ = 0;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> connections_{0};
+    mutable std::mutex mutex_;
+    std::vector<Received> received_;
+};
+
+ScriptedServer::Handler always(Reply reply) {
+    return [reply](const Received&, int) { return reply; };
+}
+
+Connection connection_to(const std::string& url) {
+    Connection connection;
+    connection.url = url;
+    connection.username = "reseller@example.com";
+    connection.password = kPassword;
+    connection.connect_timeout_s = 5;
+    connection.timeout_s = 5;
+    connection.read_retries = 3;
+    connection.retry_delay_ms = 1;
+    return connection;
+}
+
+UpstreamError error_of(const std::function<void()>& call) {
+    try {
+        call();
+    } catch (const UpstreamError& error) {
+        return error;
+    }
+    throw std::logic_error("no UpstreamError thrown");
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("upstream retry policy: which failures a read repeats") {
+    auto failure = [](Failure kind, long status = 0) {
+        return UpstreamError(kind, "t", "", "", "m", status);
+    };
+    for (Failure kind : {Failure::kTransport, Failure::kBadResponse}) {
+        CHECK(should_retry(failure(kind), Retry::kRead, 0, 3));
+        CHECK_FALSE(should_retry(failure(kind), Retry::kNever, 0, 3));
+        CHECK_FALSE(should_retry(failure(kind), Retry::kRead, 3, 3));
+    }
+    CHECK(should_retry(failure(Failure::kHttp, 503), Retry::kRead, 2, 3));
+    CHECK_FALSE(should_retry(failure(Failure::kHttp, 404), Retry::kRead, 0, 3));
+    CHECK_FALSE(should_retry(failure(Failure::kHttp, 503), Retry::kNever, 0, 3));
+    for (Failure kind : {Failure::kAuth, Failure::kTwoFactor, Failure::kNotFound, Failure::kBalance,
+                         Failure::kApi})
+        CHECK_FALSE(should_retry(failure(kind), Retry::kRead, 0, 3));
+    CHECK(backoff_delay_ms(500, 0) == 500);
+    CHECK(backoff_delay_ms(500, 1) == 1000);
+    CHECK(backoff_delay_ms(500, 2) == 2000);
+}
+
+TEST_CASE("upstream client: a POST to /billmgr with everything in the body") {
+    ScriptedServer server(always({}));
+    ApiClient client(connection_to(server.url()));
+    Request request("certificate.edit");
+    request.add("elid", "101");
+    client.call(request, Retry::kRead);
+    auto received = server.received();
+    REQUIRE(received.size() == 1);
+    CHECK(received[0].target == "/billmgr");  // nothing in the query string
+    CHECK(received[0].body ==
+          "authinfo=reseller%40example.com:p%26%2B%3A%25%40%20%D0%BF%D0%B0%D1%80%D0%BE%D0%BB%D1%8C"
+          "&func=certificate.edit&out=xml&lang=en&elid=101");
+    CHECK(client.round_trips() == 1);
+    CHECK(client.origin() == server.url());
+}
+
+TEST_CASE("upstream client: a bare host falls back to /manager/billmgr once, then remembers") {
+    ScriptedServer server([](const Received& request, int) {
+        return request.target == "/billmgr" ? Reply{404, "not here"} : Reply{};
+    });
+    ApiClient client(connection_to(server.url("/")));
+    client.call(functions::list(), Retry::kRead);
+    client.call(functions::list(), Retry::kRead);
+    auto received = server.received();
+    REQUIRE(received.size() == 3);
+    CHECK(received[0].target == "/billmgr");
+    CHECK(received[1].target == "/manager/billmgr");
+    CHECK(received[2].target == "/manager/billmgr");
+    CHECK(client.round_trips() == 3);
+}
+
+TEST_CASE("upstream client: a money-spending call also follows the 404 fallback") {
+    ScriptedServer server([](const Received& request, int) {
+        return request.target == "/billmgr" ? Reply{404, ""} : Reply{200, "<doc><id>9</id></doc>"};
+    });
+    ApiClient client(connection_to(server.url()));
+    CHECK(find_new_id(client.call(functions::prolong("1", 12), Retry::kNever)) == "9");
+}
+
+TEST_CASE("upstream client: 404 on both endpoints names both paths") {
+    ScriptedServer server(always({404, ""}));
+    ApiClient client(connection_to(server.url()));
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.failure() == Failure::kHttp);
+    CHECK(error.http_status() == 404);
+    CHECK(error.message() ==
+          "the upstream " + server.url() +
+              " answered HTTP 404 at /billmgr and /manager/billmgr; check the URL");
+    CHECK(client.round_trips() == 2);  // a 404 is not retried
+}
+
+TEST_CASE("upstream client: a full URL is used as given, without fallback") {
+    ScriptedServer server(always({404, ""}));
+    ApiClient client(connection_to(server.url("/custom/billmgr")));
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.http_status() == 404);
+    auto received = server.received();
+    REQUIRE(received.size() == 1);
+    CHECK(received[0].target == "/custom/billmgr");
+}
+
+TEST_CASE("upstream client: reads retry 5xx and bad bodies, then succeed") {
+    ScriptedServer server([](const Received&, int index) {
+        if (index == 0)
+            return Reply{503, "busy"};
+        if (index == 1)
+            return Reply{200, "<html><body>maintenance</body></html>"};
+        return Reply{};
+    });
+    ApiClient client(connection_to(server.url("/billmgr")));
+    CHECK_NOTHROW(client.call(functions::list(), Retry::kRead));
+    CHECK(client.round_trips() == 3);
+}
+
+TEST_CASE("upstream client: reads give up after read_retries extra tries") {
+    ScriptedServer server(always({502, "bad gateway"}));
+    Connection connection = connection_to(server.url("/billmgr"));
+    connection.read_retries = 2;
+    ApiClient client(connection);
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.http_status() == 502);
+    CHECK(client.round_trips() == 3);
+}
+
+TEST_CASE("upstream client: order and prolong are never retried") {
+    ScriptedServer server(always({503, "busy"}));
+    UpstreamCertificateApi api(connection_to(server.url("/billmgr")));
+    CHECK(error_of([&] { api.prolong("101", 12); }).http_status() == 503);
+    CHECK(api.round_trips() == 1);
+    CHECK(error_of([&] { api.order(OrderRequest{}); }).http_status() == 503);
+    CHECK(api.round_trips() == 2);
+}
+
+TEST_CASE("upstream client: an API error is not retried") {
+    ScriptedServer server(always(
+        {200, "<doc><error type=\"auth\" object=\"badpassword\"><msg>no</msg></error></doc>"}));
+    ApiClient client(connection_to(server.url("/billmgr")));
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.failure() == Failure::kAuth);
+    CHECK(error.message() == "the upstream " + server.url() + " rejected the username or password");
+    CHECK(client.round_trips() == 1);
+}
+
+TEST_CASE("upstream client: every call of a run shares one connection") {
+    ScriptedServer server(always({}));
+    ApiClient client(connection_to(server.url("/billmgr")));
+    for (int i = 0; i < 3; ++i)
+        client.call(functions::list(), Retry::kRead);
+    CHECK(server.connections() == 1);
+    CHECK(client.round_trips() == 3);
+}
+
+TEST_CASE("upstream client: a redirect is an error and is not followed") {
+    ScriptedServer server(always({302, ""}));
+    ApiClient client(connection_to(server.url("/billmgr")));
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.http_status() == 302);
+    CHECK(server.received().size() == 1);
+}
+
+TEST_CASE("upstream client: a body over max_response_bytes is refused") {
+    ScriptedServer server(always({200, "<doc>" + std::string(4096, 'x') + "</doc>"}));
+    Connection connection = connection_to(server.url("/billmgr"));
+    connection.max_response_bytes = 1024;
+    connection.read_retries = 0;
+    ApiClient client(connection);
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.failure() == Failure::kBadResponse);
+    CHECK(error.message().find("larger than 1024 bytes") != std::string::npos);
+}
+
+TEST_CASE("upstream client: transport failures name the host, never the path") {
+    Connection connection = connection_to("http://127.0.0.1:1/billmgr?x=secretpath");
+    connection.read_retries = 0;
+    ApiClient client(connection);
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.failure() == Failure::kTransport);
+    CHECK(error.type() == pmb::errtype::kConnection);
+    CHECK(error.message().find("cannot reach http://127.0.0.1:1: ") == 0);
+    CHECK(error.message().find("secretpath") == std::string::npos);
+    CHECK(error.retryable());
+}
+
+TEST_CASE("upstream client: TLS is verified (a plain server behind https:// fails)") {
+    ScriptedServer server(always({}));
+    std::string https_url = "https://127.0.0.1:" + server.url().substr(server.url().rfind(':') + 1);
+    Connection connection = connection_to(https_url + "/billmgr");
+    connection.read_retries = 0;
+    ApiClient client(connection);
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.failure() == Failure::kTransport);
+    CHECK(error.message().find("cannot reach " + https_url + ": ") == 0);
+}
+
+TEST_CASE("upstream client: a slow upstream times out with the limit in the message") {
+    ScriptedServer server(always({200, kOk, 1500}));
+    Connection connection = connection_to(server.url("/billmgr"));
+    connection.timeout_s = 1;
+    connection.read_retries = 0;
+    ApiClient client(connection);
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.failure() == Failure::kTransport);
+    CHECK(error.message() == "cannot reach " + server.url() + ": timed out after 1 s");
+}
+
+TEST_CASE("upstream client: the debug log shows the call without authinfo or password") {
+    ScriptedServer server(always(
+        {200, "<doc><tparams><authinfo>reseller@example.com:" + std::string("p&amp;+:%@ пароль") +
+                  "</authinfo></tparams><ok/></doc>"}));
+    std::string log_path = "/tmp/pmb_upstream_client_test_" + std::to_string(getpid()) + ".log";
+    std::remove(log_path.c_str());
+    pmb::Log::open(log_path, pmb::LogLevel::kDebug);
+    {
+        ApiClient client(connection_to(server.url("/billmgr")));
+        client.call(functions::remove("101"), Retry::kRead);
+    }
+    pmb::Log::open("", pmb::LogLevel::kInfo);
+    std::string log = read_file(log_path);
+    std::remove(log_path.c_str());
+    CHECK(log.find("upstream request certificate.delete") != std::string::npos);
+    CHECK(log.find("elid=101") != std::string::npos);
+    CHECK(log.find("HTTP 200") != std::string::npos);
+    for (const std::string& secret :
+         {kPassword, pmb::url_encode(kPassword), std::string("p&amp;+:%@ пароль"),
+          std::string("authinfo=reseller")})
+        CHECK(log.find(secret) == std::string::npos);
+}
+
+TEST_CASE("upstream api: remove reports an already deleted certificate") {
+    ScriptedServer server([](const Received& request, int) {
+        if (request.body.find("elid=gone") != std::string::npos)
+            return Reply{200,
+                         "<doc><error type=\"missed\" object=\"elid\" value=\"gone\">"
+                         "<msg>not found</msg></error></doc>"};
+        return Reply{};
+    });
+    UpstreamCertificateApi api(connection_to(server.url("/billmgr")));
+    CHECK(api.remove("101"));
+    CHECK_FALSE(api.remove("gone"));
+    CHECK(error_of([&] { api.get("gone"); }).failure() == Failure::kNotFound);
+}
+
+TEST_CASE("upstream api: order sends the order function once and returns the new id") {
+    ScriptedServer server(always({200, "<doc><ok/><id>4242</id></doc>"}));
+    UpstreamCertificateApi api(connection_to(server.url("/billmgr")));
+    OrderRequest order;
+    order.pricelist = "4471";
+    order.remoteid = "55";
+    order.csr = "CSR";
+    CHECK(api.order(order).id == "4242");
+    auto received = server.received();
+    REQUIRE(received.size() == 1);
+    CHECK(received[0].body.find("&func=certificate.order.param&") != std::string::npos);
+    CHECK(received[0].body.find("&crt_type=manual&csr=CSR&") != std::string::npos);
+}
+
+TEST_CASE("upstream api: check_access, list, download, reissue and prolong") {
+    ScriptedServer server([](const Received& request, int) {
+        auto has = [&](const char* func) {
+            return request.body.find(std::string("&func=") + func + "&") != std::string::npos;
+        };
+        if (has("certificate.file"))
+            return Reply{
+                200,
+                "<doc><crt>-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----</crt></doc>"};
+        if (has("service.prolong"))
+            return Reply{200, "<doc><doc><newexpiredate>2027-01-02</newexpiredate></doc></doc>"};
+        if (has("certificate"))
+            return Reply{200, "<doc><elem><id>1</id><CN>a.example</CN></elem></doc>"};
+        return Reply{};
+    });
+    UpstreamCertificateApi api(connection_to(server.url("/billmgr")));
+    CHECK_NOTHROW(api.check_access());
+    CHECK(api.list().at(0).cn == "a.example");
+    CHECK_FALSE(api.download("1").zip);
+    CHECK_NOTHROW(api.reissue("1", {"oldrequest", "", "", {"auth_email", {"admin@a.example"}}}));
+    CHECK(api.prolong("1", 12) == "2027-01-02");
+    CHECK(api.round_trips() == 5);
+}

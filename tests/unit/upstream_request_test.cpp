@@ -1,0 +1,202 @@
+// The wire shape of every upstream call: encoding and the exact parameter lists (SPEC §3).
+#include <doctest/doctest.h>
+
+#include "upstream/functions.h"
+#include "upstream/request.h"
+
+using namespace pmb::upstream;
+
+namespace {
+
+Contact admin_contact() {
+    return {"Ivan", "Petrov", "CTO", "ivan@example.com", "+7 495 1234567", "182"};
+}
+
+OrderRequest manual_order() {
+    OrderRequest order;
+    order.pricelist = "4471";
+    order.period_months = 12;
+    order.remoteid = "55";
+    order.csr = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n";
+    order.altnames = "www.example.com mail.example.com";
+    order.country = "182";
+    order.admin = admin_contact();
+    order.tech = {"Anna", "Sidorova", "Admin", "anna@example.com", "+7 495 7654321", "182"};
+    order.org = {{"org_name", "Example LLC"}, {"org_city", "Moscow"}};
+    order.approval = {"auth_email",
+                      {"admin@example.com", "admin@www.example.com", "admin@mail.example.com"}};
+    return order;
+}
+
+}  // namespace
+
+TEST_CASE("upstream request: the body carries authinfo, func, out and lang, all encoded") {
+    Request request("certificate.delete");
+    request.add("elid", "5").add("sok", "ok");
+    CHECK(form_body(request, "reseller@example.com", "p&+: %@") ==
+          "authinfo=reseller%40example.com:p%26%2B%3A%20%25%40"
+          "&func=certificate.delete&out=xml&lang=en&elid=5&sok=ok");
+}
+
+TEST_CASE("upstream request: a Cyrillic password is UTF-8 percent-encoded, the colon kept") {
+    CHECK(authinfo_field("user", "пароль:1") ==
+          "authinfo=user:%D0%BF%D0%B0%D1%80%D0%BE%D0%BB%D1%8C%3A1");
+}
+
+TEST_CASE("upstream request: the public body never contains the credentials") {
+    Request request("certificate");
+    std::string body = public_body(request);
+    CHECK(body == "func=certificate&out=xml&lang=en");
+    CHECK(body.find("authinfo") == std::string::npos);
+}
+
+TEST_CASE("upstream request: CSR newlines and spaces are encoded") {
+    CHECK(encode_form({{"csr", "-----BEGIN X-----\nAB+/=\n"}}) ==
+          "csr=-----BEGIN%20X-----%0AAB%2B%2F%3D%0A");
+}
+
+TEST_CASE("upstream request: add_if skips empty values") {
+    Request request("f");
+    request.add_if("a", "").add_if("b", "1").add("c", "");
+    CHECK(request.params() == Params{{"b", "1"}, {"c", ""}});
+    CHECK(request.value("b") == "1");
+    CHECK(request.value("missing").empty());
+}
+
+TEST_CASE("upstream functions: order with a local CSR") {
+    OrderRequest order = manual_order();
+    Request request = functions::order(order);
+    CHECK(request.func() == "certificate.order.param");
+    CHECK(request.params() == Params{{"sok", "ok"},
+                                     {"skipbasket", "on"},
+                                     {"clicked_button", "finish"},
+                                     {"pricelist", "4471"},
+                                     {"period", "12"},
+                                     {"remoteid", "55"},
+                                     {"crt_type", "manual"},
+                                     {"csr", order.csr},
+                                     {"altname", "www.example.com mail.example.com"},
+                                     {"country", "182"},
+                                     {"field_country", "182"},
+                                     {"adm_fname", "Ivan"},
+                                     {"adm_lname", "Petrov"},
+                                     {"adm_jtitle", "CTO"},
+                                     {"adm_email", "ivan@example.com"},
+                                     {"adm_phone", "+7 495 1234567"},
+                                     {"adm_phone_country", "182"},
+                                     {"tech_fname", "Anna"},
+                                     {"tech_lname", "Sidorova"},
+                                     {"tech_jtitle", "Admin"},
+                                     {"tech_email", "anna@example.com"},
+                                     {"tech_phone", "+7 495 7654321"},
+                                     {"tech_phone_country", "182"},
+                                     {"org_name", "Example LLC"},
+                                     {"org_city", "Moscow"},
+                                     {"approver_method", "auth_email"},
+                                     {"approver_email_1", "admin@example.com"},
+                                     {"approver_email_2", "admin@www.example.com"},
+                                     {"approver_email_3", "admin@mail.example.com"}});
+}
+
+TEST_CASE("upstream functions: order without a CSR lets the upstream generate, like_admin") {
+    OrderRequest order = manual_order();
+    order.csr.clear();
+    order.subject = {"example.com", "Example LLC", "IT", "Moscow", "Moscow", "ssl@example.com"};
+    order.altnames.clear();
+    order.tech = order.admin;
+    order.org.clear();
+    order.approval = {"auth_dnstxt", {}};
+    Request request = functions::order(order);
+    CHECK(request.params() == Params{{"sok", "ok"},
+                                     {"skipbasket", "on"},
+                                     {"clicked_button", "finish"},
+                                     {"pricelist", "4471"},
+                                     {"period", "12"},
+                                     {"remoteid", "55"},
+                                     {"crt_type", "generate"},
+                                     {"CN", "example.com"},
+                                     {"O", "Example LLC"},
+                                     {"OU", "IT"},
+                                     {"L", "Moscow"},
+                                     {"ST", "Moscow"},
+                                     {"emailAddress", "ssl@example.com"},
+                                     {"country", "182"},
+                                     {"field_country", "182"},
+                                     {"adm_fname", "Ivan"},
+                                     {"adm_lname", "Petrov"},
+                                     {"adm_jtitle", "CTO"},
+                                     {"adm_email", "ivan@example.com"},
+                                     {"adm_phone", "+7 495 1234567"},
+                                     {"adm_phone_country", "182"},
+                                     {"like_admin", "on"},
+                                     {"approver_method", "auth_dnstxt"}});
+}
+
+TEST_CASE("upstream functions: approver_email_N keeps the domain position of each address") {
+    OrderRequest order = manual_order();
+    order.approval.emails = {"admin@example.com", "", "admin@mail.example.com"};
+    Request request = functions::order(order);
+    CHECK(request.value("approver_email_1") == "admin@example.com");
+    CHECK(request.value("approver_email_2").empty());
+    CHECK(request.value("approver_email_3") == "admin@mail.example.com");
+}
+
+TEST_CASE("upstream functions: reissue with the old request") {
+    ReissueRequest reissue{"oldrequest", "", "", {"auth_email", {"admin@example.com"}}};
+    Request request = functions::reissue("101", reissue);
+    CHECK(request.func() == "certificate.reissue.step2");
+    CHECK(request.params() == Params{{"elid", "101"},
+                                     {"sok", "ok"},
+                                     {"crt_type", "oldrequest"},
+                                     {"approver_method", "auth_email"},
+                                     {"approver_email_1", "admin@example.com"}});
+}
+
+TEST_CASE("upstream functions: reissue with a new CSR") {
+    ReissueRequest reissue{"manual", "CSR-PEM", "", {"auth_email", {"a@example.com", "b@x.org"}}};
+    CHECK(functions::reissue("101", reissue).params() ==
+          Params{{"elid", "101"},
+                 {"sok", "ok"},
+                 {"crt_type", "manual"},
+                 {"csr", "CSR-PEM"},
+                 {"approver_method", "auth_email"},
+                 {"approver_email_1", "a@example.com"},
+                 {"approver_email_2", "b@x.org"}});
+}
+
+TEST_CASE("upstream functions: reissue with new domains") {
+    ReissueRequest reissue{"altname", "", "www.example.com new.example.com", {"auth_dnstxt", {}}};
+    CHECK(functions::reissue("101", reissue).params() ==
+          Params{{"elid", "101"},
+                 {"sok", "ok"},
+                 {"crt_type", "altname"},
+                 {"altname", "www.example.com new.example.com"},
+                 {"approver_method", "auth_dnstxt"}});
+}
+
+TEST_CASE("upstream functions: a reissue that cannot be sent is refused before the wire") {
+    CHECK_THROWS_AS(functions::reissue("1", {"generate", "", "", {}}), pmb::Error);
+    CHECK_THROWS_AS(functions::reissue("1", {"manual", "", "", {}}), pmb::Error);
+}
+
+TEST_CASE("upstream functions: delete, prolong, list, edit, file, check_access") {
+    Request remove = functions::remove("101");
+    CHECK(remove.func() == "certificate.delete");
+    CHECK(remove.params() == Params{{"elid", "101"}, {"sok", "ok"}});
+
+    Request prolong = functions::prolong("101", 24);
+    CHECK(prolong.func() == "service.prolong");
+    CHECK(prolong.params() == Params{{"elid", "101"}, {"period", "24"}, {"sok", "ok"}});
+
+    CHECK(functions::list().func() == "certificate");
+    CHECK(functions::list().params().empty());
+    CHECK(functions::check_access().func() == "certificate");
+
+    Request get = functions::get("101");
+    CHECK(get.func() == "certificate.edit");
+    CHECK(get.params() == Params{{"elid", "101"}});  // a form view: no sok
+
+    Request download = functions::download("101");
+    CHECK(download.func() == "certificate.file");
+    CHECK(download.params() == Params{{"elid", "101"}});
+}

@@ -1,0 +1,44 @@
+// Which API endpoint a typed upstream URL stands for.
+#include <doctest/doctest.h>
+
+#include "core/error.h"
+#include "upstream/url.h"
+
+using namespace pmb::upstream;
+using Endpoints = std::vector<std::string>;
+
+TEST_CASE("upstream url: a bare host tries /billmgr, then /manager/billmgr") {
+    Endpoints expected{"https://api.ispmanager.com/billmgr",
+                       "https://api.ispmanager.com/manager/billmgr"};
+    CHECK(endpoint_candidates("https://api.ispmanager.com") == expected);
+    CHECK(endpoint_candidates("https://api.ispmanager.com/") == expected);
+    CHECK(endpoint_candidates("  https://api.ispmanager.com/ \n") == expected);
+}
+
+TEST_CASE("upstream url: a URL with a path is used as given") {
+    CHECK(endpoint_candidates("https://api.ispsystem.com/manager/billmgr") ==
+          Endpoints{"https://api.ispsystem.com/manager/billmgr"});
+    CHECK(endpoint_candidates("http://127.0.0.1:8080/billmgr/") ==
+          Endpoints{"http://127.0.0.1:8080/billmgr/"});
+}
+
+TEST_CASE("upstream url: no scheme means https; the port is kept") {
+    CHECK(endpoint_candidates("api-eu.ispmanager.com:8443") ==
+          Endpoints{"https://api-eu.ispmanager.com:8443/billmgr",
+                    "https://api-eu.ispmanager.com:8443/manager/billmgr"});
+}
+
+TEST_CASE("upstream url: the origin drops user info, path and query") {
+    CHECK(url_origin("https://api.ispmanager.com/billmgr?func=x") == "https://api.ispmanager.com");
+    CHECK(url_origin("HTTPS://user:secret@host.example:444/manager/billmgr") ==
+          "https://host.example:444");
+    CHECK(endpoint_candidates("https://user:secret@host.example/") ==
+          Endpoints{"https://host.example/billmgr", "https://host.example/manager/billmgr"});
+}
+
+TEST_CASE("upstream url: only http and https with a host are accepted") {
+    CHECK_THROWS_AS(url_origin("ftp://api.ispmanager.com"), pmb::Error);
+    CHECK_THROWS_AS(url_origin("file:///etc/passwd"), pmb::Error);
+    CHECK_THROWS_AS(url_origin("https://"), pmb::Error);
+    CHECK_THROWS_AS(url_origin(""), pmb::Error);
+}
