@@ -1,0 +1,260 @@
+#include "admin.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+namespace fake_upstream {
+namespace {
+
+struct AdminFailure {
+    int status;
+    ApiError error;
+};
+
+using AdminHandler = std::function<XmlNode(Shared&, const ApiRequest&)>;
+
+[[noreturn]] void reject(const std::string& object, const std::string& value,
+                         const std::string& msg) {
+    throw AdminFailure{400, ApiError{"admin", object, value, msg}};
+}
+
+XmlNode ok_document() {
+    XmlNode doc("doc");
+    doc.add("ok");
+    return doc;
+}
+
+bool flag_on(const ApiRequest& params, const std::string& name, bool fallback) {
+    if (!params.has(name))
+        return fallback;
+    std::string value = params.get(name);
+    return value == "1" || value == "on" || value == "true" || value == "yes";
+}
+
+int integer_param(const ApiRequest& params, const std::string& name, int fallback) {
+    if (!params.has(name))
+        return fallback;
+    try {
+        return std::stoi(params.get(name));
+    } catch (const std::exception&) {
+        reject(name, params.get(name), "not an integer");
+    }
+}
+
+Certificate& certificate_param(Shared& shared, const ApiRequest& params) {
+    Certificate* cert = shared.state.find_certificate(params.get("id"));
+    if (!cert)
+        reject("id", params.get("id"), "no such certificate");
+    return *cert;
+}
+
+// SAN list: the CN first, then the altnames, without duplicates.
+std::vector<std::string> dns_names(const Certificate& cert) {
+    std::vector<std::string> names{cert.cn};
+    for (const auto& name : cert.altnames()) {
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
+    }
+    return names;
+}
+
+// A reissue keeps the expiry date of the certificate it replaces.
+void issue(Shared& shared, Certificate& cert) {
+    if (cert.expiredate.empty())
+        cert.expiredate = add_months(today(), cert.period);
+    cert.crt = issue_certificate(shared.ca, cert.csr, cert.cn, dns_names(cert),
+                                 end_of_day(cert.expiredate));
+    cert.service_status = kIssued;
+    cert.item_status = kItemActive;
+}
+
+XmlNode admin_advance(Shared& shared, const ApiRequest& params) {
+    Certificate& cert = certificate_param(shared, params);
+    if (cert.deleted())
+        reject("id", params.get("id"), "certificate is deleted");
+    std::string to = params.get("to");
+    if (to == "issued") {
+        issue(shared, cert);
+    } else if (to == "failed") {
+        cert.service_status = kFailed;
+    } else if (to == "pending") {
+        cert.service_status = kAwaitingDcv;
+    } else {
+        reject("to", to, "expected issued, failed or pending");
+    }
+    XmlNode doc = ok_document();
+    doc.add("expiredate", cert.expiredate);
+    return doc;
+}
+
+XmlNode admin_zip(Shared& shared, const ApiRequest& params) {
+    certificate_param(shared, params).zip = flag_on(params, "on", true);
+    return ok_document();
+}
+
+XmlNode request_node(const RecordedRequest& request) {
+    XmlNode node("request");
+    node.attr("n", std::to_string(request.n))
+        .attr("method", request.method)
+        .attr("path", request.path)
+        .attr("query", request.query)
+        .attr("content_type", request.content_type)
+        .attr("func", request.func);
+    for (const auto& param : request.params) {
+        node.add("param", param.value).attr("name", param.name).attr("source", param.source);
+    }
+    return node;
+}
+
+XmlNode admin_requests(Shared& shared, const ApiRequest&) {
+    XmlNode doc("doc");
+    for (const auto& request : shared.requests)
+        doc.add(request_node(request));
+    return doc;
+}
+
+XmlNode admin_clear_requests(Shared& shared, const ApiRequest&) {
+    shared.requests.clear();
+    return ok_document();
+}
+
+XmlNode certificate_node(const State& state, const Certificate& cert) {
+    XmlNode node("certificate");
+    node.add("id", std::to_string(cert.id));
+    node.add("CN", cert.cn);
+    node.add("altname", cert.altname);
+    node.add("pricelist", cert.pricelist);
+    const Tariff* tariff = state.find_tariff(cert.pricelist);
+    node.add("pricelist_name", tariff ? tariff->name : "");
+    node.add("period", std::to_string(cert.period));
+    node.add("createdate", cert.createdate);
+    node.add("expiredate", cert.expiredate);
+    node.add("item_status", std::to_string(cert.item_status));
+    node.add("service_status", std::to_string(cert.service_status));
+    node.add("status_msg", cert.status_msg());
+    node.add("remoteid", cert.remoteid);
+    node.add("approver_method", cert.approver_method);
+    for (size_t i = 0; i < cert.approver_emails.size(); ++i) {
+        node.add("approver_email_" + std::to_string(i + 1), cert.approver_emails[i]);
+    }
+    node.add("adm_email", cert.adm_email);
+    node.add("csr", cert.csr);
+    node.add("crt", cert.crt);
+    node.add("reissue_count", std::to_string(cert.reissue_count));
+    node.add("zip", cert.zip ? "on" : "off");
+    return node;
+}
+
+XmlNode admin_state(Shared& shared, const ApiRequest&) {
+    XmlNode doc("doc");
+    doc.add("balance", format_money(shared.state.balance));
+    doc.add("two_factor", shared.state.two_factor ? "on" : "off");
+    for (const auto& entry : shared.state.certificates) {
+        doc.add(certificate_node(shared.state, entry.second));
+    }
+    return doc;
+}
+
+XmlNode admin_balance(Shared& shared, const ApiRequest& params) {
+    auto amount = parse_money(params.get("amount"));
+    if (!amount)
+        reject("amount", params.get("amount"), "not a decimal amount");
+    shared.state.balance = *amount;
+    return ok_document();
+}
+
+XmlNode admin_two_factor(Shared& shared, const ApiRequest& params) {
+    shared.state.two_factor = flag_on(params, "on", true);
+    return ok_document();
+}
+
+int default_delay_ms(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::kHang:
+        case FaultKind::kHangAfterCommit:
+            return 120000;
+        case FaultKind::kDelay:
+            return 1000;
+        default:
+            return 0;
+    }
+}
+
+ApiError injected_error(const ApiRequest& params) {
+    ApiError error;
+    error.type = params.has("type") ? params.get("type") : "value";
+    error.object = params.has("object") ? params.get("object") : "fault";
+    error.value = params.get("value");
+    error.msg = params.has("msg") ? params.get("msg") : "Injected fault";
+    return error;
+}
+
+XmlNode admin_fault(Shared& shared, const ApiRequest& params) {
+    if (params.get("func").empty())
+        reject("func", "", "func is required");
+    auto kind = parse_fault_kind(params.get("kind"));
+    if (!kind)
+        reject("kind", params.get("kind"), "unknown fault kind");
+    Fault fault;
+    fault.func = params.get("func");
+    fault.kind = *kind;
+    fault.remaining = integer_param(params, "count", 1);
+    fault.delay_ms = integer_param(params, "delay_ms", default_delay_ms(*kind));
+    fault.error = injected_error(params);
+    if (fault.remaining < 0)
+        reject("count", params.get("count"), "count must be >= 0");
+    shared.faults.push_back(fault);
+    return ok_document();
+}
+
+XmlNode admin_clear_faults(Shared& shared, const ApiRequest&) {
+    shared.faults.clear();
+    return ok_document();
+}
+
+XmlNode admin_counts(Shared& shared, const ApiRequest&) {
+    std::map<std::string, long> counts;
+    for (const auto& request : shared.requests)
+        ++counts[request.func];
+    XmlNode doc("doc");
+    for (const auto& [func, count] : counts) {
+        doc.add("count", std::to_string(count)).attr("func", func);
+    }
+    return doc;
+}
+
+const std::map<std::string, AdminHandler>& admin_handlers() {
+    static const std::map<std::string, AdminHandler> kHandlers = {
+        {"advance", admin_advance},
+        {"zip", admin_zip},
+        {"requests", admin_requests},
+        {"requests/clear", admin_clear_requests},
+        {"state", admin_state},
+        {"balance", admin_balance},
+        {"twofactor", admin_two_factor},
+        {"fault", admin_fault},
+        {"fault/clear", admin_clear_faults},
+        {"counts", admin_counts},
+    };
+    return kHandlers;
+}
+
+}  // namespace
+
+AdminAnswer handle_admin(Shared& shared, const std::string& path, const ApiRequest& params) {
+    auto it = admin_handlers().find(path);
+    try {
+        if (it == admin_handlers().end()) {
+            throw AdminFailure{404, ApiError{"admin", "path", path, "no such admin endpoint"}};
+        }
+        std::lock_guard<std::mutex> lock(shared.mutex);
+        return {200, xml_document(it->second(shared, params))};
+    } catch (const AdminFailure& failure) {
+        return {failure.status, xml_document(error_document(failure.error))};
+    } catch (const std::exception& failure) {
+        return {500, xml_document(error_document(ApiError{"admin", path, "", failure.what()}))};
+    }
+}
+
+}  // namespace fake_upstream

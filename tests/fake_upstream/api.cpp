@@ -1,0 +1,549 @@
+#include "api.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "crypto.h"
+#include "zip_writer.h"
+
+namespace fake_upstream {
+namespace {
+
+using Handler = std::function<Body(State&, const ApiConfig&, const ApiRequest&)>;
+
+Body document_body(const XmlNode& doc) {
+    return whole_body(xml_document(doc));
+}
+
+XmlNode ok_document() {
+    XmlNode doc("doc");
+    doc.add("ok");
+    return doc;
+}
+
+ApiError invalid_value(const std::string& field, const std::string& msg = "") {
+    return {"value", field, "", msg.empty() ? "The '" + field + "' field has invalid value" : msg};
+}
+
+ApiError missed_elid(const std::string& elid) {
+    return {"missed", "elid", elid, "Object '" + elid + "' not found"};
+}
+
+ApiError bad_password() {
+    return {"auth", "badpassword", "", "Invalid username or password"};
+}
+
+std::string random_session_id() {
+    static std::mt19937_64 generator{std::random_device{}()};
+    static const char kHex[] = "0123456789abcdef";
+    std::string id;
+    for (int i = 0; i < 24; ++i)
+        id += kHex[generator() % 16];
+    return id;
+}
+
+bool committing(const ApiRequest& request) {
+    return !request.get("sok").empty();
+}
+
+// --- authentication ---------------------------------------------------------------------------
+
+void check_credentials(const State& state, const std::string& user, const std::string& password) {
+    if (user != state.account.user || password != state.account.password)
+        throw bad_password();
+    if (state.two_factor) {
+        ApiError totp{"auth", "totp", "", "Two-factor authentication code required"};
+        totp.object_param = false;
+        throw totp;
+    }
+}
+
+void require_auth(const State& state, const ApiRequest& request) {
+    if (request.has("auth") && state.sessions.count(request.get("auth")))
+        return;
+    std::string authinfo = request.get("authinfo");
+    size_t colon = authinfo.find(':');
+    if (colon == std::string::npos)
+        throw bad_password();
+    check_credentials(state, authinfo.substr(0, colon), authinfo.substr(colon + 1));
+}
+
+Body func_auth(State& state, const ApiConfig&, const ApiRequest& request) {
+    check_credentials(state, request.get("username"), request.get("password"));
+    std::string session = random_session_id();
+    state.sessions.insert(session);
+    XmlNode doc("doc");
+    doc.add("auth", session).attr("id", session).attr("level", "16");
+    return document_body(doc);
+}
+
+// --- lookups and validation -------------------------------------------------------------------
+
+std::string trimmed(const std::string& text) {
+    auto words = split_words(text);
+    return words.empty() ? "" : words.front();
+}
+
+Certificate& existing_certificate(State& state, const ApiRequest& request) {
+    std::string elid = trimmed(request.get("elid"));
+    Certificate* cert = state.find_certificate(elid);
+    if (!cert)
+        throw missed_elid(elid);
+    return *cert;
+}
+
+Certificate& issued_certificate(State& state, const ApiRequest& request) {
+    Certificate& cert = existing_certificate(state, request);
+    if (!cert.issued()) {
+        throw invalid_value("status", "The operation is not allowed in the current status");
+    }
+    return cert;
+}
+
+const Tariff& requested_tariff(const State& state, const ApiRequest& request) {
+    const Tariff* tariff = state.find_tariff(request.get("pricelist"));
+    if (!tariff)
+        throw invalid_value("pricelist");
+    return *tariff;
+}
+
+int requested_period(const Tariff& tariff, const ApiRequest& request) {
+    std::string period = request.get("period");
+    for (const auto& [months, price] : tariff.price_eur) {
+        if (std::to_string(months) == period)
+            return months;
+    }
+    throw invalid_value("period");
+}
+
+std::string required(const ApiRequest& request, const std::string& name) {
+    std::string value = request.get(name);
+    if (split_words(value).empty())
+        throw invalid_value(name);
+    return value;
+}
+
+void charge(State& state, Cents price) {
+    if (price > state.balance) {
+        throw ApiError{"balance", "account", "", "Insufficient funds on the account balance"};
+    }
+    state.balance -= price;
+}
+
+// approver_email_1..N ordered by their number.
+std::vector<std::string> approver_emails(const ApiRequest& request) {
+    const std::string prefix = "approver_email_";
+    std::map<long, std::string> numbered;
+    for (const auto& param : request.params) {
+        if (param.name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        std::string suffix = param.name.substr(prefix.size());
+        bool numeric = !suffix.empty() && std::all_of(suffix.begin(), suffix.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+        if (!numeric)
+            continue;
+        numbered[std::stol(suffix)] = param.value;
+    }
+    std::vector<std::string> emails;
+    for (const auto& entry : numbered)
+        emails.push_back(entry.second);
+    return emails;
+}
+
+// --- certificate views ------------------------------------------------------------------------
+
+std::string tariff_name(const State& state, const std::string& id) {
+    const Tariff* tariff = state.find_tariff(id);
+    return tariff ? tariff->name : "";
+}
+
+XmlNode list_row(const State& state, const ApiConfig& config, const Certificate& cert) {
+    XmlNode elem("elem");
+    elem.add("id", std::to_string(cert.id));
+    elem.add("CN", cert.cn);
+    elem.add("pricelist", cert.pricelist);
+    elem.add("pricelist_name", tariff_name(state, cert.pricelist));
+    elem.add("period", std::to_string(cert.period));
+    elem.add("createdate", cert.createdate);
+    elem.add("expiredate", cert.expiredate);
+    elem.add("status_msg", cert.status_msg());
+    elem.add("item_status", std::to_string(cert.item_status));
+    elem.add("service_status", std::to_string(cert.service_status));
+    if (!config.list_without_remoteid)
+        elem.add("remoteid", cert.remoteid);
+    return elem;
+}
+
+Body func_certificate_list(State& state, const ApiConfig& config, const ApiRequest&) {
+    XmlNode doc("doc");
+    for (const auto& entry : state.certificates)
+        doc.add(list_row(state, config, entry.second));
+    return document_body(doc);
+}
+
+void add_edit_fields(XmlNode& node, const Certificate& cert) {
+    node.add("id", std::to_string(cert.id));
+    node.add("CN", cert.cn);
+    node.add("altname", cert.altname);
+    node.add("pricelist", cert.pricelist);
+    node.add("period", std::to_string(cert.period));
+    node.add("createdate", cert.createdate);
+    node.add("expiredate", cert.expiredate);
+    node.add("item_status", std::to_string(cert.item_status));
+    node.add("service_status", std::to_string(cert.service_status));
+    node.add("status_msg", cert.status_msg());
+    node.add("remoteid", cert.remoteid);
+    node.add("approver_method", cert.approver_method);
+}
+
+Body func_certificate_edit(State& state, const ApiConfig&, const ApiRequest& request) {
+    const Certificate& cert = existing_certificate(state, request);
+    XmlNode doc("doc");
+    doc.add("elid", std::to_string(cert.id));
+    add_edit_fields(doc, cert);
+    return document_body(doc);
+}
+
+std::string file_stem(const std::string& cn) {
+    std::string stem = cn;
+    std::replace(stem.begin(), stem.end(), '/', '_');
+    return stem;
+}
+
+Body func_certificate_file(State& state, const ApiConfig& config, const ApiRequest& request) {
+    const Certificate& cert = existing_certificate(state, request);
+    if (!cert.issued())
+        throw invalid_value("status", "Certificate is not issued yet");
+    XmlNode doc("doc");
+    if (!cert.zip) {
+        doc.add("crt", cert.crt + config.ca_pem);
+        return document_body(doc);
+    }
+    std::string stem = file_stem(cert.cn);
+    std::string zip = make_zip({{stem + ".crt", cert.crt}, {stem + ".ca.crt", config.ca_pem}});
+    doc.add("crt_type", "zip");
+    doc.add("crt", base64_encode(zip));
+    return document_body(doc);
+}
+
+// --- ordering ---------------------------------------------------------------------------------
+
+XmlNode period_list(const Tariff* tariff) {
+    XmlNode slist("slist");
+    slist.attr("name", "period");
+    std::map<int, Cents> prices =
+        tariff ? tariff->price_eur : std::map<int, Cents>{{12, 0}, {24, 0}};
+    for (const auto& [months, price] : prices) {
+        slist.add("val", std::to_string(months) + " months").attr("key", std::to_string(months));
+    }
+    return slist;
+}
+
+Body order_form(const State& state, const ApiRequest& request) {
+    static const char* const kFields[] = {
+        "pricelist",  "period",     "crt_type",        "csr",         "CN",
+        "altname",    "adm_fname",  "adm_lname",       "adm_jtitle",  "adm_email",
+        "adm_phone",  "tech_fname", "tech_lname",      "tech_jtitle", "tech_email",
+        "tech_phone", "remoteid",   "approver_method", "skipbasket"};
+    XmlNode doc("doc");
+    for (const char* field : kFields)
+        doc.add(field, request.get(field));
+    doc.add(period_list(state.find_tariff(request.get("pricelist"))));
+    XmlNode& types = doc.add("slist");
+    types.attr("name", "crt_type");
+    types.add("val", "Generate a new CSR").attr("key", "generate");
+    types.add("val", "Use my CSR").attr("key", "manual");
+    return document_body(doc);
+}
+
+struct OrderedRequest {
+    std::string cn;
+    std::string csr;
+    std::string key;  // only when the fake generated the CSR
+};
+
+OrderedRequest csr_for_order(const ApiRequest& request) {
+    std::string type = request.get("crt_type");
+    if (type == "manual") {
+        auto parsed = parse_csr(request.get("csr"));
+        if (!parsed || parsed->common_name.empty())
+            throw invalid_value("csr");
+        return {parsed->common_name, request.get("csr"), ""};
+    }
+    if (type == "generate") {
+        std::string cn = trimmed(required(request, "CN"));
+        GeneratedRequest generated = generate_csr(cn);
+        return {cn, generated.csr_pem, generated.key_pem};
+    }
+    throw invalid_value("crt_type");
+}
+
+Certificate& create_certificate(State& state, const ApiRequest& request, const OrderedRequest& csr,
+                                int period) {
+    Certificate cert;
+    cert.id = state.next_id++;
+    cert.cn = csr.cn;
+    cert.altname = request.get("altname");
+    cert.pricelist = request.get("pricelist");
+    cert.period = period;
+    cert.createdate = today();
+    cert.remoteid = request.get("remoteid");
+    cert.csr = csr.csr;
+    cert.approver_method = request.get("approver_method");
+    cert.approver_emails = approver_emails(request);
+    cert.adm_email = request.get("adm_email");
+    return state.certificates[cert.id] = cert;
+}
+
+Body func_order(State& state, const ApiConfig&, const ApiRequest& request) {
+    if (!committing(request))
+        return order_form(state, request);
+    const Tariff& tariff = requested_tariff(state, request);
+    int period = requested_period(tariff, request);
+    OrderedRequest csr = csr_for_order(request);
+    required(request, "adm_email");
+    required(request, "approver_method");
+    if (request.get("skipbasket") != "on") {
+        throw invalid_value("skipbasket", "basket orders not supported by this fake");
+    }
+    charge(state, tariff.price_eur.at(period));
+    const Certificate& cert = create_certificate(state, request, csr, period);
+    XmlNode doc = ok_document();
+    doc.add("id", std::to_string(cert.id));
+    if (!csr.key.empty()) {
+        doc.add("csr", csr.csr);
+        doc.add("key", csr.key);
+    }
+    return document_body(doc);
+}
+
+// --- reissue, delete, prolong -----------------------------------------------------------------
+
+Body reissue_form(const Certificate& cert) {
+    XmlNode doc("doc");
+    doc.add("elid", std::to_string(cert.id));
+    doc.add("CN", cert.cn);
+    doc.add("altname", cert.altname);
+    doc.add("approver_method", cert.approver_method);
+    XmlNode& types = doc.add("slist");
+    types.attr("name", "crt_type");
+    for (const char* type : {"oldrequest", "manual", "altname"}) {
+        types.add("val", type).attr("key", type);
+    }
+    return document_body(doc);
+}
+
+void apply_reissue_request(Certificate& cert, const ApiRequest& request) {
+    std::string type = request.get("crt_type");
+    if (type == "manual") {
+        auto parsed = parse_csr(request.get("csr"));
+        if (!parsed || parsed->common_name != cert.cn)
+            throw invalid_value("csr");
+        cert.csr = request.get("csr");
+    } else if (type == "altname") {
+        cert.altname = required(request, "altname");
+    } else if (type != "oldrequest") {
+        throw invalid_value("crt_type");
+    }
+}
+
+Body func_reissue(State& state, const ApiConfig&, const ApiRequest& request) {
+    Certificate& cert = issued_certificate(state, request);
+    if (!committing(request))
+        return reissue_form(cert);
+    Certificate updated = cert;
+    apply_reissue_request(updated, request);
+    updated.approver_method = required(request, "approver_method");
+    auto emails = approver_emails(request);
+    if (!emails.empty())
+        updated.approver_emails = emails;
+    updated.service_status = kAwaitingDcv;
+    ++updated.reissue_count;
+    cert = updated;
+    return document_body(ok_document());
+}
+
+Body func_delete(State& state, const ApiConfig&, const ApiRequest& request) {
+    Certificate& cert = existing_certificate(state, request);
+    if (cert.deleted())
+        throw missed_elid(std::to_string(cert.id));
+    if (!committing(request)) {
+        XmlNode doc("doc");
+        doc.add("elid", std::to_string(cert.id));
+        doc.add("msg", "Confirm deletion with sok=ok");
+        return document_body(doc);
+    }
+    cert.item_status = kItemDeleted;
+    return document_body(ok_document());
+}
+
+Body prolong_form(const State& state, const Certificate& cert) {
+    XmlNode doc("doc");
+    doc.add("elid", std::to_string(cert.id));
+    doc.add("expiredate", cert.expiredate);
+    doc.add(period_list(state.find_tariff(cert.pricelist)));
+    return document_body(doc);
+}
+
+Body func_prolong(State& state, const ApiConfig&, const ApiRequest& request) {
+    Certificate& cert = existing_certificate(state, request);
+    if (!committing(request))
+        return prolong_form(state, cert);
+    if (!cert.issued())
+        throw invalid_value("status", "The service cannot be prolonged now");
+    const Tariff* tariff = state.find_tariff(cert.pricelist);
+    if (!tariff)
+        throw invalid_value("pricelist");
+    int period = requested_period(*tariff, request);
+    charge(state, tariff->price_eur.at(period));
+    cert.expiredate = add_months(cert.expiredate.empty() ? today() : cert.expiredate, period);
+    XmlNode doc = ok_document();
+    doc.add("doc").add("newexpiredate", cert.expiredate);
+    return document_body(doc);
+}
+
+// --- price list export ------------------------------------------------------------------------
+
+XmlNode price_node(const std::string& currency, const std::map<int, Cents>& prices) {
+    XmlNode price("price");
+    price.attr("currency", currency);
+    for (const auto& [months, cost] : prices) {
+        price.add("period", std::to_string(months) + " months")
+            .attr("cost", format_money(cost))
+            .attr("type", "month")
+            .attr("length", std::to_string(months));
+    }
+    return price;
+}
+
+std::string on_off(bool value) {
+    return value ? "on" : "off";
+}
+
+XmlNode tariff_node(const Tariff& tariff) {
+    XmlNode node("pricelist");
+    node.add("id", tariff.id);
+    node.add("name", tariff.name);
+    node.add("name_ru", tariff.name_ru);
+    node.add("description", tariff.description);
+    node.add("itemtype", "certificate");
+    node.add("itemtype_info").add("intname", "certificate");
+    node.add("intname", tariff.intname);
+    node.add("active", "on");
+    node.add("hideinorder", "off");
+    node.add("archived", "off");
+    node.add("wildcard", on_off(tariff.wildcard));
+    node.add("multidomain", on_off(tariff.multidomain));
+    node.add("orginfo", on_off(tariff.orginfo));
+    node.add(price_node("EUR", tariff.price_eur));
+    node.add(price_node("RUB", tariff.price_rub));
+    return node;
+}
+
+// Pieces: the opening, every built-in tariff, every generated tariff, the closing.
+Body func_export(State& state, const ApiConfig& config, const ApiRequest& request) {
+    std::string itemtype = request.get("itemtype");
+    bool wanted = itemtype.empty() || itemtype == "certificate";
+    auto builtin = std::make_shared<const std::vector<Tariff>>(state.tariffs);
+    size_t generated = wanted ? config.large_export : 0;
+    size_t listed = wanted ? builtin->size() : 0;
+    std::string only = request.get("pricelist");
+    Body body;
+    body.pieces = listed + generated + 2;
+    body.piece = [builtin, listed, generated, only](size_t index) -> std::string {
+        if (index == 0)
+            return std::string(kXmlDeclaration) + "<doc>";
+        if (index == listed + generated + 1)
+            return "</doc>\n";
+        Tariff tariff =
+            index <= listed ? (*builtin)[index - 1] : generated_tariff(index - 1 - listed);
+        if (!only.empty() && only != tariff.id)
+            return "";
+        return tariff_node(tariff).str();
+    };
+    return body;
+}
+
+const std::map<std::string, Handler>& handlers() {
+    static const std::map<std::string, Handler> kHandlers = {
+        {"auth", func_auth},
+        {"certificate", func_certificate_list},
+        {"certificate.edit", func_certificate_edit},
+        {"certificate.file", func_certificate_file},
+        {"certificate.order.param", func_order},
+        {"certificate.reissue.step2", func_reissue},
+        {"certificate.delete", func_delete},
+        {"service.prolong", func_prolong},
+        {"pricelist.export", func_export},
+    };
+    return kHandlers;
+}
+
+bool needs_auth(const std::string& func) {
+    return func != "auth" && func != "pricelist.export";
+}
+
+}  // namespace
+
+std::string ApiRequest::get(const std::string& name) const {
+    for (auto it = params.rbegin(); it != params.rend(); ++it) {
+        if (it->name == name)
+            return it->value;
+    }
+    return "";
+}
+
+bool ApiRequest::has(const std::string& name) const {
+    return std::any_of(params.begin(), params.end(),
+                       [&](const Param& param) { return param.name == name; });
+}
+
+XmlNode error_document(const ApiError& error) {
+    XmlNode doc("doc");
+    XmlNode& node = doc.add("error");
+    node.attr("type", error.type).attr("object", error.object);
+    if (!error.value.empty())
+        node.attr("value", error.value);
+    node.attr("lang", "en");
+    if (error.object_param) {
+        node.add("param", error.object)
+            .attr("name", "object")
+            .attr("type", "msg")
+            .attr("msg", error.object);
+        if (!error.value.empty())
+            node.add("param", error.value).attr("name", "value");
+    }
+    node.add("msg", error.msg);
+    return doc;
+}
+
+std::string Body::joined() const {
+    std::string text;
+    for (size_t i = 0; i < pieces; ++i)
+        text += piece(i);
+    return text;
+}
+
+Body whole_body(std::string text) {
+    auto shared = std::make_shared<const std::string>(std::move(text));
+    return Body{1, [shared](size_t) { return *shared; }};
+}
+
+Body handle_api(State& state, const ApiConfig& config, const ApiRequest& request) {
+    std::string func = request.get("func");
+    try {
+        if (needs_auth(func))
+            require_auth(state, request);
+        auto it = handlers().find(func);
+        if (it == handlers().end()) {
+            throw ApiError{"missed", "func", func, "Function '" + func + "' not found"};
+        }
+        return it->second(state, config, request);
+    } catch (const ApiError& error) {
+        return document_body(error_document(error));
+    }
+}
+
+}  // namespace fake_upstream

@@ -1,0 +1,559 @@
+// Tests of the fake upstream itself, over real TLS, through the client library.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "crypto.h"
+#include "fake_upstream_client.h"
+
+namespace {
+
+using pmtest::FakeUpstream;
+using pmtest::FakeUpstreamOptions;
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// One CA directory for the whole suite: RSA key generation is the slow part of a start.
+const std::string& shared_tls_dir() {
+    static const struct Dir {
+        std::string path = pmtest::make_temp_dir("fake_upstream_test.");
+        ~Dir() { pmtest::remove_tree(path); }
+    } dir;
+    return dir.path;
+}
+
+FakeUpstreamOptions tls_options() {
+    FakeUpstreamOptions options;
+    options.tls_dir = shared_tls_dir();
+    return options;
+}
+
+std::string form_encode(const Params& params) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const auto& [name, value] : params) {
+        if (!out.empty())
+            out += '&';
+        for (const std::string* part : {&name, &value}) {
+            for (unsigned char c : *part) {
+                if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+                    out += static_cast<char>(c);
+                } else {
+                    out += '%';
+                    out += kHex[c >> 4];
+                    out += kHex[c & 15];
+                }
+            }
+            if (part == &name)
+                out += '=';
+        }
+    }
+    return out;
+}
+
+struct XmlDocFree {
+    void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+};
+using XmlDocPtr = std::unique_ptr<xmlDoc, XmlDocFree>;
+
+XmlDocPtr parse(const std::string& body) {
+    return XmlDocPtr(
+        xmlReadMemory(body.data(), static_cast<int>(body.size()), "answer.xml", nullptr,
+                      XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+}
+
+// The string value of an XPath expression over the answer ("" when it does not match).
+std::string xpath(const std::string& body, const std::string& expression) {
+    XmlDocPtr doc = parse(body);
+    REQUIRE_MESSAGE(doc, "not XML: " << body.substr(0, 300));
+    xmlXPathContextPtr context = xmlXPathNewContext(doc.get());
+    std::string wrapped = "string(" + expression + ")";
+    xmlXPathObjectPtr result =
+        xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(wrapped.c_str()), context);
+    std::string value =
+        result && result->stringval ? reinterpret_cast<const char*>(result->stringval) : "";
+    xmlXPathFreeObject(result);
+    xmlXPathFreeContext(context);
+    return value;
+}
+
+class Api {
+public:
+    explicit Api(FakeUpstream& fake, std::string path = "/billmgr")
+        : fake_(fake), path_(std::move(path)) {}
+
+    httplib::Client client(int read_timeout_ms = 10000) const {
+        httplib::Client client(fake_.base_url());
+        if (fake_.tls()) {
+            client.set_ca_cert_path(fake_.ca_file().c_str());
+            client.enable_server_certificate_verification(true);
+        }
+        client.set_read_timeout(std::chrono::milliseconds(read_timeout_ms));
+        return client;
+    }
+
+    httplib::Result post(Params params, bool with_auth = true, int read_timeout_ms = 10000) const {
+        params.insert(params.begin(), {"out", "xml"});
+        if (with_auth)
+            params.insert(params.begin(), {"authinfo", fake_.user() + ":" + fake_.password()});
+        return client(read_timeout_ms)
+            .Post(path_.c_str(), form_encode(params), "application/x-www-form-urlencoded");
+    }
+
+    // POSTs and returns the XML body; the HTTP exchange itself must succeed with 200.
+    std::string call(const Params& params, bool with_auth = true) const {
+        auto result = post(params, with_auth);
+        REQUIRE_MESSAGE(result, httplib::to_string(result.error()));
+        REQUIRE(result->status == 200);
+        CHECK(result->get_header_value("Content-Type") == "text/xml; charset=UTF-8");
+        return result->body;
+    }
+
+    std::string order_manual(const std::string& cn, const std::string& remoteid,
+                             const std::string& altname = "") const {
+        return call({{"func", "certificate.order.param"},
+                     {"sok", "ok"},
+                     {"skipbasket", "on"},
+                     {"clicked_button", "finish"},
+                     {"pricelist", "115"},
+                     {"period", "12"},
+                     {"crt_type", "manual"},
+                     {"csr", fake_upstream::generate_csr(cn).csr_pem},
+                     {"altname", altname},
+                     {"remoteid", remoteid},
+                     {"adm_email", "admin@" + cn},
+                     {"approver_method", "auth_email"},
+                     {"approver_email_1", "admin@" + cn}});
+    }
+
+    std::string issued_certificate(const std::string& cn) const {
+        std::string id = xpath(order_manual(cn, "77"), "/doc/id");
+        fake_.advance(id, "issued");
+        return id;
+    }
+
+private:
+    FakeUpstream& fake_;
+    std::string path_;
+};
+
+std::string error_type(const std::string& body) {
+    return xpath(body, "/doc/error/@type");
+}
+std::string error_object(const std::string& body) {
+    return xpath(body, "/doc/error/@object");
+}
+
+struct X509Free {
+    void operator()(X509* cert) const { X509_free(cert); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+X509Ptr first_certificate(const std::string& pem) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    X509Ptr cert(PEM_read_bio_X509(bio, nullptr, nullptr, nullptr));
+    BIO_free(bio);
+    return cert;
+}
+
+bool verifies_against_ca(X509* leaf, const std::string& ca_pem) {
+    X509Ptr ca = first_certificate(ca_pem);
+    X509_STORE* store = X509_STORE_new();
+    X509_STORE_add_cert(store, ca.get());
+    X509_STORE_CTX* context = X509_STORE_CTX_new();
+    X509_STORE_CTX_init(context, store, leaf, nullptr);
+    bool ok = X509_verify_cert(context) == 1;
+    X509_STORE_CTX_free(context);
+    X509_STORE_free(store);
+    return ok;
+}
+
+std::string base64_decode(const std::string& text) {
+    std::string out(text.size(), '\0');
+    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                 reinterpret_cast<const unsigned char*>(text.data()),
+                                 static_cast<int>(text.size()));
+    REQUIRE(length >= 0);
+    size_t padding = 0;
+    for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i)
+        ++padding;
+    out.resize(static_cast<size_t>(length) - padding);
+    return out;
+}
+
+uint32_t le(const std::string& data, size_t offset, int bytes) {
+    uint32_t value = 0;
+    for (int i = bytes - 1; i >= 0; --i) {
+        value = (value << 8) | static_cast<unsigned char>(data[offset + static_cast<size_t>(i)]);
+    }
+    return value;
+}
+
+// Reads a STORE-method zip through its central directory, checking every CRC.
+std::map<std::string, std::string> unzip(const std::string& zip) {
+    REQUIRE(zip.size() >= 22);
+    size_t end = zip.size() - 22;
+    REQUIRE(le(zip, end, 4) == 0x06054b50);
+    size_t entries = le(zip, end + 10, 2);
+    size_t offset = le(zip, end + 16, 4);
+    std::map<std::string, std::string> files;
+    for (size_t i = 0; i < entries; ++i) {
+        REQUIRE(le(zip, offset, 4) == 0x02014b50);
+        uint32_t crc = le(zip, offset + 16, 4);
+        size_t size = le(zip, offset + 20, 4);
+        size_t name_length = le(zip, offset + 28, 2);
+        size_t local = le(zip, offset + 42, 4);
+        std::string name = zip.substr(offset + 46, name_length);
+        size_t data_start = local + 30 + le(zip, local + 26, 2) + le(zip, local + 28, 2);
+        std::string data = zip.substr(data_start, size);
+        CHECK(crc32(0, reinterpret_cast<const Bytef*>(data.data()), data.size()) == crc);
+        files[name] = data;
+        offset += 46 + name_length + le(zip, offset + 30, 2) + le(zip, offset + 32, 2);
+    }
+    return files;
+}
+
+}  // namespace
+
+TEST_CASE("authinfo, sessions, bad passwords and two-factor") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    CHECK(error_type(api.call({{"func", "certificate"}})).empty());
+
+    std::string bad =
+        api.call({{"func", "certificate"}, {"authinfo", "reseller@example.com:nope"}});
+    CHECK(error_type(bad) == "auth");
+    CHECK(error_object(bad) == "badpassword");
+    CHECK(xpath(bad, "/doc/error/msg") == "Invalid username or password");
+    CHECK(error_type(api.call({{"func", "certificate"}}, false)) == "auth");
+
+    std::string session =
+        xpath(api.call({{"func", "auth"}, {"username", fake.user()}, {"password", fake.password()}},
+                       false),
+              "/doc/auth/@id");
+    CHECK(!session.empty());
+    CHECK(error_type(api.call({{"func", "certificate"}, {"auth", session}}, false)).empty());
+
+    fake.set_two_factor(true);
+    CHECK(error_object(api.call({{"func", "certificate"}})) == "totp");
+}
+
+TEST_CASE("a password with a colon and special characters splits on the first colon") {
+    FakeUpstreamOptions options = tls_options();
+    options.user = "user@example.com";
+    options.password = "p:a&ss=w+rd%";
+    FakeUpstream fake(options);
+    CHECK(error_type(Api(fake).call({{"func", "certificate"}})).empty());
+}
+
+TEST_CASE("manual order, issue, download: the PEM chain verifies against ca.pem") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string answer = api.order_manual("example.com", "42", "www.example.com");
+    REQUIRE(xpath(answer, "count(/doc/ok)") == "1");
+    CHECK(xpath(answer, "/doc/id") == "5001");
+    CHECK(fake.balance() == "990.00");
+
+    std::string list = api.call({{"func", "certificate"}});
+    CHECK(xpath(list, "/doc/elem[id='5001']/CN") == "example.com");
+    CHECK(xpath(list, "/doc/elem[id='5001']/remoteid") == "42");
+    CHECK(xpath(list, "/doc/elem[id='5001']/item_status") == "5");
+    CHECK(error_object(api.call({{"func", "certificate.file"}, {"elid", "5001"}})) == "status");
+
+    std::string expiredate = fake.advance("5001", "issued");
+    CHECK(expiredate ==
+          xpath(api.call({{"func", "certificate.edit"}, {"elid", "5001"}}), "/doc/expiredate"));
+    std::string chain =
+        xpath(api.call({{"func", "certificate.file"}, {"elid", "5001"}}), "/doc/crt");
+    X509Ptr leaf = first_certificate(chain);
+    REQUIRE(leaf);
+    CHECK(verifies_against_ca(leaf.get(), pmtest::read_file(fake.ca_file())));
+    CHECK(X509_check_host(leaf.get(), "www.example.com", 0, 0, nullptr) == 1);
+    CHECK(chain.find(pmtest::read_file(fake.ca_file())) != std::string::npos);
+    CHECK(fake.state().at(0).service_status == "5");
+}
+
+TEST_CASE("generate order returns the CSR and key; bad fields are value errors") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    Params order = {{"func", "certificate.order.param"},
+                    {"sok", "ok"},
+                    {"skipbasket", "on"},
+                    {"pricelist", "116"},
+                    {"period", "24"},
+                    {"crt_type", "generate"},
+                    {"CN", "*.example.org"},
+                    {"adm_email", "a@example.org"},
+                    {"approver_method", "auth_dnstxt"}};
+    std::string answer = api.call(order);
+    CHECK(xpath(answer, "/doc/csr").find("BEGIN CERTIFICATE REQUEST") != std::string::npos);
+    CHECK(xpath(answer, "/doc/key").find("PRIVATE KEY") != std::string::npos);
+    CHECK(fake.balance() == "825.00");
+
+    auto with = [&order](const std::string& name, const std::string& value) {
+        Params changed = order;
+        for (auto& param : changed) {
+            if (param.first == name)
+                param.second = value;
+        }
+        return changed;
+    };
+    CHECK(error_object(api.call(with("pricelist", "999"))) == "pricelist");
+    CHECK(error_object(api.call(with("period", "36"))) == "period");
+    CHECK(error_object(api.call(with("skipbasket", "off"))) == "skipbasket");
+    Params manual = with("crt_type", "manual");
+    manual.emplace_back("csr", "-----BEGIN CERTIFICATE REQUEST-----\nnope\n");
+    CHECK(error_object(api.call(manual)) == "csr");
+    CHECK(fake.state().size() == 1);
+}
+
+TEST_CASE("insufficient balance is refused and nothing is created") {
+    FakeUpstream fake(tls_options());
+    fake.set_balance("5.00");
+    std::string answer = Api(fake).order_manual("example.com", "1");
+    CHECK(error_type(answer) == "balance");
+    CHECK(xpath(answer, "/doc/error/msg") == "Insufficient funds on the account balance");
+    CHECK(fake.state().empty());
+    CHECK(fake.balance() == "5.00");
+}
+
+TEST_CASE("reissue and prolong") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    std::string expiredate = fake.state().at(0).expiredate;
+
+    Params reissue = {{"func", "certificate.reissue.step2"},
+                      {"elid", id},
+                      {"sok", "ok"},
+                      {"crt_type", "altname"},
+                      {"altname", "www.example.com"},
+                      {"approver_method", "auth_email"},
+                      {"approver_email_1", "admin@example.com"}};
+    CHECK(xpath(api.call(reissue), "count(/doc/ok)") == "1");
+    auto cert = fake.state().at(0);
+    CHECK(cert.service_status == "4");
+    CHECK(cert.reissue_count == "1");
+    CHECK(cert.altname == "www.example.com");
+    CHECK(error_object(api.call(reissue)) == "status");
+
+    fake.advance(id, "issued");
+    Params other_cn = {{"func", "certificate.reissue.step2"},
+                       {"elid", id},
+                       {"sok", "ok"},
+                       {"crt_type", "manual"},
+                       {"csr", fake_upstream::generate_csr("other.com").csr_pem},
+                       {"approver_method", "auth_email"}};
+    CHECK(error_object(api.call(other_cn)) == "csr");
+
+    std::string prolonged =
+        api.call({{"func", "service.prolong"}, {"elid", id}, {"period", "12"}, {"sok", "ok"}});
+    std::string newexpiredate = xpath(prolonged, "/doc/doc/newexpiredate");
+    CHECK(newexpiredate.substr(0, 4) == std::to_string(std::stoi(expiredate.substr(0, 4)) + 1));
+    CHECK(newexpiredate.substr(4) == expiredate.substr(4));
+    CHECK(fake.balance() == "980.00");
+}
+
+TEST_CASE("delete twice: the second is missed; deleted certificates stay listed") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = xpath(api.order_manual("example.com", "9"), "/doc/id");
+    Params remove = {{"func", "certificate.delete"}, {"elid", id}, {"sok", "ok"}};
+    CHECK(xpath(api.call(remove), "count(/doc/ok)") == "1");
+    std::string again = api.call(remove);
+    CHECK(error_type(again) == "missed");
+    CHECK(error_object(again) == "elid");
+    CHECK(xpath(again, "/doc/error/@value") == id);
+    CHECK(xpath(api.call({{"func", "certificate"}}), "/doc/elem/item_status") == "4");
+}
+
+TEST_CASE("zip mode: base64 zip holding CN.crt and CN.ca.crt") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    fake.set_zip(id);
+    std::string answer = api.call({{"func", "certificate.file"}, {"elid", id}});
+    CHECK(xpath(answer, "/doc/crt_type") == "zip");
+    auto files = unzip(base64_decode(xpath(answer, "/doc/crt")));
+    REQUIRE(files.count("example.com.crt") == 1);
+    CHECK(files["example.com.ca.crt"] == pmtest::read_file(fake.ca_file()));
+    CHECK(verifies_against_ca(first_certificate(files["example.com.crt"]).get(),
+                              files["example.com.ca.crt"]));
+}
+
+TEST_CASE("unknown func, unknown path, --paths and --list-without-remoteid") {
+    FakeUpstreamOptions options = tls_options();
+    options.paths = {"/manager/billmgr"};
+    options.list_without_remoteid = true;
+    FakeUpstream fake(options);
+    auto missing = Api(fake, "/billmgr").post({{"func", "certificate"}});
+    REQUIRE(missing);
+    CHECK(missing->status == 404);
+    CHECK(missing->body.find("<html>") != std::string::npos);
+
+    Api api(fake, "/manager/billmgr");
+    std::string unknown = api.call({{"func", "nosuch.func"}});
+    CHECK(error_type(unknown) == "missed");
+    CHECK(error_object(unknown) == "func");
+    CHECK(xpath(unknown, "/doc/error/msg") == "Function 'nosuch.func' not found");
+
+    api.order_manual("example.com", "5");
+    std::string list = api.call({{"func", "certificate"}});
+    CHECK(xpath(list, "/doc/elem/CN") == "example.com");
+    CHECK(xpath(list, "count(/doc/elem/remoteid)") == "0");
+}
+
+TEST_CASE("requests are recorded in order with their source; values are escaped") {
+    FakeUpstream fake(tls_options());
+    auto client = Api(fake).client();
+    std::string remoteid = "<&\"'> Кириллица";
+    std::string body =
+        form_encode({{"authinfo", fake.user() + ":" + fake.password()}, {"remoteid", remoteid}});
+    auto result =
+        client.Post("/billmgr?func=certificate&out=xml", body, "application/x-www-form-urlencoded");
+    REQUIRE(result);
+    auto requests = fake.requests();
+    REQUIRE(requests.size() == 1);
+    const auto& request = requests[0];
+    CHECK(request.method == "POST");
+    CHECK(request.query == "func=certificate&out=xml");
+    CHECK(request.func == "certificate");
+    CHECK(request.content_type == "application/x-www-form-urlencoded");
+    REQUIRE(request.params.size() == 4);
+    CHECK(request.params[0].first == "func");
+    CHECK(request.source("func") == "query");
+    CHECK(request.source("authinfo") == "body");
+    CHECK(request.param("remoteid") == remoteid);
+    CHECK(fake.count("certificate") == 1);
+    fake.clear_requests();
+    CHECK(fake.requests().empty());
+    CHECK(fake.count("certificate") == 0);
+}
+
+TEST_CASE("pricelist.export works without auth and streams a large export") {
+    FakeUpstreamOptions options = tls_options();
+    options.large_export = 2000;
+    FakeUpstream fake(options);
+    Api api(fake);
+    std::string body = api.call(
+        {{"func", "pricelist.export"}, {"itemtype", "certificate"}, {"onlyavailable", "on"}},
+        false);
+    CHECK(body.size() > 4 * 1024 * 1024);
+    CHECK(xpath(body, "count(/doc/pricelist)") == "2006");
+    CHECK(
+        xpath(body, "/doc/pricelist[id='115']/price[@currency='EUR']/period[@length='12']/@cost") ==
+        "10.00");
+    CHECK(xpath(body, "/doc/pricelist[id='116']/wildcard") == "on");
+}
+
+TEST_CASE("plain HTTP mode still issues certificates from ca.pem") {
+    FakeUpstreamOptions options;
+    options.tls = false;
+    FakeUpstream fake(options);
+    CHECK(fake.base_url().rfind("http://", 0) == 0);
+    Api api(fake);
+    std::string id = api.issued_certificate("plain.example.com");
+    std::string chain = xpath(api.call({{"func", "certificate.file"}, {"elid", id}}), "/doc/crt");
+    CHECK(verifies_against_ca(first_certificate(chain).get(), pmtest::read_file(fake.ca_file())));
+}
+
+TEST_CASE("faults that answer something broken") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    Params list = {{"func", "certificate"}};
+
+    fake.fault("certificate", "http500");
+    CHECK(api.post(list)->status == 500);
+    fake.fault("certificate", "http502");
+    CHECK(api.post(list)->status == 502);
+    fake.fault("certificate", "html");
+    auto html = api.post(list);
+    CHECK(html->status == 200);
+    CHECK(html->get_header_value("Content-Type").rfind("text/html", 0) == 0);
+    fake.fault("certificate", "empty");
+    CHECK(api.post(list)->body.empty());
+    fake.fault("certificate", "error_xml", {1, -1, "access", "certificate", "Access denied"});
+    std::string error = api.post(list)->body;
+    CHECK(error_type(error) == "access");
+    CHECK(xpath(error, "/doc/error/msg") == "Access denied");
+    CHECK(error_type(api.post(list)->body).empty());  // count=1 is used up
+
+    fake.fault("certificate.order.param", "truncated");
+    auto truncated = api.post({{"func", "certificate.order.param"}, {"sok", "ok"}});
+    REQUIRE(truncated);
+    CHECK(truncated->get_header_value("Content-Length") == std::to_string(truncated->body.size()));
+    CHECK(truncated->body.rfind("<?xml", 0) == 0);
+    CHECK_FALSE(parse(truncated->body));
+
+    fake.fault("certificate", "delay", {2, 300});
+    auto start = std::chrono::steady_clock::now();
+    CHECK(error_type(api.call(list)).empty());
+    CHECK(error_type(api.call(list)).empty());
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(600));
+
+    fake.fault("*", "http502", {0});
+    CHECK(api.post(list)->status == 502);
+    CHECK(api.post({{"func", "auth"}})->status == 502);
+    fake.clear_faults();
+    CHECK(api.post(list)->status == 200);
+}
+
+TEST_CASE("truncated answers do not commit; drop/hang after commit do") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    fake.fault("certificate.order.param", "truncated");
+    api.order_manual("a.example.com", "1");
+    CHECK(fake.state().empty());
+
+    fake.fault("certificate.order.param", "drop_after_commit");
+    auto dropped = api.post({{"func", "certificate.order.param"},
+                             {"sok", "ok"},
+                             {"skipbasket", "on"},
+                             {"pricelist", "115"},
+                             {"period", "12"},
+                             {"crt_type", "generate"},
+                             {"CN", "b.example.com"},
+                             {"remoteid", "2"},
+                             {"adm_email", "a@b.example.com"},
+                             {"approver_method", "auth_email"}});
+    CHECK_FALSE(dropped);
+    CHECK(fake.count("certificate.order.param") == 2);
+    REQUIRE(fake.state().size() == 1);
+    CHECK(fake.state().at(0).remoteid == "2");
+    CHECK(fake.balance() == "990.00");
+
+    fake.fault("certificate.delete", "hang_after_commit", {1, 300});
+    auto hung = api.post({{"func", "certificate.delete"}, {"elid", "5001"}, {"sok", "ok"}});
+    CHECK_FALSE(hung);
+    CHECK(fake.state().at(0).item_status == "4");
+}
+
+TEST_CASE("hang: the client times out, the fake keeps answering other calls") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    fake.fault("certificate", "hang");
+    std::thread hanging([&api] {
+        auto start = std::chrono::steady_clock::now();
+        auto result = api.post({{"func", "certificate"}}, true, 1500);
+        CHECK_FALSE(result);
+        CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1400));
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(fake.count("certificate") == 1);
+    CHECK(error_type(api.call({{"func", "certificate.edit"}, {"elid", "1"}})) == "missed");
+    hanging.join();
+
+    fake.fault("certificate", "hang", {1, 200});
+    auto result = api.post({{"func", "certificate"}});
+    REQUIRE_FALSE(result);
+    CHECK(result.error() == httplib::Error::Read);
+}

@@ -1,0 +1,93 @@
+// The fake upstream's data: tariffs, certificates, balance, sessions; plus money and date helpers.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace fake_upstream {
+
+using Cents = int64_t;
+
+// "12.5" -> 1250; nullopt when not a decimal with at most two fraction digits.
+std::optional<Cents> parse_money(const std::string& text);
+std::string format_money(Cents amount);
+
+std::string today();  // YYYY-MM-DD, UTC
+// Adds months, clamping the day to the target month's length.
+std::string add_months(const std::string& date, int months);
+// End of that day (23:59:59 UTC) as a time_t.
+std::time_t end_of_day(const std::string& date);
+
+struct Tariff {
+    std::string id;
+    std::string name;
+    std::string name_ru;
+    std::string intname;
+    std::string description;
+    bool wildcard = false;
+    bool multidomain = false;
+    bool orginfo = false;
+    std::map<int, Cents> price_eur;  // period in months -> price
+    std::map<int, Cents> price_rub;
+};
+
+std::vector<Tariff> builtin_tariffs();
+// The i-th extra tariff of --large-export (deterministic, ~3 KB when serialised).
+Tariff generated_tariff(size_t index);
+
+enum ItemStatus { kItemOrdered = 1, kItemActive = 2, kItemDeleted = 4, kItemProcessing = 5 };
+enum ServiceStatus { kRequested = 3, kAwaitingDcv = 4, kIssued = 5, kFailed = 6 };
+
+struct Certificate {
+    long id = 0;
+    std::string cn;
+    std::string altname;  // space separated
+    std::string pricelist;
+    int period = 12;
+    int item_status = kItemProcessing;
+    int service_status = kAwaitingDcv;
+    std::string createdate;
+    std::string expiredate;
+    std::string remoteid;
+    std::string csr;
+    std::string crt;
+    std::string approver_method;
+    std::vector<std::string> approver_emails;
+    std::string adm_email;
+    int reissue_count = 0;
+    bool zip = false;
+
+    bool deleted() const { return item_status == kItemDeleted; }
+    bool issued() const { return service_status == kIssued && !deleted(); }
+    std::string status_msg() const;
+    std::vector<std::string> altnames() const;
+};
+
+struct Account {
+    std::string user;
+    std::string password;
+};
+
+struct State {
+    Account account;
+    Cents balance = 0;
+    bool two_factor = false;
+    std::vector<Tariff> tariffs;
+    std::map<long, Certificate> certificates;
+    long next_id = 5001;
+    std::set<std::string> sessions;
+    long next_session = 1;
+
+    const Tariff* find_tariff(const std::string& id) const;
+    Certificate* find_certificate(const std::string& id);
+};
+
+// Splits on runs of whitespace.
+std::vector<std::string> split_words(const std::string& text);
+
+}  // namespace fake_upstream

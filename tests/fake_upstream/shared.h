@@ -1,0 +1,63 @@
+// Everything the HTTP handlers share; one mutex guards the mutable parts.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api.h"
+#include "crypto.h"
+#include "model.h"
+
+namespace fake_upstream {
+
+struct RecordedRequest {
+    long n = 0;
+    std::string method;
+    std::string path;
+    std::string query;
+    std::string content_type;
+    std::string func;
+    std::vector<Param> params;
+};
+
+enum class FaultKind {
+    kDelay,
+    kHang,
+    kHttp500,
+    kHttp502,
+    kTruncated,
+    kEmpty,
+    kHtml,
+    kErrorXml,
+    kDropAfterCommit,
+    kHangAfterCommit,
+};
+
+std::optional<FaultKind> parse_fault_kind(const std::string& name);
+std::string fault_kind_name(FaultKind kind);
+
+struct Fault {
+    std::string func;  // "*" matches every func
+    FaultKind kind = FaultKind::kDelay;
+    int remaining = 1;  // 0 = forever
+    int delay_ms = 0;
+    ApiError error;  // for kErrorXml
+};
+
+struct Shared {
+    std::mutex mutex;
+    State state;
+    ApiConfig config;
+    Authority ca;
+    std::vector<RecordedRequest> requests;
+    long request_counter = 0;
+    std::vector<Fault> faults;
+
+    // Both need the mutex held.
+    long record(RecordedRequest request);
+    std::optional<Fault> take_fault(const std::string& func);
+};
+
+}  // namespace fake_upstream
