@@ -55,6 +55,7 @@ ModuleResult World::run(const std::vector<std::string>& args, const std::string&
     options.cwd = host.root();
     options.timeout = std::chrono::milliseconds(timeout_ms);
     RunResult r = pmtest::run(argv, options);
+    transcript_ += r.out + r.err;
     return {r.exit_code, r.out, r.err, r.timed_out};
 }
 

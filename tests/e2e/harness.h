@@ -47,6 +47,8 @@ public:
     Child start(const std::vector<std::string>& args);
 
     std::string log() const;               // var/pmbillmgrssl.log
+    // Everything every module run printed (stdout and stderr), in order.
+    const std::string& transcript() const { return transcript_; }
     std::string check_connection_input(const std::string& url, const std::string& password);
     void write_config(const std::string& lines);
 
@@ -59,6 +61,7 @@ public:
 
 private:
     WorldOptions options_;
+    std::string transcript_;
 };
 
 // "func k=v k=v" for readable failure messages.
