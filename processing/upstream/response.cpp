@@ -225,7 +225,8 @@ UpstreamError error_from_element(const XmlNode& error, const std::string& origin
     if (type == "balance" || mentions_low_balance(lowered_msg))
         return UpstreamError(Failure::kBalance, errtype::kBalance, object, msg,
                              "upstream error (" + type + "): " + msg);
-    return UpstreamError(Failure::kApi, errtype::kUpstream, object, value,
+    // The descriptor shows __value__ to the admin: the upstream's own words say the most.
+    return UpstreamError(Failure::kApi, errtype::kUpstream, object, msg.empty() ? value : msg,
                          "upstream error (" + type + "): " + msg);
 }
 
