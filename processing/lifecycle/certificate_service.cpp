@@ -32,9 +32,9 @@ std::string today_utc(int days_offset = 0) {
 
 std::string date_part(const std::string& value) { return value.substr(0, 10); }
 
-// An error document means the upstream refused: nothing was ordered. Anything else (no
+// An error document means the upstream refused: nothing was bought. Anything else (no
 // reply, a broken reply) leaves the outcome unknown.
-bool order_surely_not_placed(const UpstreamError& e) {
+bool surely_not_bought(const UpstreamError& e) {
     switch (e.failure()) {
         case Failure::kAuth:
         case Failure::kTwoFactor:
@@ -97,7 +97,7 @@ std::string CertificateService::place_order(const Item& item) {
     try {
         result = api_.order(request);
     } catch (const UpstreamError& e) {
-        if (order_surely_not_placed(e)) writeback_.drop_param(item.id, param::kOrderAttempt);
+        if (surely_not_bought(e)) writeback_.drop_param(item.id, param::kOrderAttempt);
         throw;
     }
     if (result.id.empty())
@@ -107,8 +107,6 @@ std::string CertificateService::place_order(const Item& item) {
     writeback_.save_param(item.id, param::kUpstreamId, result.id);
     if (!result.generated_key.empty())
         writeback_.save_secret_param(item.id, param::kPrivateKey, result.generated_key);
-    if (!request.csr.empty())
-        writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
     return result.id;
 }
 
@@ -125,9 +123,6 @@ void CertificateService::open(long long item_id) {
             log_warning("adopting upstream certificate " + *found + " from an earlier attempt");
             upstream_id = *found;
             writeback_.save_param(item.id, param::kUpstreamId, upstream_id);
-            if (!item.certificate.csr.empty())
-                writeback_.save_param(item.id, param::kCsrSha256,
-                                      parse_csr(item.certificate.csr).sha256);
         }
     }
     if (upstream_id.empty()) upstream_id = place_order(item);
@@ -135,6 +130,10 @@ void CertificateService::open(long long item_id) {
 }
 
 void CertificateService::finish_open(const Item& item, const std::string& upstream_id) {
+    // Done here, not at order time, so a run that died before it still records the hash
+    // the next reissue compares against.
+    if (!item.certificate.csr.empty() && !item.has_param(param::kCsrSha256))
+        writeback_.save_param(item.id, param::kCsrSha256, parse_csr(item.certificate.csr).sha256);
     set_status_once(item, kStatusRequested);
     writeback_.post_open(item.id);
     try {
@@ -208,7 +207,7 @@ void CertificateService::reissue(long long item_id) {
     api_.reissue(upstream_id, request);
     if (request.crt_type == "manual")
         writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
-    if (request.crt_type == "altname")
+    if (!request.altnames.empty())
         writeback_.save_param(item.id, "old_altname", item.param("altname"));
     writeback_.set_status(item.id, kStatusRequested);
 }
@@ -227,7 +226,13 @@ void CertificateService::prolong(long long item_id) {
     } else {
         if (!item.has_param(param::kProlongAttempt))
             writeback_.save_param(item.id, param::kProlongAttempt, current);
-        new_expiry = date_part(api_.prolong(upstream_id, item.period));
+        try {
+            new_expiry = date_part(api_.prolong(upstream_id, item.period));
+        } catch (const UpstreamError& e) {
+            if (surely_not_bought(e))
+                writeback_.drop_param(item.id, param::kProlongAttempt);
+            throw;
+        }
         if (new_expiry.empty()) new_expiry = date_part(api_.get(upstream_id).expiredate);
     }
     writeback_.set_expiredate(item.id, new_expiry);

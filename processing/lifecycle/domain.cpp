@@ -18,7 +18,9 @@ std::string domain_to_ascii(const std::string& domain) {
         name = name.substr(2);
     }
     while (!name.empty() && name.back() == '.') name.pop_back();
-    if (name.empty() || name.find_first_of(" \t/@:") != std::string::npos)
+    // libidn2 lets '*' and empty labels through; a wildcard is only ever the leading "*.".
+    if (name.empty() || name.find_first_of(" \t/@:*") != std::string::npos ||
+        name.find("..") != std::string::npos || name.front() == '.')
         throw Error(errtype::kValue, "domain", domain, "'" + domain + "' is not a domain name");
     char* ascii = nullptr;
     int rc = idn2_to_ascii_8z(name.c_str(), &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);

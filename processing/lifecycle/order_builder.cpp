@@ -61,6 +61,8 @@ void check_csr_matches(const CsrInfo& csr, const OrderedDomains& domains) {
     std::set<std::string> in_csr;
     for (const auto& san : csr.sans) in_csr.insert(domain_to_ascii(san));
     in_csr.erase(domains.cn);
+    // A wildcard certificate usually covers its bare domain too; CSRs commonly list it.
+    if (domains.cn.rfind("*.", 0) == 0) in_csr.erase(domains.cn.substr(2));
     std::set<std::string> ordered(domains.altnames.begin(), domains.altnames.end());
     if (in_csr != ordered)
         throw Error(errtype::kValue, "altname", domains.altname_list(),
@@ -186,12 +188,10 @@ upstream::ReissueRequest build_reissue(const Item& item, const std::string& last
     check_tariff_allows(item, domains);
     upstream::ReissueRequest request;
     request.approval = approval_of(item, domains);
-    std::string old_altname = item.param("old_altname");
-    if (item.has_param("old_altname") && item.param("altname") != old_altname) {
-        request.crt_type = "altname";
-        request.altnames = domains.altname_list();
-        return request;
-    }
+    const bool names_changed =
+        item.has_param("old_altname") && item.param("altname") != item.param("old_altname");
+    if (names_changed) request.altnames = domains.altname_list();
+    // A new CSR wins: it carries the new key (and the new names, which it must match).
     if (!item.certificate.csr.empty()) {
         CsrInfo csr = parse_csr(item.certificate.csr);
         if (csr.sha256 != last_csr_sha256) {
@@ -201,7 +201,7 @@ upstream::ReissueRequest build_reissue(const Item& item, const std::string& last
             return request;
         }
     }
-    request.crt_type = "oldrequest";
+    request.crt_type = names_changed ? "altname" : "oldrequest";
     return request;
 }
 

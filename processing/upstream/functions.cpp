@@ -93,7 +93,8 @@ Request reissue(const std::string& id, const ReissueRequest& reissue) {
     request.add("sok", "ok").add("crt_type", type);
     if (type == "manual")
         request.add("csr", reissue.csr);
-    if (type == "altname")
+    // With a new CSR the changed domains travel along, for CSRs that carry no SANs.
+    if (type == "altname" || !reissue.altnames.empty())
         request.add("altname", reissue.altnames);
     add_approval(request, reissue.approval);
     return request;

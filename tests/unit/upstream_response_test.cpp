@@ -206,12 +206,12 @@ TEST_CASE("upstream response: not enough money, by type or by message") {
     }
 }
 
-TEST_CASE("upstream response: any other error keeps the upstream type, object and value") {
+TEST_CASE("upstream response: any other error keeps the upstream object, and its message as value") {
     UpstreamError error = error_of("error_value.xml");
     CHECK(error.failure() == Failure::kApi);
     CHECK(error.type() == pmb::errtype::kUpstream);
     CHECK(error.object() == "CN");
-    CHECK(error.value() == "exa mple.com");
+    CHECK(error.value() == "Invalid value of the field 'Domain name'");  // shown to the admin
     CHECK(error.message() == "upstream error (value): Invalid value of the field 'Domain name'");
     CHECK_FALSE(error.retryable());
 }

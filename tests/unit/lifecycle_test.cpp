@@ -1,0 +1,963 @@
+// The certificate lifecycle (open, sync, reissue, prolong, close) against in-memory fakes:
+// every case asserts the exact upstream requests and the exact BILLmanager calls, in order.
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include "fakes.h"
+#include "lifecycle/certificate_service.h"
+
+using pmb::Item;
+using pmb::upstream::UpstreamCertificate;
+using pmb::upstream::UpstreamError;
+using namespace pmtest;
+
+namespace {
+
+// One item (42) on a fake host, a fake upstream, and the service joining them.
+struct World {
+    FakeHost host;
+    FakeApi api;
+    pmb::CertificateService service{host, api};
+
+    explicit World(const Item& item = base_item()) { host.add(item); }
+    World(const World&) = delete;
+    World& operator=(const World&) = delete;
+    Item item() { return host.at(42); }
+    void clear() {
+        host.clear();
+        api.clear();
+    }
+};
+
+// Expected host calls, in Writeback's argument order.
+std::string save(const std::string& name, const std::string& value) {
+    return "service.saveparam elid=42 name=" + name + " value=" + value + " sok=ok";
+}
+std::string drop(const std::string& name) {
+    return "service.saveparam elid=42 name=" + name + " sok=ok";
+}
+std::string status(int s) {
+    return "service.setstatus elid=42 service_status=" + std::to_string(s);
+}
+std::string post(const std::string& what) {
+    return "service.post" + what + " elid=42 sok=ok";
+}
+std::string expire(const std::string& date) {
+    return "service.setexpiredate elid=42 expiredate=" + date;
+}
+const std::string kAttempt = today_utc() + " 1042";  // order_attempt for tariff 1042
+
+Item with_csr(Item item, const std::string& csr) {
+    item.certificate.present = true;
+    item.certificate.csr = csr;
+    return item;
+}
+
+// Makes item 42 open as upstream 1001 (service status 3 "requested"), the upstream
+// certificate in the given service status, expiring 2026-03-01.
+void opened(World& w, int upstream_service_status) {
+    Item& item = w.host.at(42);
+    item.status = 2;
+    item.params["upstream_id"] = "1001";
+    item.params["service_status"] = "3";
+    UpstreamCertificate cert;
+    cert.id = "1001";
+    cert.cn = "www.example.com";
+    cert.pricelist = "1042";
+    cert.createdate = "2025-03-01 10:00:00";
+    cert.expiredate = "2026-03-01 00:00:00";
+    cert.remoteid = "42";
+    cert.period = 12;
+    cert.item_status = 2;
+    cert.service_status = upstream_service_status;
+    w.api.certs["1001"] = cert;
+}
+
+UpstreamCertificate decoy(const std::string& id, const std::string& cn,
+                          const std::string& pricelist, const std::string& createdate,
+                          const std::string& remoteid, int item_status = 2) {
+    UpstreamCertificate c;
+    c.id = id;
+    c.cn = cn;
+    c.pricelist = pricelist;
+    c.createdate = createdate;
+    c.remoteid = remoteid;
+    c.item_status = item_status;
+    c.service_status = 4;
+    return c;
+}
+
+const char* const kPem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+
+}  // namespace
+
+// =========================================================================================
+// open
+
+TEST_CASE("open: happy path with a CSR orders once and writes back in order") {
+    std::string csr = make_csr("www.example.com");
+    Item item = with_csr(base_item(), csr);
+    item.params["org_name"] = "Example LLC";
+    item.params["org_inn"] = "7700000000";
+    item.params["org_empty"] = "";
+    World w(item);
+
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"order", "get 1001"});
+    CHECK(w.host.journal() == Lines{
+                                  save("order_attempt", kAttempt),
+                                  save("upstream_id", "1001"),
+                                  save("csr_sha256", csr_der_sha256(csr)),
+                                  status(3),
+                                  post("open"),
+                                  status(4),
+                              });
+    REQUIRE(w.api.orders.size() == 1);
+    const auto& r = w.api.orders[0];
+    CHECK(r.pricelist == "1042");
+    CHECK(r.period_months == 12);
+    CHECK(r.remoteid == "42");
+    CHECK(r.csr == csr);
+    CHECK(r.subject.cn == "www.example.com");
+    CHECK(r.altnames == "");
+    CHECK(r.country == "182");
+    pmb::upstream::Contact admin{"Ivan", "Petrov", "CTO", "ivan@example.com", "+7 999 123-45-67",
+                                 "182"};
+    CHECK(r.admin == admin);
+    CHECK(r.tech == admin);  // no tech contact: like the admin
+    CHECK(r.org == std::vector<std::pair<std::string, std::string>>{{"org_inn", "7700000000"},
+                                                                    {"org_name", "Example LLC"}});
+    CHECK(r.approval.method == "auth_email");
+    CHECK(r.approval.emails == Lines{"admin@www.example.com"});
+    Item after = w.item();
+    CHECK(after.status == 2);
+    CHECK(after.param("upstream_id") == "1001");
+    CHECK(after.param("order_attempt") == kAttempt);
+}
+
+TEST_CASE("open: the order request takes its fields from the item") {
+    struct Case {
+        const char* name;
+        std::function<void(Item&)> change;
+        std::function<void(const pmb::upstream::OrderRequest&)> check;
+    };
+    const Case cases[] = {
+        {"pricelist from the tariff's upstream_pricelist", [](Item&) {},
+         [](const auto& r) { CHECK(r.pricelist == "1042"); }},
+        {"pricelist falls back to the tariff intname", [](Item& i) { i.pricelist_params.clear(); },
+         [](const auto& r) { CHECK(r.pricelist == "sectigo-positivessl"); }},
+        {"period in months", [](Item& i) { i.period = 24; },
+         [](const auto& r) { CHECK(r.period_months == 24); }},
+        {"a tech contact of its own",
+         [](Item& i) {
+             i.params["tech_fname"] = "Olga";
+             i.params["tech_lname"] = "Sidorova";
+             i.params["tech_email"] = "olga@example.com";
+             i.params["tech_phone"] = "+7 900 000-00-00";
+             i.params["tech_phone_country"] = "3";
+         },
+         [](const auto& r) {
+             CHECK(r.tech == pmb::upstream::Contact{"Olga", "Sidorova", "", "olga@example.com",
+                                                    "+7 900 000-00-00", "3"});
+             CHECK(r.admin.email == "ivan@example.com");
+         }},
+        {"approver method other than e-mail needs no addresses",
+         [](Item& i) {
+             i.params["approver_method"] = "auth_dnstxt";
+             i.params.erase("approver_email");
+         },
+         [](const auto& r) {
+             CHECK(r.approval.method == "auth_dnstxt");
+             CHECK(r.approval.emails.empty());
+         }},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = with_csr(base_item(), make_csr("www.example.com"));
+            c.change(item);
+            World w(item);
+            w.service.open(42);
+            REQUIRE(w.api.orders.size() == 1);
+            c.check(w.api.orders[0]);
+        }
+    }
+}
+
+TEST_CASE("open: IDN CN and SANs are ordered in punycode") {
+    Item item = base_item();
+    item.pricelist_params["multidomain"] = "on";
+    item.params["CN"] = "Пример.РФ";
+    item.params["altname"] = "почта.пример.рф, пример.рф";  // the CN again is dropped
+    item.params["approver_email"] =
+        "admin@xn--e1afmkfd.xn--p1ai admin@xn--80a1acny.xn--e1afmkfd.xn--p1ai";
+    World w(item);
+
+    w.service.open(42);
+
+    REQUIRE(w.api.orders.size() == 1);
+    CHECK(w.api.orders[0].subject.cn == "xn--e1afmkfd.xn--p1ai");
+    CHECK(w.api.orders[0].altnames == "xn--80a1acny.xn--e1afmkfd.xn--p1ai");
+    CHECK(w.api.orders[0].approval.emails.size() == 2);
+}
+
+TEST_CASE("open: without a CSR the upstream generates the key, saved as a crypted secret") {
+    Item item = base_item();
+    item.params["O"] = "Example LLC";
+    item.params["OU"] = "IT";
+    item.params["L"] = "Moscow";
+    item.params["ST"] = "Moscow";
+    item.params["emailAddress"] = "ssl@example.com";
+    World w(item);
+
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"order", "get 1001"});
+    CHECK(w.host.journal() == Lines{
+                                  save("order_attempt", kAttempt),
+                                  save("upstream_id", "1001"),
+                                  "service.saveparam elid=42 name=private_key value[secret]=" +
+                                      w.api.generated_key + " crypted=on sok=ok",
+                                  status(3),
+                                  post("open"),
+                                  status(4),
+                              });
+    REQUIRE(w.api.orders.size() == 1);
+    const auto& r = w.api.orders[0];
+    CHECK(r.csr.empty());
+    CHECK(r.subject.cn == "www.example.com");
+    CHECK(r.subject.o == "Example LLC");
+    CHECK(r.subject.ou == "IT");
+    CHECK(r.subject.l == "Moscow");
+    CHECK(r.subject.st == "Moscow");
+    CHECK(r.subject.email == "ssl@example.com");
+    CHECK(w.item().param("private_key") == w.api.generated_key);
+}
+
+TEST_CASE("open: a rerun after success makes no upstream call and no write-back") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    w.service.open(42);
+    w.clear();
+
+    w.service.open(42);
+
+    CHECK(w.api.calls.empty());
+    CHECK(w.host.journal().empty());
+    CHECK(w.api.orders.size() == 1);
+}
+
+TEST_CASE("open: an issued-at-once certificate is recorded by the first sync") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    w.api.new_service_status = 5;
+    w.api.files["1001"] = {kPem, false};
+
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"order", "get 1001", "download 1001"});
+    Lines journal = w.host.journal();
+    REQUIRE(journal.size() == 9);
+    CHECK(journal[3] == status(3));
+    CHECK(journal[4] == post("open"));
+    CHECK(journal[5] == "certificate.save elid=42 crt=" + std::string(kPem) + " sok=ok");
+    CHECK(journal[6] == status(5));
+    CHECK(journal[7] == "certificate.open elid=42 sok=ok");
+    CHECK(journal[8] == save("certificate_opened", "yes"));
+}
+
+TEST_CASE("open: a failing first sync does not fail the open") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    w.api.fail("get", Failure::kTransport);
+
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"order", "get 1001"});
+    Lines journal = w.host.journal();
+    REQUIRE(journal.size() == 5);
+    CHECK(journal[3] == status(3));
+    CHECK(journal[4] == post("open"));
+    CHECK(w.item().status == 2);
+}
+
+TEST_CASE("open: the reply to a committed order is lost; the next run adopts it") {
+    std::string csr = make_csr("www.example.com");
+    World w(with_csr(base_item(), csr));
+    w.api.fail("order", Failure::kTransport, /*after_commit=*/true);
+
+    CHECK_THROWS_AS(w.service.open(42), UpstreamError);
+    CHECK(w.api.calls == Lines{"order"});
+    CHECK(w.host.journal() == Lines{save("order_attempt", kAttempt)});
+    CHECK(w.item().param("order_attempt") == kAttempt);
+    CHECK(w.api.certs.size() == 1);
+
+    w.clear();
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"list", "get 1001"});
+    CHECK(w.host.journal() == Lines{
+                                  save("upstream_id", "1001"),
+                                  save("csr_sha256", csr_der_sha256(csr)),
+                                  status(3),
+                                  post("open"),
+                                  status(4),
+                              });
+    CHECK(w.api.orders.size() == 1);
+}
+
+TEST_CASE("open: adoption matches by remoteid, else by CN + tariff + createdate") {
+    struct Case {
+        const char* name;
+        bool expose_remoteid;
+    };
+    for (const Case& c : {Case{"list has remoteid", true}, Case{"list has no remoteid", false}}) {
+        SUBCASE(c.name) {
+            World w(with_csr(base_item(), make_csr("www.example.com")));
+            w.api.expose_remoteid = c.expose_remoteid;
+            // Listed before the real one; none of them is this item's order.
+            w.api.certs["0901"] = decoy("0901", "www.example.com", "2000", today_utc(), "");
+            w.api.certs["0902"] = decoy("0902", "shop.example.com", "1042", today_utc(), "");
+            w.api.certs["0903"] = decoy("0903", "www.example.com", "1042", "2020-01-01", "");
+            w.api.certs["0904"] =
+                decoy("0904", "www.example.com", "1042", today_utc(), "42", /*deleted*/ 4);
+            w.api.certs["0905"] = decoy("0905", "www.example.com", "1042", today_utc(), "41");
+            if (!c.expose_remoteid)
+                w.api.certs.erase("0905");  // would match by CN otherwise
+            w.api.fail("order", Failure::kTransport, /*after_commit=*/true);
+            CHECK_THROWS_AS(w.service.open(42), UpstreamError);
+            w.clear();
+
+            w.service.open(42);
+
+            CHECK(w.api.calls == Lines{"list", "get 1001"});
+            CHECK(w.item().param("upstream_id") == "1001");
+            CHECK(w.api.orders.size() == 1);
+        }
+    }
+}
+
+TEST_CASE("open: an attempt that matches nothing upstream orders again, once") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    w.api.certs["0903"] = decoy("0903", "www.example.com", "1042", "2020-01-01", "");
+    w.api.fail("order", Failure::kTransport);  // never reached the upstream
+    CHECK_THROWS_AS(w.service.open(42), UpstreamError);
+    CHECK(w.api.orders.empty());
+    w.clear();
+
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"list", "order", "get 1001"});
+    CHECK(w.host.journal().at(0) == save("order_attempt", kAttempt));
+    CHECK(w.host.journal().at(1) == save("upstream_id", "1001"));
+    CHECK(w.api.orders.size() == 1);
+}
+
+TEST_CASE("open: exactly one upstream order for every crash point") {
+    struct CrashPoint {
+        const char* name;
+        std::function<void(World&)> inject;
+    };
+    const CrashPoint points[] = {
+        {"order lost before reaching the upstream",
+         [](World& w) { w.api.fail("order", Failure::kTransport); }},
+        {"order committed, reply lost",
+         [](World& w) { w.api.fail("order", Failure::kTransport, true); }},
+        {"order committed, reply is not an API document",
+         [](World& w) { w.api.fail("order", Failure::kBadResponse, true); }},
+        {"order committed, 502 from a proxy",
+         [](World& w) {
+             w.api.fail("order", FakeApi::Fault{Failure::kHttp, true, 502, 1});
+         }},
+        {"order committed, reply without an id", [](World& w) { w.api.order_returns_id = false; }},
+        {"saving upstream_id fails",
+         [](World& w) { w.host.fail_on("service.saveparam", "name=upstream_id"); }},
+        {"saving csr_sha256 fails",
+         [](World& w) { w.host.fail_on("service.saveparam", "name=csr_sha256"); }},
+        {"setstatus 3 fails",
+         [](World& w) { w.host.fail_on("service.setstatus", "service_status=3"); }},
+        {"postopen fails", [](World& w) { w.host.fail_on("service.postopen"); }},
+    };
+    for (bool remoteid : {true, false}) {
+        SUBCASE(remoteid ? "list has remoteid" : "list has no remoteid") {
+            for (const auto& point : points) {
+                SUBCASE(point.name) {
+                    World w(with_csr(base_item(), make_csr("www.example.com")));
+                    w.api.expose_remoteid = remoteid;
+                    point.inject(w);
+                    CHECK_THROWS_AS(w.service.open(42), pmb::Error);
+                    w.api.heal();
+                    w.host.heal();
+                    w.api.order_returns_id = true;
+
+                    w.service.open(42);
+                    w.clear();
+                    w.service.open(42);  // and once more: nothing left to do
+
+                    CHECK(w.api.calls.empty());
+                    CHECK(w.host.journal().empty());
+                    CHECK(w.api.orders.size() == 1);
+                    CHECK(w.api.certs.size() == 1);
+                    Item after = w.item();
+                    CHECK(after.param("upstream_id") == "1001");
+                    CHECK(after.status == 2);
+                    CHECK(after.param("service_status") == "4");
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("open: a definite refusal drops order_attempt; an unknown outcome keeps it") {
+    struct Case {
+        const char* name;
+        Failure failure;
+        long http_status;
+        bool dropped;
+    };
+    const Case cases[] = {
+        {"not enough balance", Failure::kBalance, 0, true},
+        {"wrong credentials", Failure::kAuth, 0, true},
+        {"API error document", Failure::kApi, 0, true},
+        {"second factor required", Failure::kTwoFactor, 0, true},
+        {"HTTP 403", Failure::kHttp, 403, true},
+        {"transport failure", Failure::kTransport, 0, false},
+        {"not an API document", Failure::kBadResponse, 0, false},
+        {"HTTP 503", Failure::kHttp, 503, false},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w(with_csr(base_item(), make_csr("www.example.com")));
+            w.api.fail("order", FakeApi::Fault{c.failure, false, c.http_status, 1});
+
+            try {
+                w.service.open(42);
+                FAIL("open must rethrow the upstream error");
+            } catch (const UpstreamError& e) {
+                CHECK(e.failure() == c.failure);
+            }
+
+            CHECK(w.api.calls == Lines{"order"});
+            Lines expected{save("order_attempt", kAttempt)};
+            if (c.dropped)
+                expected.push_back(drop("order_attempt"));
+            CHECK(w.host.journal() == expected);
+            CHECK(w.item().has_param("order_attempt") == !c.dropped);
+
+            // The retry looks upstream only when the outcome was unknown.
+            w.clear();
+            w.service.open(42);
+            CHECK(w.api.calls.at(0) == (c.dropped ? "order" : "list"));
+            CHECK(w.api.orders.size() == 1);
+        }
+    }
+}
+
+TEST_CASE("open: an invalid order is refused before any upstream call or write-back") {
+    struct Case {
+        const char* name;
+        std::function<void(Item&)> change;
+        const char* type;
+        const char* object;
+    };
+    const Case cases[] = {
+        {"CSR is not a CSR",
+         [](Item& i) {
+             i.certificate.csr =
+                 "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+         },
+         "value", "csr"},
+        {"CSR signature does not verify",
+         [](Item& i) {
+             CsrSpec spec;
+             spec.cn = "www.example.com";
+             spec.tamper = true;
+             i.certificate.csr = make_csr(spec);
+         },
+         "value", "csr"},
+        {"CSR CN differs from the ordered CN",
+         [](Item& i) { i.certificate.csr = make_csr("other.example.com"); }, "value", "CN"},
+        {"CSR SANs differ from the ordered SANs",
+         [](Item& i) {
+             i.pricelist_params["multidomain"] = "on";
+             i.params["altname"] = "a.example.com b.example.com";
+             i.params["approver_email"] = "x@example.com x@example.com x@example.com";
+             i.certificate.csr =
+                 make_csr("www.example.com", {"www.example.com", "a.example.com", "c.example.com"});
+         },
+         "value", "altname"},
+        {"wildcard on a non-wildcard tariff", [](Item& i) { i.params["CN"] = "*.example.com"; },
+         "value", "CN"},
+        {"wildcard SAN on a non-wildcard tariff",
+         [](Item& i) {
+             i.pricelist_params["multidomain"] = "on";
+             i.params["altname"] = "*.example.com";
+             i.params["approver_email"] = "x@example.com x@example.com";
+         },
+         "value", "CN"},
+        {"SANs on a single-domain tariff",
+         [](Item& i) {
+             i.params["altname"] = "mail.example.com";
+             i.params["approver_email"] = "x@example.com x@example.com";
+         },
+         "value", "altname"},
+        {"no admin e-mail", [](Item& i) { i.params.erase("adm_email"); }, "missed", "adm_email"},
+        {"empty admin phone", [](Item& i) { i.params["adm_phone"] = ""; }, "missed", "adm_phone"},
+        {"fewer approver e-mails than domains",
+         [](Item& i) {
+             i.pricelist_params["multidomain"] = "on";
+             i.params["altname"] = "a.example.com b.example.com";
+             i.params["approver_email"] = "x@example.com, y@example.com";
+         },
+         "missed", "approver_email"},
+        {"no approver e-mail at all", [](Item& i) { i.params.erase("approver_email"); }, "missed",
+         "approver_email"},
+        {"no CN and no CSR", [](Item& i) { i.params.erase("CN"); }, "missed", "CN"},
+        {"CN is not a domain name", [](Item& i) { i.params["CN"] = "www example.com"; }, "value",
+         "domain"},
+        {"no period", [](Item& i) { i.period = 0; }, "value", "period"},
+        {"tariff with neither upstream id nor intname",
+         [](Item& i) {
+             i.pricelist_params.clear();
+             i.pricelist_intname.clear();
+         },
+         "missed", "upstream_pricelist"},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = base_item();
+            c.change(item);
+            World w(item);
+
+            auto [type, object] = error_of([&] { w.service.open(42); });
+
+            CHECK(type == c.type);
+            CHECK(object == c.object);
+            CHECK(w.api.calls.empty());
+            CHECK(w.host.journal().empty());
+        }
+    }
+}
+
+TEST_CASE("open: an item with upstream_id that is not active yet is finished, not reordered") {
+    World w;
+    opened(w, 4);
+    w.host.at(42).status = 1;
+    w.host.at(42).params.erase("service_status");
+
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal() == Lines{status(3), post("open"), status(4)});
+}
+
+// A run that dies after the order but before csr_sha256 is written must not make the next
+// reissue send crt_type=manual with the unchanged CSR.
+TEST_CASE("open: a crash before csr_sha256 is saved still records it") {
+    std::string csr = make_csr("www.example.com");
+    World w(with_csr(base_item(), csr));
+    w.host.fail_on("service.saveparam", "name=csr_sha256");
+    CHECK_THROWS_AS(w.service.open(42), pmb::Error);
+    w.host.heal();
+    w.service.open(42);
+    CHECK(w.item().param("csr_sha256") == csr_der_sha256(csr));
+    w.service.reissue(42);
+    REQUIRE(w.api.reissues.size() == 1);
+    CHECK(w.api.reissues[0].second.crt_type == "oldrequest");
+}
+
+// =========================================================================================
+// sync
+
+TEST_CASE("sync: pending sets status 4 once") {
+    World w;
+    opened(w, 4);
+
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal() == Lines{status(4)});
+
+    w.clear();
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once") {
+    struct Case {
+        const char* name;
+        pmb::upstream::IssuedFile file;
+        std::string save_call;
+    };
+    const Case cases[] = {
+        {"PEM", {kPem, false}, "certificate.save elid=42 crt=" + std::string(kPem) + " sok=ok"},
+        {"zip",
+         {"UEsDBBQAAAAI", true},
+         "certificate.save elid=42 crt=UEsDBBQAAAAI crt_type=zip sok=ok"},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            opened(w, 5);
+            w.api.files["1001"] = c.file;
+
+            w.service.sync(42);
+
+            CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
+            CHECK(w.host.journal() == Lines{
+                                          c.save_call,
+                                          expire("2026-03-01"),
+                                          status(5),
+                                          "certificate.open elid=42 sok=ok",
+                                          save("certificate_opened", "yes"),
+                                      });
+            CHECK(w.item().certificate.crt == c.file.content);
+
+            w.clear();
+            w.service.sync(42);
+            CHECK(w.api.calls == Lines{"get 1001"});
+            CHECK(w.host.journal().empty());
+        }
+    }
+}
+
+TEST_CASE("sync: failed upstream sets certificate.failed and status 6 once") {
+    World w;
+    opened(w, 6);
+
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal() == Lines{"certificate.failed elid=42 sok=ok", status(6)});
+
+    w.clear();
+    w.service.sync(42);
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("sync: a certificate deleted upstream is a state error, with no write-back") {
+    struct Case {
+        const char* name;
+        std::function<void(World&)> change;
+    };
+    const Case cases[] = {
+        {"upstream item_status 4", [](World& w) { w.api.certs["1001"].item_status = 4; }},
+        {"upstream says not found", [](World& w) { w.api.certs.clear(); }},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            opened(w, 5);
+            c.change(w);
+
+            auto [type, object] = error_of([&] { w.service.sync(42); });
+
+            CHECK(type == "state");
+            CHECK(object == "upstream_id");
+            CHECK(w.api.calls == Lines{"get 1001"});
+            CHECK(w.host.journal().empty());
+        }
+    }
+}
+
+TEST_CASE("sync: other upstream failures propagate, with no write-back") {
+    World w;
+    opened(w, 5);
+    w.api.fail("get", Failure::kTransport);
+    CHECK_THROWS_AS(w.service.sync(42), UpstreamError);
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("sync: a service never ordered upstream is a missed error, with no upstream call") {
+    World w;
+    auto [type, object] = error_of([&] { w.service.sync(42); });
+    CHECK(type == "missed");
+    CHECK(object == "upstream_id");
+    CHECK(w.api.calls.empty());
+    CHECK(w.host.journal().empty());
+}
+
+// =========================================================================================
+// reissue
+
+TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key") {
+    const std::string csr_a = make_csr("www.example.com");
+    const std::string csr_b = make_csr("www.example.com");
+    struct Case {
+        const char* name;
+        std::function<void(Item&)> change;
+        std::string crt_type, csr, altnames;
+        Lines journal;
+        Lines emails;
+    };
+    const Case cases[] = {
+        {"nothing changed: oldrequest",
+         [](Item&) {},
+         "oldrequest",
+         "",
+         "",
+         {status(3)},
+         {"admin@www.example.com"}},
+        {"new CSR: manual",
+         [&](Item& i) { i.certificate.csr = csr_b; },
+         "manual",
+         csr_b,
+         "",
+         {save("csr_sha256", csr_der_sha256(csr_b)), status(3)},
+         {"admin@www.example.com"}},
+        {"altname changed: altname, in punycode",
+         [](Item& i) {
+             i.pricelist_params["multidomain"] = "on";
+             i.params["old_altname"] = "a.example.com";
+             i.params["altname"] = "a.example.com пример.рф";
+             i.params["approver_email"] =
+                 "x@www.example.com x@a.example.com x@xn--e1afmkfd.xn--p1ai";
+         },
+         "altname",
+         "",
+         "a.example.com xn--e1afmkfd.xn--p1ai",
+         {save("old_altname", "a.example.com пример.рф"), status(3)},
+         {"x@www.example.com", "x@a.example.com", "x@xn--e1afmkfd.xn--p1ai"}},
+        {"altname as before: oldrequest",
+         [](Item& i) {
+             i.pricelist_params["multidomain"] = "on";
+             i.params["old_altname"] = "a.example.com";
+             i.params["altname"] = "a.example.com";
+             i.params["approver_email"] = "x@www.example.com x@a.example.com";
+         },
+         "oldrequest",
+         "",
+         "",
+         {status(3)},
+         {"x@www.example.com", "x@a.example.com"}},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = with_csr(base_item(), csr_a);
+            item.params["csr_sha256"] = csr_der_sha256(csr_a);
+            item.certificate.crt = kPem;
+            item.certificate.pkey = "-----BEGIN PRIVATE KEY-----\nCUSTOMER\n";
+            World w(item);
+            opened(w, 5);
+            c.change(w.host.at(42));
+
+            w.service.reissue(42);
+
+            CHECK(w.api.calls == Lines{"reissue 1001"});
+            REQUIRE(w.api.reissues.size() == 1);
+            const auto& r = w.api.reissues[0].second;
+            CHECK(r.crt_type == c.crt_type);
+            CHECK(r.csr == c.csr);
+            CHECK(r.altnames == c.altnames);
+            CHECK(r.approval.method == "auth_email");
+            CHECK(r.approval.emails == c.emails);
+            CHECK(w.host.journal() == c.journal);
+            for (const auto& call : w.host.calls) {
+                CHECK(call.arg("name") != "private_key");
+                CHECK_FALSE(call.has_arg("pkey"));
+            }
+            CHECK(w.item().certificate.pkey == item.certificate.pkey);
+        }
+    }
+}
+
+TEST_CASE("reissue: refused before any upstream call when it cannot be right") {
+    struct Case {
+        const char* name;
+        std::function<void(Item&)> change;
+        const char* type;
+        const char* object;
+    };
+    const Case cases[] = {
+        {"never ordered", [](Item& i) { i.params.erase("upstream_id"); }, "missed", "upstream_id"},
+        {"new CSR for another domain",
+         [](Item& i) { i.certificate.csr = make_csr("other.example.com"); }, "value", "CN"},
+        {"new CSR is garbage", [](Item& i) { i.certificate.csr = "-----BEGIN nonsense"; }, "value",
+         "csr"},
+        {"too few approver e-mails", [](Item& i) { i.params.erase("approver_email"); }, "missed",
+         "approver_email"},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = with_csr(base_item(), make_csr("www.example.com"));
+            item.params["csr_sha256"] = csr_der_sha256(item.certificate.csr);
+            World w(item);
+            opened(w, 5);
+            c.change(w.host.at(42));
+
+            auto [type, object] = error_of([&] { w.service.reissue(42); });
+
+            CHECK(type == c.type);
+            CHECK(object == c.object);
+            CHECK(w.api.calls.empty());
+            CHECK(w.host.journal().empty());
+        }
+    }
+}
+
+TEST_CASE("reissue: an upstream refusal leaves the service untouched") {
+    World w;
+    opened(w, 5);
+    w.api.fail("reissue", Failure::kApi);
+    CHECK_THROWS_AS(w.service.reissue(42), UpstreamError);
+    CHECK(w.host.journal().empty());
+}
+
+// =========================================================================================
+// prolong
+
+namespace {
+void renewable(World& w) {
+    opened(w, 5);
+    w.api.certs["1001"].expiredate = "2025-06-01 00:00:00";
+    w.host.at(42).expiredate = "2025-06-01";
+}
+}  // namespace
+
+TEST_CASE("prolong: records the attempt, renews once, writes the new expiry") {
+    World w;
+    renewable(w);
+
+    w.service.prolong(42);
+
+    CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12"});
+    CHECK(w.host.journal() == Lines{
+                                  save("prolong_attempt", "2025-06-01"),
+                                  expire("2026-06-01"),
+                                  post("prolong"),
+                                  drop("prolong_attempt"),
+                              });
+    CHECK(w.api.prolongs == 1);
+    CHECK_FALSE(w.item().has_param("prolong_attempt"));
+}
+
+TEST_CASE("prolong: an answer without the new expiry reads it back") {
+    World w;
+    renewable(w);
+    w.api.prolong_returns_date = false;
+
+    w.service.prolong(42);
+
+    CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12", "get 1001"});
+    CHECK(w.host.journal().at(1) == expire("2026-06-01"));
+}
+
+TEST_CASE("prolong: never charged twice") {
+    struct Case {
+        const char* name;
+        bool committed;  // the upstream renewed before the reply was lost
+        Lines retry_api;
+    };
+    const Case cases[] = {
+        {"reply lost after the upstream renewed: no second prolong", true, {"get 1001"}},
+        {"request lost before the upstream: renews once", false, {"get 1001", "prolong 1001 12"}},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            renewable(w);
+            w.api.fail("prolong", Failure::kTransport, c.committed);
+
+            CHECK_THROWS_AS(w.service.prolong(42), UpstreamError);
+            CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12"});
+            CHECK(w.host.journal() == Lines{save("prolong_attempt", "2025-06-01")});
+
+            w.clear();
+            w.service.prolong(42);
+
+            CHECK(w.api.calls == c.retry_api);
+            CHECK(w.host.journal() ==
+                  Lines{expire("2026-06-01"), post("prolong"), drop("prolong_attempt")});
+            CHECK(w.api.prolongs == 1);
+        }
+    }
+}
+
+// A stale prolong_attempt would make a later paid prolong skip the upstream renewal once the
+// expiry moved by other means (staff renewing upstream by hand).
+TEST_CASE("prolong: a definite refusal drops prolong_attempt") {
+    World w;
+    renewable(w);
+    w.api.fail("prolong", Failure::kBalance);
+    CHECK_THROWS_AS(w.service.prolong(42), UpstreamError);
+    CHECK(w.host.journal() ==
+          Lines{save("prolong_attempt", "2025-06-01"), drop("prolong_attempt")});
+    CHECK_FALSE(w.item().has_param("prolong_attempt"));
+}
+
+TEST_CASE("prolong: a service never ordered is a missed error, with no upstream call") {
+    World w;
+    auto [type, object] = error_of([&] { w.service.prolong(42); });
+    CHECK(type == "missed");
+    CHECK(object == "upstream_id");
+    CHECK(w.api.calls.empty());
+    CHECK(w.host.journal().empty());
+}
+
+// =========================================================================================
+// close, suspend, resume
+
+TEST_CASE("close: deletes upstream when there is something to delete, then postclose") {
+    struct Case {
+        const char* name;
+        std::function<void(World&)> setup;
+        Lines api;
+    };
+    const Case cases[] = {
+        {"ordered", [](World& w) { opened(w, 5); }, {"remove 1001"}},
+        {"already deleted upstream",
+         [](World& w) {
+             opened(w, 5);
+             w.api.certs["1001"].item_status = 4;
+         },
+         {"remove 1001"}},
+        {"already gone upstream",
+         [](World& w) {
+             opened(w, 5);
+             w.api.certs.clear();
+         },
+         {"remove 1001"}},
+        {"never ordered", [](World&) {}, {}},
+        {"order reply lost: found upstream and deleted",
+         [](World& w) {
+             w.api.fail("order", Failure::kTransport, true);
+             CHECK_THROWS(w.service.open(42));
+             w.clear();
+         },
+         {"list", "remove 1001"}},
+        {"order never reached the upstream",
+         [](World& w) {
+             w.api.fail("order", Failure::kTransport, false);
+             CHECK_THROWS(w.service.open(42));
+             w.clear();
+         },
+         {"list"}},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            c.setup(w);
+
+            w.service.close(42);
+
+            CHECK(w.api.calls == c.api);
+            CHECK(w.host.journal() == Lines{post("close")});
+            for (const auto& [id, cert] : w.api.certs)
+                CHECK(cert.item_status == 4);
+        }
+    }
+}
+
+TEST_CASE("close: an upstream failure is not reported as closed") {
+    World w;
+    opened(w, 5);
+    w.api.fail("remove", Failure::kTransport);
+    CHECK_THROWS_AS(w.service.close(42), UpstreamError);
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("suspend and resume touch only BILLmanager") {
+    World w;
+    opened(w, 5);
+    w.service.suspend(42);
+    w.service.resume(42);
+    CHECK(w.api.calls.empty());
+    CHECK(w.host.journal() == Lines{post("suspend"), post("resume")});
+}

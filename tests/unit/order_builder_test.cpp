@@ -1,0 +1,263 @@
+// Building upstream requests from a local item: tariff capabilities, the ordered domains,
+// approval, the order and the reissue. Pure functions: no host, no upstream.
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include "fakes.h"
+#include "lifecycle/order_builder.h"
+
+using pmb::Item;
+using namespace pmtest;
+
+TEST_CASE("tariff capabilities: guessed from the intname, overridden by tariff settings") {
+    struct Case {
+        const char* name;
+        std::string intname;
+        std::map<std::string, std::string> settings;
+        bool wildcard, multidomain;
+    };
+    const Case cases[] = {
+        {"plain single domain", "sectigo-positivessl", {}, false, false},
+        {"wildcard in the name", "sectigo-positivessl-wildcard", {}, true, false},
+        {"wc in the name", "essentialssl-wc", {}, true, false},
+        {"multi-domain in the name", "positivessl-multi-domain", {}, false, true},
+        {"ucc in the name", "comodo-ucc", {}, false, true},
+        {"san in the name", "instantssl-san", {}, false, true},
+        {"setting turns wildcard on", "sectigo-dv", {{"wildcard", "on"}}, true, false},
+        {"setting turns multidomain on", "sectigo-dv", {{"multidomain", "yes"}}, false, true},
+        {"setting turns a guess off", "positivessl-wildcard", {{"wildcard", "off"}}, false, false},
+        {"empty setting keeps the guess", "positivessl-wildcard", {{"wildcard", ""}}, true, false},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = base_item();
+            item.pricelist_intname = c.intname;
+            item.pricelist_params = c.settings;
+            auto caps = pmb::TariffCapabilities::of(item);
+            CHECK(caps.wildcard == c.wildcard);
+            CHECK(caps.multidomain == c.multidomain);
+        }
+    }
+}
+
+TEST_CASE("upstream pricelist: the tariff setting, else the intname, else missed") {
+    Item item = base_item();
+    CHECK(pmb::upstream_pricelist(item) == "1042");
+    item.pricelist_params["upstream_pricelist"] = "";
+    CHECK(pmb::upstream_pricelist(item) == "sectigo-positivessl");
+    item.pricelist_intname.clear();
+    auto [type, object] = error_of([&] { pmb::upstream_pricelist(item); });
+    CHECK(type == "missed");
+    CHECK(object == "upstream_pricelist");
+}
+
+TEST_CASE("ordered domains: punycode, CN first, SANs deduplicated in order") {
+    Item item = base_item();
+    item.params["CN"] = "WWW.Example.com";
+    item.params["altname"] =
+        "b.example.com,a.example.com\nпример.рф  b.example.com\twww.example.com";
+    auto d = pmb::ordered_domains(item);
+    CHECK(d.cn == "www.example.com");
+    CHECK(d.altnames == Lines{"b.example.com", "a.example.com", "xn--e1afmkfd.xn--p1ai"});
+    CHECK(d.altname_list() == "b.example.com a.example.com xn--e1afmkfd.xn--p1ai");
+    CHECK(d.all() ==
+          Lines{"www.example.com", "b.example.com", "a.example.com", "xn--e1afmkfd.xn--p1ai"});
+}
+
+TEST_CASE("ordered domains: the CN comes from the CSR when the item has none") {
+    Item item = base_item();
+    item.params.erase("CN");
+    item.certificate.csr = make_csr("shop.example.com");
+    CHECK(pmb::ordered_domains(item).cn == "shop.example.com");
+}
+
+TEST_CASE("approval: one address per domain by e-mail, none needed otherwise") {
+    struct Case {
+        const char* name;
+        std::string method, emails;
+        bool ok;
+        Lines expected;
+    };
+    const Case cases[] = {
+        {"default method is e-mail", "", "a@x.com b@x.com", true, {"a@x.com", "b@x.com"}},
+        {"commas and newlines separate",
+         "auth_email",
+         "a@x.com,\nb@x.com",
+         true,
+         {"a@x.com", "b@x.com"}},
+        {"one address short", "auth_email", "a@x.com", false, {}},
+        {"DNS needs no address", "auth_dnstxt", "", true, {}},
+        {"file needs no address", "auth_file", "", true, {}},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = base_item();
+            item.params["altname"] = "mail.example.com";
+            if (!c.method.empty())
+                item.params["approver_method"] = c.method;
+            item.params["approver_email"] = c.emails;
+            auto domains = pmb::ordered_domains(item);
+            if (c.ok) {
+                auto a = pmb::approval_of(item, domains);
+                CHECK(a.method == (c.method.empty() ? "auth_email" : c.method));
+                CHECK(a.emails == c.expected);
+            } else {
+                auto [type, object] = error_of([&] { pmb::approval_of(item, domains); });
+                CHECK(type == "missed");
+                CHECK(object == "approver_email");
+            }
+        }
+    }
+}
+
+TEST_CASE("build_order: contacts, country and organisation fields") {
+    Item item = base_item();
+    item.params.erase("country");
+    item.params["org_country"] = "182";
+    item.params["org_name"] = "Example LLC";
+    item.params["org_address"] = "";
+    item.params["adm_phone_country"] = "7";
+    item.params["tech_email"] = "noc@example.com";
+    item.params["tech_fname"] = "Olga";
+
+    auto r = pmb::build_order(item);
+
+    CHECK(r.country == "182");  // from org_country
+    CHECK(r.admin.phone_country == "7");
+    CHECK(r.tech.email == "noc@example.com");
+    CHECK(r.tech.fname == "Olga");
+    CHECK(r.tech.phone_country == "");  // its own, not the admin's
+    CHECK(r.org == std::vector<std::pair<std::string, std::string>>{{"org_country", "182"},
+                                                                    {"org_name", "Example LLC"}});
+    CHECK(r.remoteid == "42");
+    CHECK(r.csr.empty());
+}
+
+TEST_CASE("build_order: a CSR must name exactly the ordered domains") {
+    struct Case {
+        const char* name;
+        std::string cn, altname;
+        std::function<std::string()> csr;
+        bool ok;
+    };
+    const Case cases[] = {
+        {"no SAN extension at all", "www.example.com", "a.example.com",
+         [] { return make_csr("www.example.com"); }, true},
+        {"SANs repeat the CN", "www.example.com", "a.example.com",
+         [] {
+             return make_csr("www.example.com", {"www.example.com", "a.example.com"});
+         },
+         true},
+        {"SANs in another order, without the CN", "www.example.com", "a.example.com b.example.com",
+         [] {
+             return make_csr("www.example.com", {"b.example.com", "a.example.com"});
+         },
+         true},
+        {"Unicode CN in the CSR, Unicode CN ordered", "пример.рф", "",
+         [] { return make_csr("пример.рф"); }, true},
+        {"punycode CN in the CSR, Unicode CN ordered", "пример.рф", "",
+         [] { return make_csr("xn--e1afmkfd.xn--p1ai"); }, true},
+        {"CN differs only in case", "www.example.com", "",
+         [] { return make_csr("WWW.EXAMPLE.COM"); }, true},
+        {"IP SAN is ignored", "www.example.com", "",
+         [] {
+             return make_csr("www.example.com", {"www.example.com", "IP:192.0.2.1"});
+         },
+         true},
+        {"a SAN missing from the CSR", "www.example.com", "a.example.com b.example.com",
+         [] { return make_csr("www.example.com", {"a.example.com"}); }, false},
+        {"an extra SAN in the CSR", "www.example.com", "",
+         [] {
+             return make_csr("www.example.com", {"www.example.com", "x.example.com"});
+         },
+         false},
+        {"another CN", "www.example.com", "", [] { return make_csr("example.com"); }, false},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = base_item();
+            item.pricelist_params["multidomain"] = "on";
+            item.params["CN"] = c.cn;
+            item.params["altname"] = c.altname;
+            item.params["approver_email"] = "a@x.com a@x.com a@x.com";
+            item.certificate.csr = c.csr();
+            if (c.ok) {
+                CHECK(pmb::build_order(item).csr == item.certificate.csr);
+            } else {
+                CHECK(error_of([&] { pmb::build_order(item); }).first == "value");
+            }
+        }
+    }
+}
+
+TEST_CASE("build_order: a wildcard tariff takes a wildcard CN") {
+    Item item = base_item();
+    item.pricelist_intname = "sectigo-positivessl-wildcard";
+    item.params["CN"] = "*.example.com";
+    CHECK(pmb::build_order(item).subject.cn == "*.example.com");
+    item.certificate.csr = make_csr("*.example.com", {"*.example.com"});
+    CHECK(pmb::build_order(item).csr == item.certificate.csr);
+}
+
+// The usual wildcard CSR also lists the bare domain as a SAN (the CA includes it anyway).
+TEST_CASE("build_order: a wildcard CSR that also names the bare domain is accepted") {
+    Item item = base_item();
+    item.pricelist_intname = "sectigo-positivessl-wildcard";
+    item.params["CN"] = "*.example.com";
+    item.certificate.csr = make_csr("*.example.com", {"*.example.com", "example.com"});
+    CHECK_NOTHROW(pmb::build_order(item));
+}
+
+TEST_CASE("build_reissue: manual beats altname beats oldrequest") {
+    const std::string old_csr = make_csr("www.example.com");
+    const std::string new_csr = make_csr("www.example.com");
+    const std::string old_hash = csr_der_sha256(old_csr);
+    struct Case {
+        const char* name;
+        std::function<void(Item&)> change;
+        std::string crt_type;
+    };
+    const Case cases[] = {
+        {"nothing changed", [](Item&) {}, "oldrequest"},
+        {"no CSR at all (key generated upstream)", [](Item& i) { i.certificate.csr.clear(); },
+         "oldrequest"},
+        {"new CSR", [&](Item& i) { i.certificate.csr = new_csr; }, "manual"},
+        {"altname changed", [](Item& i) { i.params["altname"] = "a.example.com"; }, "altname"},
+        {"altname set but no old_altname recorded",
+         [](Item& i) {
+             i.params.erase("old_altname");
+             i.params["altname"] = "a.example.com";
+         },
+         "oldrequest"},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = base_item();
+            item.pricelist_params["multidomain"] = "on";
+            item.params["old_altname"] = "";
+            item.params["approver_email"] = "a@x.com a@x.com";
+            item.certificate.csr = old_csr;
+            c.change(item);
+            auto r = pmb::build_reissue(item, old_hash);
+            CHECK(r.crt_type == c.crt_type);
+            CHECK(r.csr == (c.crt_type == "manual" ? item.certificate.csr : ""));
+            CHECK(r.altnames == (c.crt_type == "altname" ? "a.example.com" : ""));
+            CHECK(r.approval.method == "auth_email");
+            CHECK_FALSE(r.approval.emails.empty());
+        }
+    }
+}
+
+// A customer with their own key sends a new CSR carrying the new SANs: the new key must win.
+TEST_CASE("build_reissue: a new CSR sent together with new altnames is not dropped") {
+    Item item = base_item();
+    item.pricelist_params["multidomain"] = "on";
+    item.params["old_altname"] = "";
+    item.params["altname"] = "a.example.com";
+    item.params["approver_email"] = "a@x.com a@x.com";
+    std::string old_csr = make_csr("www.example.com");
+    item.certificate.csr = make_csr("www.example.com", {"www.example.com", "a.example.com"});
+    auto r = pmb::build_reissue(item, csr_der_sha256(old_csr));
+    CHECK(r.csr == item.certificate.csr);
+}
