@@ -1,5 +1,7 @@
 #include "host_sandbox.h"
 
+#include <filesystem>
+
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -7,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -234,11 +237,15 @@ MariaDbServer::~MariaDbServer() {
 }
 
 void MariaDbServer::install() {
+    // A private tmpdir: parallel test binaries bootstrapping at once must not share /tmp's
+    // temporary tables (seen: "Could not remove temporary table … Aborting").
+    std::filesystem::create_directories(dir_ + "/tmp");
     // Socket auth for the OS user (root in CI) gives a real superuser without a password.
-    RunResult result = run({"mariadb-install-db", "--no-defaults", "--datadir=" + dir_ + "/data",
-                            "--auth-root-authentication-method=socket", "--skip-test-db",
-                            "--skip-name-resolve", "--user=" + os_user_},
-                           RunOptions{{}, {}, "", dir_, std::chrono::seconds(120)});
+    RunResult result =
+        run({"mariadb-install-db", "--no-defaults", "--datadir=" + dir_ + "/data",
+             "--auth-root-authentication-method=socket", "--skip-test-db", "--skip-name-resolve",
+             "--user=" + os_user_, "--tmpdir=" + dir_ + "/tmp"},
+            RunOptions{{}, {}, "", dir_, std::chrono::seconds(120)});
     if (result.exit_code != 0)
         throw std::runtime_error("mariadb-install-db failed: " +
                                  tail(result.out + result.err, 4000));
@@ -250,7 +257,7 @@ void MariaDbServer::start() {
         "--socket=" + socket_path_, "--skip-networking", "--pid-file=" + dir_ + "/mariadbd.pid",
         "--log-error=" + dir_ + "/err.log", "--user=" + os_user_, "--character-set-server=utf8mb4",
         "--collation-server=utf8mb4_unicode_ci", "--skip-name-resolve", "--skip-log-bin",
-        "--performance-schema=OFF",
+        "--performance-schema=OFF", "--tmpdir=" + dir_ + "/tmp",
         // Throwaway data: trade durability for speed; no native AIO, which containers may lack.
         "--innodb-buffer-pool-size=16M", "--innodb-flush-log-at-trx-commit=0",
         "--innodb-doublewrite=0", "--innodb-use-native-aio=0"};
