@@ -1,7 +1,5 @@
 #include "host_sandbox.h"
 
-#include <filesystem>
-
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
