@@ -17,12 +17,14 @@ struct ErrorDoc {
 ErrorDoc error_of(const ModuleResult& r) {
     auto attr = [&](const std::string& name) {
         auto pos = r.out.find(name + "=\"");
-        if (pos == std::string::npos) return std::string();
+        if (pos == std::string::npos)
+            return std::string();
         pos += name.size() + 2;
         return r.out.substr(pos, r.out.find('"', pos) - pos);
     };
     auto m = r.out.find("<msg>");
-    std::string msg = m == std::string::npos ? "" : r.out.substr(m + 5, r.out.find("</msg>") - m - 5);
+    std::string msg =
+        m == std::string::npos ? "" : r.out.substr(m + 5, r.out.find("</msg>") - m - 5);
     return {attr("type"), msg};
 }
 
@@ -95,7 +97,8 @@ TEST_CASE("the module's own cafile param is honoured") {
     o.trust_upstream_ca = false;
     World w(o);
     std::string input = w.check_connection_input(w.upstream.base_url(), kUpstreamPassword);
-    input.insert(input.find("</processingmodule>"), "<cafile>" + w.upstream.ca_file() + "</cafile>");
+    input.insert(input.find("</processingmodule>"),
+                 "<cafile>" + w.upstream.ca_file() + "</cafile>");
     ModuleResult r = w.run({"--command", "check_connection"}, input);
     CHECK(r.exit_code == 0);
 }

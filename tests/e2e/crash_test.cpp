@@ -18,7 +18,8 @@ template <typename Condition>
 bool wait_for(Condition condition, std::chrono::milliseconds limit = 20s) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
+        if (condition())
+            return true;
         std::this_thread::sleep_for(50ms);
     }
     return false;
@@ -26,7 +27,8 @@ bool wait_for(Condition condition, std::chrono::milliseconds limit = 20s) {
 
 bool has_call(World& w, const std::string& func, const std::string& name) {
     for (auto& c : w.host_calls(func))
-        if (c.param("name") == name) return true;
+        if (c.param("name") == name)
+            return true;
     return false;
 }
 
@@ -132,7 +134,8 @@ std::string issued(World& w, const CertificateOrder& order) {
 
 std::string upstream_expiry(World& w, const std::string& id) {
     for (auto& c : w.upstream.state())
-        if (c.id == id) return c.expiredate;
+        if (c.id == id)
+            return c.expiredate;
     return "";
 }
 

@@ -13,7 +13,8 @@ namespace pmtest {
 
 inline std::string error_type(const ModuleResult& r) {
     auto pos = r.out.find("<error type=\"");
-    if (pos == std::string::npos) return "";
+    if (pos == std::string::npos)
+        return "";
     pos += 13;
     return r.out.substr(pos, r.out.find('"', pos) - pos);
 }
@@ -34,7 +35,8 @@ inline void expect_request(const Request& request, const std::string& func,
     CHECK(request.func == func);
     CHECK(request.method == "POST");
     CHECK(request.query.empty());
-    for (const auto& [name, value] : params) CHECK_MESSAGE(request.param(name) == value, name);
+    for (const auto& [name, value] : params)
+        CHECK_MESSAGE(request.param(name) == value, name);
 }
 
 using Funcs = std::vector<std::string>;
@@ -48,6 +50,5 @@ inline std::string add_months(const std::string& date, int months) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%s", y, m, date.substr(8, 2).c_str());
     return buf;
 }
-
 
 }  // namespace pmtest

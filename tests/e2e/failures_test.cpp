@@ -23,7 +23,10 @@ const UpstreamFault kFaults[] = {
     {"HTML with 200", "html", "bad_response", {0}},
     {"truncated XML", "truncated", "bad_response", {0}},
     {"empty body", "empty", "bad_response", {0}},
-    {"auth error", "error_xml", "invalid_login_or_passwd", {0, -1, "auth", "badpassword", "Invalid"}},
+    {"auth error",
+     "error_xml",
+     "invalid_login_or_passwd",
+     {0, -1, "auth", "badpassword", "Invalid"}},
     {"upstream value error", "error_xml", "upstream", {0, -1, "value", "period", "Bad period"}},
 };
 
@@ -34,17 +37,17 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"open", "certificate.order.param", false},
-    {"sync_item", "certificate.edit", false},
-    {"reopen", "certificate.reissue.step2", true},
-    {"prolong", "service.prolong", true},
+    {"open", "certificate.order.param", false},    {"sync_item", "certificate.edit", false},
+    {"reopen", "certificate.reissue.step2", true}, {"prolong", "service.prolong", true},
     {"close", "certificate.delete", true},
 };
 
 void prepare(World& w, const CertificateOrder& order, const Command& command) {
-    if (std::string(command.name) == "open") return;
+    if (std::string(command.name) == "open")
+        return;
     REQUIRE(w.run_item("open", order.item).exit_code == 0);
-    if (!command.needs_issued) return;
+    if (!command.needs_issued)
+        return;
     w.upstream.advance(*w.host.item_param(order.item, "upstream_id"), "issued");
     REQUIRE(w.run_item("sync_item", order.item).exit_code == 0);
 }
@@ -77,7 +80,8 @@ TEST_CASE("every upstream failure of every command is handled and recoverable") 
             CHECK(error_type(failed) == fault.error_type);
             CHECK(failed.out.find("<msg>") != std::string::npos);
             auto saved = w.host.running_operation(operation).errorxml.value_or("");
-            CHECK(saved.find(std::string("type=\"") + fault.error_type + "\"") != std::string::npos);
+            CHECK(saved.find(std::string("type=\"") + fault.error_type + "\"") !=
+                  std::string::npos);
             CHECK(w.upstream.count("certificate.order.param") <= 1);
 
             w.upstream.clear_faults();
@@ -115,8 +119,10 @@ TEST_CASE("validation failures make no upstream call") {
     const Case cases[] = {
         {"unparseable CSR",
          [](World& w, const CertificateOrder& o) {
-             w.host.set_certificate(o.item, "-----BEGIN CERTIFICATE REQUEST-----\nnope\n"
-                                            "-----END CERTIFICATE REQUEST-----\n", o.csr.key_pem);
+             w.host.set_certificate(o.item,
+                                    "-----BEGIN CERTIFICATE REQUEST-----\nnope\n"
+                                    "-----END CERTIFICATE REQUEST-----\n",
+                                    o.csr.key_pem);
          },
          "value"},
         {"CSR for another domain",
@@ -145,7 +151,9 @@ TEST_CASE("validation failures make no upstream call") {
          },
          "missed"},
         {"not enough approver addresses",
-         [](World& w, const CertificateOrder& o) { w.host.set_item_param(o.item, "approver_email", ""); },
+         [](World& w, const CertificateOrder& o) {
+             w.host.set_item_param(o.item, "approver_email", "");
+         },
          "missed"},
     };
     for (const Case& c : cases) {

@@ -8,10 +8,14 @@ namespace {
 std::string xml_escape(const std::string& text) {
     std::string out;
     for (char c : text) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else out += c;
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
     }
     return out;
 }
@@ -21,19 +25,23 @@ std::string xml_escape(const std::string& text) {
 World::World(WorldOptions options)
     : upstream([&] {
           FakeUpstreamOptions u = options.upstream;
-          if (u.password.empty()) u.password = kUpstreamPassword;
-          if (u.user.empty()) u.user = kUpstreamUser;
+          if (u.password.empty())
+              u.password = kUpstreamPassword;
+          if (u.user.empty())
+              u.user = kUpstreamUser;
           return u;
       }()),
       options_(std::move(options)) {
-    module = host.add_module("upstream", {{"url", upstream.base_url()}, {"username", kUpstreamUser}},
-                             {{"password", kUpstreamPassword}});
+    module =
+        host.add_module("upstream", {{"url", upstream.base_url()}, {"username", kUpstreamUser}},
+                        {{"password", kUpstreamPassword}});
     write_config(options_.extra_config);
 }
 
 void World::write_config(const std::string& lines) {
     std::string config = "LogLevel debug\nTimeout 8\nConnectTimeout 3\nRetryDelayMs 50\n";
-    if (options_.trust_upstream_ca) config += "CAFile " + upstream.ca_file() + "\n";
+    if (options_.trust_upstream_ca)
+        config += "CAFile " + upstream.ca_file() + "\n";
     std::filesystem::create_directories(host.root() + "/etc");
     write_file(host.root() + "/etc/pmbillmgrssl.conf", config + lines);
 }
@@ -77,7 +85,9 @@ Child World::start(const std::vector<std::string>& args) {
     return Child(argv, options);
 }
 
-std::string World::log() const { return read_file(host.root() + "/var/pmbillmgrssl.log"); }
+std::string World::log() const {
+    return read_file(host.root() + "/var/pmbillmgrssl.log");
+}
 
 std::string World::check_connection_input(const std::string& url, const std::string& password) {
     return "<doc><processingmodule><id>" + std::to_string(module) + "</id><url>" + url +
@@ -88,27 +98,31 @@ std::string World::check_connection_input(const std::string& url, const std::str
 std::vector<Request> World::upstream_calls(const std::string& func) {
     std::vector<Request> out;
     for (auto& r : upstream.requests())
-        if (func.empty() || r.func == func) out.push_back(r);
+        if (func.empty() || r.func == func)
+            out.push_back(r);
     return out;
 }
 
 std::vector<MgrctlCall> World::host_calls(const std::string& func) {
     std::vector<MgrctlCall> out;
     for (auto& c : host.calls())
-        if (func.empty() || c.func == func) out.push_back(c);
+        if (func.empty() || c.func == func)
+            out.push_back(c);
     return out;
 }
 
 std::vector<std::string> World::host_funcs() {
     std::vector<std::string> out;
     for (auto& c : host.calls())
-        if (c.func != "paramlist") out.push_back(c.func);
+        if (c.func != "paramlist")
+            out.push_back(c.func);
     return out;
 }
 
 std::vector<std::string> World::upstream_funcs() {
     std::vector<std::string> out;
-    for (auto& r : upstream.requests()) out.push_back(r.func);
+    for (auto& r : upstream.requests())
+        out.push_back(r.func);
     return out;
 }
 
@@ -119,7 +133,8 @@ void World::clear_records() {
 
 std::string describe(const MgrctlCall& call) {
     std::string out = call.func;
-    for (const auto& [k, v] : call.params) out += " " + k + "=" + v.substr(0, 40);
+    for (const auto& [k, v] : call.params)
+        out += " " + k + "=" + v.substr(0, 40);
     return out;
 }
 

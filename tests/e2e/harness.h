@@ -46,7 +46,7 @@ public:
     // Starts it in the background (for kill -9 tests).
     Child start(const std::vector<std::string>& args);
 
-    std::string log() const;               // var/pmbillmgrssl.log
+    std::string log() const;  // var/pmbillmgrssl.log
     // Everything every module run printed (stdout and stderr), in order.
     const std::string& transcript() const { return transcript_; }
     std::string check_connection_input(const std::string& url, const std::string& password);

@@ -38,19 +38,30 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     CHECK(w.upstream_funcs() == Funcs{"certificate.order.param", "certificate.edit"});
     Request placed = w.upstream_calls("certificate.order.param").at(0);
     expect_request(placed, "certificate.order.param",
-                   {{"sok", "ok"}, {"skipbasket", "on"}, {"clicked_button", "finish"},
-                    {"pricelist", "117"}, {"period", "12"}, {"remoteid", id_text},
-                    {"crt_type", "manual"}, {"csr", order.csr.csr_pem},
-                    {"altname", "www.example.com"}, {"approver_method", "auth_email"},
+                   {{"sok", "ok"},
+                    {"skipbasket", "on"},
+                    {"clicked_button", "finish"},
+                    {"pricelist", "117"},
+                    {"period", "12"},
+                    {"remoteid", id_text},
+                    {"crt_type", "manual"},
+                    {"csr", order.csr.csr_pem},
+                    {"altname", "www.example.com"},
+                    {"approver_method", "auth_email"},
                     {"approver_email_1", "admin@example.com"},
-                    {"approver_email_2", "admin@example.com"}, {"adm_email", order.params.at("adm_email")},
-                    {"adm_fname", "Иван"}, {"tech_fname", "Пётр"}, {"out", "xml"}, {"lang", "en"}});
+                    {"approver_email_2", "admin@example.com"},
+                    {"adm_email", order.params.at("adm_email")},
+                    {"adm_fname", "Иван"},
+                    {"tech_fname", "Пётр"},
+                    {"out", "xml"},
+                    {"lang", "en"}});
     CHECK_FALSE(placed.has("key"));  // the private key never leaves the provider
     const std::string upstream_id = w.upstream.state().at(0).id;
     auto calls = w.host_calls();
     std::vector<MgrctlCall> writes;
     for (auto& c : calls)
-        if (c.func != "paramlist") writes.push_back(c);
+        if (c.func != "paramlist")
+            writes.push_back(c);
     REQUIRE(writes.size() == 6);
     expect_call(writes[0], "service.saveparam", {{"elid", id_text}, {"name", "order_attempt"}});
     expect_call(writes[1], "service.saveparam",
@@ -96,8 +107,11 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     REQUIRE(w.run_item("reopen", item).exit_code == 0);
     CHECK(w.upstream_funcs() == Funcs{"certificate.reissue.step2"});
     expect_request(w.upstream_calls().at(0), "certificate.reissue.step2",
-                   {{"elid", upstream_id}, {"sok", "ok"}, {"crt_type", "oldrequest"},
-                    {"approver_method", "auth_email"}, {"approver_email_1", "admin@example.com"}});
+                   {{"elid", upstream_id},
+                    {"sok", "ok"},
+                    {"crt_type", "oldrequest"},
+                    {"approver_method", "auth_email"},
+                    {"approver_email_1", "admin@example.com"}});
     CHECK(w.host_funcs() == Funcs{"service.setstatus"});
     expect_call(w.host_calls().back(), "service.setstatus", {{"service_status", "3"}});
 
@@ -117,7 +131,8 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
     expect_request(w.upstream_calls().at(0), "certificate.reissue.step2",
-                   {{"elid", upstream_id}, {"crt_type", "altname"},
+                   {{"elid", upstream_id},
+                    {"crt_type", "altname"},
                     {"altname", "www.example.com shop.example.com"},
                     {"approver_email_3", "admin@example.com"}});
     CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setstatus"});
@@ -179,11 +194,13 @@ TEST_CASE("open without a CSR: upstream generates the key, stored crypted via th
     CHECK_FALSE(placed.has("csr"));
     MgrctlCall saved;
     for (auto& c : w.host_calls("service.saveparam"))
-        if (c.param("name") == "private_key") saved = c;
+        if (c.param("name") == "private_key")
+            saved = c;
     CHECK(saved.param("crypted") == "on");
     CHECK(saved.param("value").find("PRIVATE KEY") != std::string::npos);
     REQUIRE(saved.env_params == std::vector<std::string>{"value"});
-    for (const auto& arg : saved.argv) CHECK(arg.find("PRIVATE KEY") == std::string::npos);
+    for (const auto& arg : saved.argv)
+        CHECK(arg.find("PRIVATE KEY") == std::string::npos);
     CHECK(w.log().find("PRIVATE KEY-----\\n") == std::string::npos);
 }
 

@@ -27,10 +27,14 @@ inline std::string percent_encode(const std::string& value, bool plus_for_space)
 inline std::string xml_escaped(const std::string& value) {
     std::string out;
     for (char c : value) {
-        if (c == '&') out += "&amp;";
-        else if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else out += c;
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
     }
     return out;
 }

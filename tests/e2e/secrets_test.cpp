@@ -73,7 +73,8 @@ TEST_CASE("no secret in log, output, argv or URL across a whole life and its fai
     CHECK(log.find("PRIVATE KEY-----") == std::string::npos);
     for (const auto& call : w.host.calls()) {
         std::string argv;
-        for (const auto& arg : call.argv) argv += arg + "\n";
+        for (const auto& arg : call.argv)
+            argv += arg + "\n";
         expect_absent("mgrctl argv", argv, secrets);
     }
     for (const auto& request : w.upstream.requests()) {
