@@ -1,26 +1,10 @@
 #include "harness.h"
 
+#include "scrub_forms.h"
+
 #include <filesystem>
 
 namespace pmtest {
-namespace {
-
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '&')
-            out += "&amp;";
-        else if (c == '<')
-            out += "&lt;";
-        else if (c == '>')
-            out += "&gt;";
-        else
-            out += c;
-    }
-    return out;
-}
-
-}  // namespace
 
 World::World(WorldOptions options)
     : upstream([&] {
@@ -91,7 +75,7 @@ std::string World::log() const {
 
 std::string World::check_connection_input(const std::string& url, const std::string& password) {
     return "<doc><processingmodule><id>" + std::to_string(module) + "</id><url>" + url +
-           "</url><username>" + kUpstreamUser + "</username><password>" + xml_escape(password) +
+           "</url><username>" + kUpstreamUser + "</username><password>" + xml_escaped(password) +
            "</password></processingmodule></doc>";
 }
 
