@@ -3,12 +3,12 @@
 // Stands in for BILLmanager's sbin/mgrctl in tests: records every call in R/var/mgrctl.calls,
 // applies it to the sandbox database the way BILLmanager would, and answers with mgrctl's
 // `-o xml` output. Faults from R/fake_host.conf make it fail or hang on chosen calls.
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -158,10 +158,20 @@ std::string setstatus(Context& ctx, const MgrctlCall& call) {
     return ok_answer();
 }
 
+// YYYY-MM-DD (no <regex>: GCC 12 with ASan warns inside it).
+bool is_iso_date(const std::string& date) {
+    if (date.size() != 10 || date[4] != '-' || date[7] != '-')
+        return false;
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (!std::isdigit(static_cast<unsigned char>(date[i])))
+            return false;
+    return true;
+}
+
 std::string setexpiredate(Context& ctx, const MgrctlCall& call) {
     std::string item = require_item(ctx, call);
     std::string date = require(call, "expiredate");
-    if (!std::regex_match(date, std::regex(R"(\d{4}-\d{2}-\d{2})")))
+    if (!is_iso_date(date))
         throw MgrError("value", "expiredate", date, "Expected YYYY-MM-DD");
     ctx.db.execute("UPDATE item SET expiredate = ? WHERE id = ?", {date, item});
     return ok_answer();
