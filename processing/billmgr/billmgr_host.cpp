@@ -100,6 +100,8 @@ Item BillmgrHost::item(long long id) {
     item.params = name_values("SELECT intname, value FROM itemparam WHERE item = ?", id);
     item.pricelist_params = name_values(
         "SELECT intname, value FROM pricelistparam WHERE pricelist = ?", item.pricelist);
+    if (!item.pricelist_intname.empty())
+        item.tariff_template = TemplateCache(root_.template_cache()).find(item.pricelist_intname);
     auto cert = db().select("SELECT csr, pkey, crt FROM certificate WHERE item = ?", {id});
     if (!cert.empty()) {
         item.certificate = {true, text(cert[0], "csr"), text(cert[0], "pkey"),
@@ -138,6 +140,21 @@ int BillmgrHost::trycount(long long running_operation) {
         throw Error(errtype::kMissed, "runningoperation", id_text(running_operation),
                     "running operation " + id_text(running_operation) + " does not exist");
     return static_cast<int>(number(rows[0], "trycount"));
+}
+
+bool BillmgrHost::item_exists(long long id) {
+    return !db().select("SELECT id FROM item WHERE id = ?", {id}).empty();
+}
+
+std::optional<long long> BillmgrHost::find_item_by_param(long long module, const std::string& name,
+                                                         const std::string& value) {
+    auto rows = db().select(
+        "SELECT p.item FROM itemparam p JOIN item i ON i.id = p.item"
+        " WHERE i.processingmodule = ? AND p.intname = ? AND p.value = ? ORDER BY p.item LIMIT 1",
+        {module, name, value});
+    if (rows.empty())
+        return std::nullopt;
+    return number(rows[0], "item");
 }
 
 XmlDoc BillmgrHost::call(const std::string& func, const std::vector<MgrctlArg>& args) {

@@ -18,6 +18,9 @@ public:
     Item item(long long id) override;
     ModuleSettings module(long long id) override;
     int trycount(long long running_operation) override;
+    bool item_exists(long long id) override;
+    std::optional<long long> find_item_by_param(long long module, const std::string& name,
+                                                const std::string& value) override;
     XmlDoc call(const std::string& func, const std::vector<MgrctlArg>& args) override;
 
     // Reads DB credentials from mgrctl paramlist (exposed for tests).

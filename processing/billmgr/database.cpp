@@ -19,12 +19,29 @@ struct ResultCloser {
                 "BILLmanager database: " + what + ": " + mysql_stmt_error(st));
 }
 
-void bind_params(MYSQL_STMT* st, std::vector<long long>& params) {
-    std::vector<MYSQL_BIND> binds(params.size());
-    for (size_t i = 0; i < params.size(); ++i) {
-        binds[i].buffer_type = MYSQL_TYPE_LONGLONG;
-        binds[i].buffer = &params[i];
+MYSQL_BIND bind_of(DbParam& param, unsigned long& length) {
+    MYSQL_BIND bind{};
+    if (auto* number = std::get_if<long long>(&param)) {
+        bind.buffer_type = MYSQL_TYPE_LONGLONG;
+        bind.buffer = number;
+        return bind;
     }
+    std::string& text = std::get<std::string>(param);
+    length = text.size();
+    bind.buffer_type = MYSQL_TYPE_STRING;
+    bind.buffer = text.data();
+    bind.buffer_length = length;
+    bind.length = &length;
+    return bind;
+}
+
+// params and lengths must outlive the execution: the binds point into them.
+void bind_params(MYSQL_STMT* st, std::vector<DbParam>& params,
+                 std::vector<unsigned long>& lengths) {
+    std::vector<MYSQL_BIND> binds;
+    lengths.assign(params.size(), 0);
+    for (size_t i = 0; i < params.size(); ++i)
+        binds.push_back(bind_of(params[i], lengths[i]));
     if (!params.empty() && mysql_stmt_bind_param(st, binds.data())) fail(st, "bind");
 }
 
@@ -80,12 +97,13 @@ Database::Database(const DbSettings& s) : db_(mysql_init(nullptr)) {
     }
 }
 
-std::vector<Row> Database::select(const std::string& sql, const std::vector<long long>& params) {
+std::vector<Row> Database::select(const std::string& sql, const std::vector<DbParam>& params) {
     Statement st(mysql_stmt_init(db_.get()));
     if (!st) throw Error(errtype::kDb, "database", "", "out of memory");
     if (mysql_stmt_prepare(st.get(), sql.c_str(), sql.size())) fail(st.get(), "prepare");
-    std::vector<long long> bound = params;
-    bind_params(st.get(), bound);
+    std::vector<DbParam> bound = params;
+    std::vector<unsigned long> lengths;
+    bind_params(st.get(), bound, lengths);
     if (mysql_stmt_execute(st.get())) fail(st.get(), "query");
     return fetch_rows(st.get());
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace pmb {
@@ -22,12 +23,14 @@ struct DbSettings {
 };
 
 using Row = std::map<std::string, std::optional<std::string>>;
+// A value bound to a ? placeholder: ids as numbers, everything else as text.
+using DbParam = std::variant<long long, std::string>;
 
 class Database {
 public:
     explicit Database(const DbSettings& settings);
-    // Runs a SELECT with integer parameters bound to its ? placeholders.
-    std::vector<Row> select(const std::string& sql, const std::vector<long long>& params);
+    // Runs a SELECT with the parameters bound to its ? placeholders (never spliced into SQL).
+    std::vector<Row> select(const std::string& sql, const std::vector<DbParam>& params);
 
 private:
     struct Closer {

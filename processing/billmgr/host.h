@@ -1,12 +1,15 @@
-// The BILLmanager host as the module sees it: reads from BILLmanager's database, writes
-// through BILLmanager functions (mgrctl). Behind an interface, so the lifecycle can run
-// against an in-memory host in unit tests and against a real one in integration tests.
+// The BILLmanager host as the module sees it: reads from BILLmanager's database (and the
+// module's own files under the mgr root), writes through BILLmanager functions (mgrctl).
+// Behind an interface, so the lifecycle can run against an in-memory host in unit tests and
+// against a real one in integration tests.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "billmgr/template_cache.h"
 #include "core/xml.h"
 
 namespace pmb {
@@ -29,6 +32,7 @@ struct Item {
     std::map<std::string, std::string> params;            // itemparam
     std::map<std::string, std::string> pricelist_params;  // pricelistparam
     CertificateRow certificate;
+    std::optional<TariffTemplate> tariff_template;  // cached by the last tariff import
 
     std::string param(const std::string& name) const;
     bool has_param(const std::string& name) const;
@@ -56,6 +60,11 @@ public:
     virtual Item item(long long id) = 0;
     virtual ModuleSettings module(long long id) = 0;
     virtual int trycount(long long running_operation) = 0;
+    // Lookups of service import: does the item exist, and which item of the module carries
+    // the itemparam name = value.
+    virtual bool item_exists(long long id) = 0;
+    virtual std::optional<long long> find_item_by_param(long long module, const std::string& name,
+                                                        const std::string& value) = 0;
     // Runs one BILLmanager function; throws pmb::Error(mgrctl) when it answers an error.
     virtual XmlDoc call(const std::string& func, const std::vector<MgrctlArg>& args) = 0;
 };

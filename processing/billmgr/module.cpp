@@ -39,6 +39,8 @@ const std::vector<Module::Command>& Module::commands() {
         {"suspend", Command::kItem},
         {"resume", Command::kItem},
         {"approver", Command::kStandalone},
+        {"import_pricelist", Command::kStandalone},
+        {"import", Command::kStandalone},
     };
     return table;
 }
@@ -91,6 +93,10 @@ std::string Module::dispatch(const Args& args, const std::string& input) {
     if (command == "check_connection") return check_connection(input);
     if (command == "tune_connection") return tune_connection(input);
     if (command == "approver") return approver(args.module_id(), args.domain, args.intname);
+    if (command == "import_pricelist")
+        return import_pricelist(args.module_id(), args.subcommand, args.id);
+    if (command == "import")
+        return import_services(args.module_id(), args.itemtype);
     const long long item = args.item_id();
     if (command == "open") return open(item);
     if (command == "sync_item") return sync_item(item);
@@ -159,6 +165,12 @@ std::string Module::suspend(long long) { unsupported("suspend"); }
 std::string Module::resume(long long) { unsupported("resume"); }
 std::string Module::approver(long long, const std::string&, const std::string&) {
     unsupported("approver");
+}
+std::string Module::import_pricelist(long long, const std::string&, const std::string&) {
+    unsupported("import_pricelist");
+}
+std::string Module::import_services(long long, const std::string&) {
+    unsupported("import");
 }
 
 }  // namespace pmb

@@ -46,6 +46,10 @@ protected:
     virtual std::string resume(long long item);
     virtual std::string approver(long long module, const std::string& domain,
                                  const std::string& intname);
+    virtual std::string import_pricelist(long long module, const std::string& subcommand,
+                                         const std::string& id);
+    // The command `import`: services bought upstream become local services.
+    virtual std::string import_services(long long module, const std::string& itemtype);
 
     // Which of the virtuals above the concrete module really implements.
     virtual bool implements(const std::string& command) const = 0;

@@ -1,17 +1,23 @@
 #include "billmgr/ssl_module.h"
 
+#include "billmgr/template_cache.h"
 #include "core/error.h"
 #include "core/scrub.h"
 #include "core/xml.h"
 #include "lifecycle/certificate_service.h"
 #include "lifecycle/domain.h"
+#include "lifecycle/pricing.h"
+#include "lifecycle/service_import.h"
+#include "lifecycle/tariff_import.h"
 #include "upstream/upstream_certificate_api.h"
+#include "upstream/upstream_tariff_catalog.h"
 
 namespace pmb {
 namespace {
 
 // Module params as BILLmanager stores them; must equal the descriptor's form fields.
-const char* const kParams[] = {"url", "username", "password", "timeout", "cafile"};
+const char* const kParams[] = {"url",    "username", "password", "timeout",
+                               "cafile", "markup",   "rounding"};
 const char* const kCryptedParams[] = {"password"};
 
 long number_or(const std::string& text, long fallback, const char* name) {
@@ -33,13 +39,19 @@ bool is_crypted(const std::string& name) {
 
 }  // namespace
 
-SslModule::SslModule(MgrRoot root, Config config, HostFactory host_factory,
-                     ApiFactory api_factory)
+SslModule::SslModule(MgrRoot root, Config config, HostFactory host_factory, ApiFactory api_factory,
+                     CatalogFactory catalog_factory)
     : Module(std::move(root), std::move(config), std::move(host_factory)),
-      api_factory_(std::move(api_factory)) {
+      api_factory_(std::move(api_factory)),
+      catalog_factory_(std::move(catalog_factory)) {
     if (!api_factory_) {
         api_factory_ = [](const upstream::Connection& c) {
             return std::make_unique<upstream::UpstreamCertificateApi>(c);
+        };
+    }
+    if (!catalog_factory_) {
+        catalog_factory_ = [](const upstream::Connection& c) {
+            return std::make_unique<upstream::UpstreamTariffCatalog>(c);
         };
     }
 }
@@ -73,19 +85,22 @@ upstream::Connection SslModule::connection_for(const std::map<std::string, std::
 }
 
 std::string SslModule::features() {
-    XmlDoc doc("doc");
-    doc.root().add("itemtypes").add("itemtype").set_attr("name", "certificate");
-    XmlNode params = doc.root().add("params");
+    XmlWriter doc("doc");
+    doc.open("itemtypes").open("itemtype").attr("name", "certificate").close().close();
+    doc.open("params");
     for (const char* name : kParams) {
-        XmlNode param = params.add("param");
-        param.set_attr("name", name);
-        if (is_crypted(name)) param.set_attr("crypted", "yes");
+        doc.open("param").attr("name", name);
+        if (is_crypted(name))
+            doc.attr("crypted", "yes");
+        doc.close();
     }
-    XmlNode features = doc.root().add("features");
+    doc.close().open("features");
     for (const auto& command : implemented_commands())
-        features.add("feature").set_attr("name", command);
-    doc.root().add("templates");  // filled by tariff import; BILLmanager keys them by intname
-    return doc.to_string();
+        doc.open("feature").attr("name", command).close();
+    // Written by import_pricelist; BILLmanager keys them by pricelist intname.
+    doc.close().open("templates");
+    write_templates(doc, TemplateCache(root().template_cache()).read());
+    return doc.finish();
 }
 
 std::string SslModule::check_connection(const std::string& input) {
@@ -97,6 +112,7 @@ std::string SslModule::check_connection(const std::string& input) {
     std::map<std::string, std::string> params;
     for (const XmlNode& field : module->children()) params[field.name()] = field.text();
     Scrubber::global().add_secret(params["password"]);
+    Pricing::parse(params["markup"], params["rounding"]);  // refused here, not at import
     api_factory_(connection_for(params, config()))->check_access();
     return "";
 }
@@ -159,6 +175,32 @@ std::string SslModule::approver(long long, const std::string& domain, const std:
     node.set_attr("name", domain);
     for (const auto& address : approver_addresses(domain)) node.add("approver", address);
     return doc.to_string();
+}
+
+std::string SslModule::import_pricelist(long long module, const std::string& subcommand,
+                                        const std::string& id) {
+    if (subcommand != "available" && subcommand != "pricelist")
+        throw Error(subcommand.empty() ? errtype::kMissed : errtype::kValue, "subcommand",
+                    subcommand, "import_pricelist needs --subcommand available or pricelist");
+    if (subcommand == "pricelist" && id.empty())
+        throw Error(errtype::kMissed, "id", "",
+                    "import_pricelist --subcommand pricelist needs --id");
+    ModuleSettings settings = host().module(module);
+    Pricing pricing = Pricing::parse(settings.param("markup"), settings.param("rounding"));
+    auto catalog = catalog_factory_(connection_for(settings.params, config()));
+    TemplateCache templates(root().template_cache());
+    TariffImport import(*catalog, templates);
+    return subcommand == "available" ? import.available() : import.pricelist(id, pricing);
+}
+
+std::string SslModule::import_services(long long module, const std::string& itemtype) {
+    if (!itemtype.empty() && itemtype != "certificate")
+        throw Error(errtype::kValue, "itemtype", itemtype,
+                    "pmbillmgrssl imports certificate services only");
+    ModuleSettings settings = host().module(module);
+    auto api = api_factory_(connection_for(settings.params, config()));
+    ServiceImport(host(), *api).run(module);
+    return "";
 }
 
 }  // namespace pmb

@@ -6,6 +6,7 @@
 
 #include "billmgr/module.h"
 #include "upstream/certificate_api.h"
+#include "upstream/tariff_catalog.h"
 
 namespace pmb {
 
@@ -15,8 +16,10 @@ class SslModule : public Module {
 public:
     using ApiFactory =
         std::function<std::unique_ptr<upstream::CertificateApi>(const upstream::Connection&)>;
+    using CatalogFactory =
+        std::function<std::unique_ptr<upstream::TariffCatalog>(const upstream::Connection&)>;
     SslModule(MgrRoot root, Config config, HostFactory host_factory = {},
-              ApiFactory api_factory = {});
+              ApiFactory api_factory = {}, CatalogFactory catalog_factory = {});
 
     // The connection for a module: its params (url, username, password, timeout, cafile)
     // over the module config's defaults.
@@ -36,6 +39,9 @@ protected:
     std::string resume(long long item) override;
     std::string approver(long long module, const std::string& domain,
                          const std::string& intname) override;
+    std::string import_pricelist(long long module, const std::string& subcommand,
+                                 const std::string& id) override;
+    std::string import_services(long long module, const std::string& itemtype) override;
     bool implements(const std::string& command) const override;
 
 private:
@@ -43,6 +49,7 @@ private:
     void with_service(long long item, const std::function<void(CertificateService&)>& step);
 
     ApiFactory api_factory_;
+    CatalogFactory catalog_factory_;
 };
 
 }  // namespace pmb

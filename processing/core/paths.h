@@ -18,6 +18,8 @@ public:
     std::string log_file() const { return path("var/pmbillmgrssl.log"); }
     std::string mgrctl() const { return path("sbin/mgrctl"); }
     std::string kill_switch() const { return path("etc/billmgr.DoNothing"); }
+    // Capabilities of the upstream tariffs, written by import_pricelist, read by features.
+    std::string template_cache() const { return path("var/pmbillmgrssl.templates.xml"); }
 
 private:
     std::string dir_;

@@ -16,6 +16,12 @@ std::string take(xmlChar* s) {
     return out;
 }
 
+// libxml2's writer fails only when memory runs out.
+void written(int result) {
+    if (result < 0)
+        throw Error(errtype::kInternal, "xml", "", "cannot write an XML document");
+}
+
 }  // namespace
 
 XmlNode XmlNode::add(const std::string& name, const std::string& text) {
@@ -89,6 +95,48 @@ std::string XmlDoc::to_string() const {
     std::string out(reinterpret_cast<const char*>(mem), static_cast<size_t>(size));
     xmlFree(mem);
     return out;
+}
+
+XmlWriter::XmlWriter(const std::string& root_name)
+    : buffer_(xmlBufferCreate()), writer_(buffer_ ? xmlNewTextWriterMemory(buffer_, 0) : nullptr) {
+    if (!writer_) {
+        if (buffer_)
+            xmlBufferFree(buffer_);
+        throw Error(errtype::kInternal, "xml", "", "cannot start an XML document");
+    }
+    written(xmlTextWriterStartDocument(writer_, nullptr, "UTF-8", nullptr));
+    open(root_name);
+}
+
+XmlWriter::~XmlWriter() {
+    xmlFreeTextWriter(writer_);
+    xmlBufferFree(buffer_);
+}
+
+XmlWriter& XmlWriter::open(const std::string& name) {
+    written(xmlTextWriterStartElement(writer_, x(name)));
+    return *this;
+}
+
+XmlWriter& XmlWriter::attr(const std::string& name, const std::string& value) {
+    written(xmlTextWriterWriteAttribute(writer_, x(name), x(value)));
+    return *this;
+}
+
+XmlWriter& XmlWriter::element(const std::string& name, const std::string& text) {
+    written(xmlTextWriterWriteElement(writer_, x(name), x(text)));
+    return *this;
+}
+
+XmlWriter& XmlWriter::close() {
+    written(xmlTextWriterEndElement(writer_));
+    return *this;
+}
+
+std::string XmlWriter::finish() {
+    written(xmlTextWriterEndDocument(writer_));
+    written(xmlTextWriterFlush(writer_));
+    return reinterpret_cast<const char*>(xmlBufferContent(buffer_));
 }
 
 }  // namespace pmb

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
 
 #include <memory>
 #include <optional>
@@ -48,6 +49,28 @@ private:
     };
     explicit XmlDoc(xmlDocPtr doc) : doc_(doc) {}
     std::unique_ptr<xmlDoc, Deleter> doc_;
+};
+
+// Writes a document element by element into memory: for answers too long to hold as a DOM
+// (one tree node costs more than a hundred bytes, the written text only its own size).
+class XmlWriter {
+public:
+    explicit XmlWriter(const std::string& root_name);
+    ~XmlWriter();
+    XmlWriter(const XmlWriter&) = delete;
+    XmlWriter& operator=(const XmlWriter&) = delete;
+
+    XmlWriter& open(const std::string& name);
+    XmlWriter& attr(const std::string& name, const std::string& value);
+    // A whole <name>text</name>, text escaped.
+    XmlWriter& element(const std::string& name, const std::string& text);
+    XmlWriter& close();
+    // Closes whatever is open; the document with the XML declaration, UTF-8.
+    std::string finish();
+
+private:
+    xmlBufferPtr buffer_;
+    xmlTextWriterPtr writer_;
 };
 
 }  // namespace pmb

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "lifecycle/csr.h"
 #include "lifecycle/order_builder.h"
+#include "lifecycle/status.h"
 
 namespace pmb {
 namespace {
@@ -13,13 +14,6 @@ namespace {
 using upstream::UpstreamCertificate;
 using upstream::UpstreamError;
 using Failure = UpstreamError::Failure;
-
-constexpr int kStatusRequested = 3;
-constexpr int kStatusPending = 4;
-constexpr int kStatusIssued = 5;
-constexpr int kStatusFailed = 6;
-constexpr int kItemActive = 2;
-constexpr int kUpstreamDeleted = 4;
 
 std::string today_utc(int days_offset = 0) {
     std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days_offset) * 86400;
@@ -51,7 +45,7 @@ bool surely_not_bought(const UpstreamError& e) {
 
 bool matches_attempt(const UpstreamCertificate& cert, const Item& item,
                      const std::string& cn, const std::string& attempt_date) {
-    if (cert.item_status == kUpstreamDeleted) return false;
+    if (cert.item_status == kItemDeleted) return false;
     if (!cert.remoteid.empty()) return cert.remoteid == std::to_string(item.id);
     // No remoteid column: the same domain and tariff, created since the attempt (a day of
     // slack for the upstream's time zone).
@@ -156,9 +150,9 @@ void CertificateService::sync_item(const Item& item, const std::string& upstream
         cert = api_.get(upstream_id);
     } catch (const UpstreamError& e) {
         if (e.failure() != Failure::kNotFound) throw;
-        cert.item_status = kUpstreamDeleted;
+        cert.item_status = kItemDeleted;
     }
-    if (cert.item_status == kUpstreamDeleted)
+    if (cert.item_status == kItemDeleted)
         throw Error(errtype::kState, param::kUpstreamId, upstream_id,
                     "upstream certificate " + upstream_id + " is deleted but service " +
                         std::to_string(item.id) + " is still open here; staff must decide");

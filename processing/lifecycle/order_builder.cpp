@@ -1,6 +1,7 @@
 #include "lifecycle/order_builder.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -22,7 +23,11 @@ std::vector<std::string> split(const std::string& text, const std::string& separ
     return out;
 }
 
-bool on(const std::string& value) { return value == "on" || value == "yes" || value == "1"; }
+std::string lowercase(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
 
 bool contains_any(const std::string& text, std::initializer_list<const char*> words) {
     return std::any_of(words.begin(), words.end(),
@@ -92,17 +97,37 @@ std::vector<std::pair<std::string, std::string>> org_fields(const Item& item) {
 
 }  // namespace
 
+bool is_on(const std::string& value) {
+    return value == "on" || value == "yes" || value == "1";
+}
+
 TariffCapabilities TariffCapabilities::of(const Item& item) {
-    const std::string& intname = item.pricelist_intname;
-    TariffCapabilities caps;
-    caps.wildcard = contains_any(intname, {"wildcard", "wc"});
-    caps.multidomain = contains_any(intname, {"multi", "san", "ucc", "md"});
-    auto setting = [&](const char* name, bool& flag) {
-        auto it = item.pricelist_params.find(name);
-        if (it != item.pricelist_params.end() && !it->second.empty()) flag = on(it->second);
+    TariffCapabilities caps = guess(item.pricelist_intname);
+    auto decide = [&](const char* name, bool& flag) {
+        auto setting = item.pricelist_params.find(name);
+        if (setting != item.pricelist_params.end() && !setting->second.empty())
+            flag = is_on(setting->second);
+        else if (item.tariff_template)
+            flag = item.tariff_template->has(name);
     };
-    setting("wildcard", caps.wildcard);
-    setting("multidomain", caps.multidomain);
+    decide("wildcard", caps.wildcard);
+    decide("multidomain", caps.multidomain);
+    decide("orginfo", caps.orginfo);
+    return caps;
+}
+
+TariffCapabilities TariffCapabilities::guess(const std::string& names) {
+    std::string text = lowercase(names);
+    std::vector<std::string> words = split(text, " _-.,;:()[]/");
+    auto has_word = [&](std::initializer_list<const char*> wanted) {
+        return std::any_of(words.begin(), words.end(), [&](const std::string& word) {
+            return std::find(wanted.begin(), wanted.end(), word) != wanted.end();
+        });
+    };
+    TariffCapabilities caps;
+    caps.wildcard = contains_any(text, {"wildcard", "wc"});
+    caps.multidomain = contains_any(text, {"multi", "san", "ucc", "md"});
+    caps.orginfo = has_word({"ov", "ev", "business"}) || contains_any(text, {"organi"});
     return caps;
 }
 

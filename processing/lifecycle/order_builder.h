@@ -10,11 +10,20 @@
 
 namespace pmb {
 
-// What the tariff allows; from the per-tariff settings, else guessed from the intname.
+// "on", "yes" or "1": a checkbox or flag that is set.
+bool is_on(const std::string& value);
+
+// What the tariff allows.
 struct TariffCapabilities {
     bool wildcard = false;
     bool multidomain = false;
+    bool orginfo = false;  // the CA checks the organisation (OV/EV)
+
+    // Each capability from the first source that knows it: the tariff's own settings
+    // (pricelist params), the template cached by the last tariff import, the intname.
     static TariffCapabilities of(const Item& item);
+    // The last resort: guessed from a tariff's names (intname, display name).
+    static TariffCapabilities guess(const std::string& names);
 };
 
 // The domains the item covers, in punycode: the CN first, then the SANs.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/log.h"
@@ -50,23 +51,44 @@ ApiClient::ApiClient(Connection connection)
 }
 
 XmlDoc ApiClient::call(const Request& request, Retry retry) {
+    std::optional<XmlDoc> answer;
+    with_retries(
+        request, retry, [] { return true; },
+        [&](const std::string& endpoint) { answer.emplace(send(endpoint, request)); });
+    return std::move(*answer);
+}
+
+void ApiClient::stream(const Request& request, Retry retry, const ChunkSink& sink) {
+    bool delivered = false;
+    ChunkSink tracked = [&](std::string_view chunk) {
+        delivered = true;
+        sink(chunk);
+    };
+    with_retries(
+        request, retry, [&] { return !delivered; },
+        [&](const std::string& endpoint) { send_streaming(endpoint, request, tracked); });
+}
+
+void ApiClient::with_retries(const Request& request, Retry retry,
+                             const std::function<bool()>& may_retry, const Attempt& attempt) {
     for (int retries_done = 0;; ++retries_done) {
         try {
-            return call_with_fallback(request);
+            with_fallback(attempt);
+            return;
         } catch (const UpstreamError& error) {
-            if (!should_retry(error, retry, retries_done, connection_.read_retries))
+            if (!may_retry() || !should_retry(error, retry, retries_done, connection_.read_retries))
                 throw;
             wait_before_retry(request, error, retries_done);
         }
     }
 }
 
-XmlDoc ApiClient::call_with_fallback(const Request& request) {
+void ApiClient::with_fallback(const Attempt& attempt) {
     for (size_t i = 0;; ++i) {
         try {
-            XmlDoc doc = send(endpoints_[i], request);
+            attempt(endpoints_[i]);
             endpoints_ = {endpoints_[i]};
-            return doc;
+            return;
         } catch (const UpstreamError& error) {
             bool path_unknown = is_not_found_status(error);
             if (!path_unknown && error.failure() != UpstreamError::Failure::kTransport)
@@ -79,11 +101,15 @@ XmlDoc ApiClient::call_with_fallback(const Request& request) {
     }
 }
 
-XmlDoc ApiClient::send(const std::string& endpoint, const Request& request) {
-    ++round_trips_;
+void ApiClient::log_request(const std::string& endpoint, const Request& request) const {
     if (Log::enabled(LogLevel::kDebug))
         log_debug("upstream request " + request.func() + " to " + endpoint + ": " +
                   loggable(public_body(request)));
+}
+
+XmlDoc ApiClient::send(const std::string& endpoint, const Request& request) {
+    ++round_trips_;
+    log_request(endpoint, request);
     HttpResponse response =
         http_.post_form(endpoint, form_body(request, connection_.username, connection_.password));
     if (Log::enabled(LogLevel::kDebug))
@@ -91,6 +117,25 @@ XmlDoc ApiClient::send(const std::string& endpoint, const Request& request) {
                   ": HTTP " + std::to_string(response.status) + ", " +
                   std::to_string(response.body.size()) + " bytes: " + loggable(response.body));
     return parse_document(response.status, response.body, origin_);
+}
+
+void ApiClient::send_streaming(const std::string& endpoint, const Request& request,
+                               const ChunkSink& sink) {
+    ++round_trips_;
+    log_request(endpoint, request);
+    size_t streamed = 0;
+    HttpResponse response = http_.post_form_streaming(
+        endpoint, form_body(request, connection_.username, connection_.password),
+        [&](std::string_view chunk) {
+            streamed += chunk.size();
+            sink(chunk);
+        });
+    if (Log::enabled(LogLevel::kDebug))
+        log_debug("upstream response to " + request.func() + " from " + path_of(endpoint, origin_) +
+                  ": HTTP " + std::to_string(response.status) + ", " + std::to_string(streamed) +
+                  " bytes streamed" +
+                  (response.body.empty() ? "" : ": " + loggable(response.body)));
+    check_http_status(response.status, origin_);
 }
 
 UpstreamError ApiClient::no_endpoint_found(const UpstreamError& last) const {

@@ -3,6 +3,7 @@
 // what to call and how to read the answer live in functions.h and response.h.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,14 +36,26 @@ public:
     // the checked answer. Throws UpstreamError.
     XmlDoc call(const Request& request, Retry retry);
 
+    // Sends the request the same way, but a 2xx answer goes to sink piece by piece as it
+    // arrives (HttpClient::post_form_streaming) and is checked by the sink's owner. A failure
+    // is retried only until the first piece reached the sink: after that a retry would feed
+    // it the start of the answer again. Throws UpstreamError, or what the sink throws.
+    void stream(const Request& request, Retry retry, const ChunkSink& sink);
+
     // HTTP requests sent so far, retries and endpoint probes included.
     int round_trips() const { return round_trips_; }
     // scheme://host[:port] of the upstream, for messages.
     const std::string& origin() const { return origin_; }
 
 private:
-    XmlDoc call_with_fallback(const Request& request);
+    using Attempt = std::function<void(const std::string& endpoint)>;
+    // Runs attempt with retries (while may_retry() says so) and endpoint fallback.
+    void with_retries(const Request& request, Retry retry, const std::function<bool()>& may_retry,
+                      const Attempt& attempt);
+    void with_fallback(const Attempt& attempt);
     XmlDoc send(const std::string& endpoint, const Request& request);
+    void send_streaming(const std::string& endpoint, const Request& request, const ChunkSink& sink);
+    void log_request(const std::string& endpoint, const Request& request) const;
     UpstreamError no_endpoint_found(const UpstreamError& last) const;
     void wait_before_retry(const Request& request, const UpstreamError& error, int retries_done);
 

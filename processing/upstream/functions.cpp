@@ -112,4 +112,10 @@ Request prolong(const std::string& id, int period_months) {
     return request;
 }
 
+Request pricelist_export(const std::string& only_id) {
+    Request request("pricelist.export");
+    request.add("itemtype", "certificate").add("onlyavailable", "on").add_if("pricelist", only_id);
+    return request;
+}
+
 }  // namespace pmb::upstream::functions

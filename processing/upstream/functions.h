@@ -22,5 +22,7 @@ Request download(const std::string& id);
 Request reissue(const std::string& id, const ReissueRequest& reissue);
 Request remove(const std::string& id);
 Request prolong(const std::string& id, int period_months);
+// The certificate tariffs on sale; with only_id, just that one (pricelist=).
+Request pricelist_export(const std::string& only_id);
 
 }  // namespace pmb::upstream::functions

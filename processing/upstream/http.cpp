@@ -1,6 +1,8 @@
 #include "upstream/http.h"
 
 #include <cmath>
+#include <exception>
+#include <optional>
 
 #include "upstream/url.h"
 
@@ -23,6 +25,37 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
     }
     sink->body.append(data, bytes);
     return bytes;
+}
+
+// A streamed transfer: a 2xx body goes to the sink, any other body is collected.
+struct StreamTarget {
+    CURL* handle;
+    const ChunkSink& sink;
+    BodySink error_body;
+    std::optional<bool> success;  // known at the first piece of the body
+    std::exception_ptr failure;   // what the sink threw; curl is C and must not see it
+};
+
+bool is_success(long status) {
+    return status >= 200 && status < 300;
+}
+
+size_t write_streamed(char* data, size_t size, size_t count, void* user) {
+    auto* target = static_cast<StreamTarget*>(user);
+    if (!target->success) {
+        long status = 0;
+        curl_easy_getinfo(target->handle, CURLINFO_RESPONSE_CODE, &status);
+        target->success = is_success(status);
+    }
+    if (!*target->success)
+        return write_body(data, size, count, &target->error_body);
+    try {
+        target->sink(std::string_view(data, size * count));
+        return size * count;
+    } catch (...) {
+        target->failure = std::current_exception();
+        return 0;  // makes curl abort with CURLE_WRITE_ERROR
+    }
 }
 
 template <typename T>
@@ -112,7 +145,6 @@ void HttpClient::configure_once(const Connection& connection) {
     set_option(h, CURLOPT_TIMEOUT, connection.timeout_s);
     set_option(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_response_bytes_));
     set_option(h, CURLOPT_ERRORBUFFER, error_buffer_);
-    set_option(h, CURLOPT_WRITEFUNCTION, write_body);
     set_option(h, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
     set_option(h, CURLOPT_USERAGENT, "pmbillmgrssl/" PMB_VERSION);
     headers_.append("Content-Type: application/x-www-form-urlencoded");
@@ -121,27 +153,55 @@ void HttpClient::configure_once(const Connection& connection) {
     set_option(h, CURLOPT_POST, 1L);
 }
 
-HttpResponse HttpClient::post_form(const std::string& url, const std::string& body) {
+CURLcode HttpClient::perform(const std::string& url, const std::string& body,
+                             curl_write_callback write, void* target) {
     CURL* h = handle_.get();
-    BodySink sink{{}, static_cast<size_t>(max_response_bytes_)};
     set_option(h, CURLOPT_URL, url.c_str());
     set_option(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     set_option(h, CURLOPT_POSTFIELDS, body.c_str());
-    set_option(h, CURLOPT_WRITEDATA, &sink);
+    set_option(h, CURLOPT_WRITEFUNCTION, write);
+    set_option(h, CURLOPT_WRITEDATA, target);
     error_buffer_[0] = '\0';
-    CURLcode code = curl_easy_perform(h);
-    if (sink.overflow || code == CURLE_FILESIZE_EXCEEDED) {
-        std::string what =
-            "a response larger than " + std::to_string(max_response_bytes_) + " bytes";
-        throw UpstreamError(UpstreamError::Failure::kBadResponse, errtype::kBadResponse, "upstream",
-                            url_origin(url) + ": " + what,
-                            "the upstream " + url_origin(url) + " sent " + what);
-    }
+    return curl_easy_perform(h);
+}
+
+long HttpClient::status() const {
+    long status = 0;
+    curl_easy_getinfo(handle_.get(), CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
+HttpResponse HttpClient::post_form(const std::string& url, const std::string& body) {
+    BodySink sink{{}, static_cast<size_t>(max_response_bytes_)};
+    CURLcode code = perform(url, body, write_body, &sink);
+    if (sink.overflow || code == CURLE_FILESIZE_EXCEEDED)
+        throw too_large(url);
     if (code != CURLE_OK)
         throw transport_error(url, code);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    return {status, std::move(sink.body)};
+    return {status(), std::move(sink.body)};
+}
+
+HttpResponse HttpClient::post_form_streaming(const std::string& url, const std::string& body,
+                                             const ChunkSink& sink) {
+    CURL* h = handle_.get();
+    StreamTarget target{h, sink, {{}, static_cast<size_t>(max_response_bytes_)}, {}, {}};
+    set_option(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(0));  // 0: no limit
+    CURLcode code = perform(url, body, write_streamed, &target);
+    set_option(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_response_bytes_));
+    if (target.failure)
+        std::rethrow_exception(target.failure);
+    if (target.error_body.overflow)
+        throw too_large(url);
+    if (code != CURLE_OK)
+        throw transport_error(url, code);
+    return {status(), std::move(target.error_body.body)};
+}
+
+UpstreamError HttpClient::too_large(const std::string& url) const {
+    std::string what = "a response larger than " + std::to_string(max_response_bytes_) + " bytes";
+    return UpstreamError(UpstreamError::Failure::kBadResponse, errtype::kBadResponse, "upstream",
+                         url_origin(url) + ": " + what,
+                         "the upstream " + url_origin(url) + " sent " + what);
 }
 
 UpstreamError HttpClient::transport_error(const std::string& url, CURLcode code) const {

@@ -1,11 +1,14 @@
 // The only code that talks HTTP: a libcurl easy handle reused for every call of a command
 // (one keep-alive connection), with TLS verification always on and hard limits on time and
-// size. It knows nothing about the API on top.
+// size (a streamed answer is not kept, so its consumer bounds the memory instead). It knows
+// nothing about the API on top.
 #pragma once
 
 #include <curl/curl.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "upstream/certificate_api.h"
 
@@ -45,6 +48,10 @@ struct HttpResponse {
     std::string body;
 };
 
+// Takes the body of an answer piece by piece, as curl receives it. May throw: the transfer is
+// then aborted and the exception rethrown to the caller of post_form_streaming.
+using ChunkSink = std::function<void(std::string_view chunk)>;
+
 class HttpClient {
 public:
     // Uses the transport settings of the connection: CA file/path, timeouts, size limit.
@@ -55,8 +62,19 @@ public:
     // type errtype::kConnection, or kBadResponse when the body exceeds max_response_bytes.
     HttpResponse post_form(const std::string& url, const std::string& body);
 
+    // The same POST, on the same handle, but the body of a 2xx answer goes to sink as it
+    // arrives and is not kept: its size is not limited by max_response_bytes, the sink bounds
+    // what it keeps. The body of any other status is returned (within max_response_bytes) for
+    // the error message. Throws as post_form does, or what the sink threw.
+    HttpResponse post_form_streaming(const std::string& url, const std::string& body,
+                                     const ChunkSink& sink);
+
 private:
     void configure_once(const Connection& connection);
+    CURLcode perform(const std::string& url, const std::string& body, curl_write_callback write,
+                     void* target);
+    long status() const;
+    UpstreamError too_large(const std::string& url) const;
     UpstreamError transport_error(const std::string& url, CURLcode code) const;
 
     CurlHandle handle_;

@@ -43,10 +43,6 @@ UpstreamError bad_response(const std::string& detail, const std::string& message
     return UpstreamError(Failure::kBadResponse, errtype::kBadResponse, "upstream", detail, message);
 }
 
-UpstreamError bad_answer_from(const std::string& origin, const std::string& what) {
-    return bad_response(origin + ": " + what, "the upstream " + origin + " returned " + what);
-}
-
 UpstreamError missing_in_answer(const std::string& func, const std::string& what) {
     std::string message = "the upstream answer to " + func + " carries no " + what;
     return bad_response(message, message);
@@ -69,8 +65,7 @@ bool looks_like_html(std::string_view text) {
 std::string unparsable_xml_kind(std::string_view text) {
     bool opens_doc = text.find("<doc") != std::string_view::npos;
     bool closes_doc = text.find("</doc>") != std::string_view::npos;
-    return opens_doc && !closes_doc ? "a truncated XML document (no closing </doc>)"
-                                    : "malformed XML";
+    return unparsable_xml(opens_doc && !closes_doc);
 }
 
 // Breadth-first, so the shallowest element of that name wins. <tparams> is skipped: it
@@ -176,29 +171,54 @@ bool mentions_low_balance(const std::string& lowered) {
 }  // namespace
 
 XmlDoc parse_document(long http_status, const std::string& body, const std::string& origin) {
-    if (http_status < 200 || http_status >= 300)
-        throw http_error(http_status, origin);
-    std::string_view text = trim(body);
-    if (text.empty())
-        throw bad_answer_from(origin, "an empty body");
-    if (looks_like_html(text))
-        throw bad_answer_from(origin, "an HTML page instead of XML");
-    if (text.front() != '<')
-        throw bad_answer_from(origin, "an answer that is not XML");
+    check_http_status(http_status, origin);
+    std::string start_problem = unusable_start(body);
+    if (!start_problem.empty())
+        throw bad_answer_from(origin, start_problem);
     std::optional<XmlDoc> doc;
     try {
         doc.emplace(XmlDoc::parse(body, errtype::kBadResponse));
     } catch (const Error&) {
-        throw bad_answer_from(origin, unparsable_xml_kind(text));
+        throw bad_answer_from(origin, unparsable_xml_kind(trim(body)));
     }
-    std::string root = doc->root().name();
-    if (root == "html")
-        throw bad_answer_from(origin, "an HTML page instead of XML");
-    if (root != "doc")
-        throw bad_answer_from(origin, "an XML document without <doc>");
+    std::string root_problem = unusable_root(doc->root().name());
+    if (!root_problem.empty())
+        throw bad_answer_from(origin, root_problem);
     if (auto error = doc->root().child("error"))
         throw error_from_element(*error, origin);
     return std::move(*doc);
+}
+
+void check_http_status(long http_status, const std::string& origin) {
+    if (http_status < 200 || http_status >= 300)
+        throw http_error(http_status, origin);
+}
+
+std::string unusable_start(std::string_view head) {
+    std::string_view text = trim(head);
+    if (text.empty())
+        return "an empty body";
+    if (looks_like_html(text))
+        return "an HTML page instead of XML";
+    if (text.front() != '<')
+        return "an answer that is not XML";
+    return {};
+}
+
+std::string unusable_root(const std::string& root) {
+    if (root == "html")
+        return "an HTML page instead of XML";
+    if (root != "doc")
+        return "an XML document without <doc>";
+    return {};
+}
+
+std::string unparsable_xml(bool truncated) {
+    return truncated ? "a truncated XML document (no closing </doc>)" : "malformed XML";
+}
+
+UpstreamError bad_answer_from(const std::string& origin, const std::string& what) {
+    return bad_response(origin + ": " + what, "the upstream " + origin + " returned " + what);
 }
 
 UpstreamError error_from_element(const XmlNode& error, const std::string& origin) {
@@ -300,6 +320,40 @@ std::string parse_new_expire_date(const XmlDoc& doc) {
     if (date.empty())
         throw missing_in_answer("service.prolong", "newexpiredate");
     return date;
+}
+
+ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {
+    ExportedTariff tariff;
+    for (const XmlNode& child : pricelist.children())
+        if (child.children().empty())
+            tariff.properties.emplace(child.name(), std::string(trim(child.text())));
+    auto property = [&](const char* name) {
+        auto it = tariff.properties.find(name);
+        return it == tariff.properties.end() ? std::string() : it->second;
+    };
+    tariff.id = property("id");
+    tariff.intname = property("intname");
+    tariff.name = property("name");
+    tariff.name_ru = property("name_ru");
+    tariff.name_en = property("name_en");
+    tariff.description = property("description");
+    tariff.description_ru = property("description_ru");
+    tariff.description_en = property("description_en");
+    auto info = pricelist.child("itemtype_info");
+    tariff.itemtype = info ? field(*info, {"intname"}) : "";
+    if (tariff.itemtype.empty())
+        tariff.itemtype = property("itemtype");
+    tariff.active = property("active") != "off";
+    tariff.archived = property("archived") == "on";
+    for (const XmlNode& price : pricelist.children("price")) {
+        TariffPrice& added = tariff.prices.emplace_back();
+        added.currency = price.attr("currency").value_or("");
+        for (const XmlNode& period : price.children("period"))
+            added.periods.push_back(
+                {period.attr("cost").value_or(""), period.attr("type").value_or(""),
+                 period.attr("length").value_or(""), std::string(trim(period.text()))});
+    }
+    return tariff;
 }
 
 std::string date_part(const std::string& text) {

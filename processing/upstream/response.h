@@ -4,11 +4,13 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/xml.h"
 #include "upstream/certificate_api.h"
+#include "upstream/tariff_catalog.h"
 
 namespace pmb::upstream {
 
@@ -20,6 +22,19 @@ XmlDoc parse_document(long http_status, const std::string& body, const std::stri
 
 // The failure an <error> element stands for.
 UpstreamError error_from_element(const XmlNode& error, const std::string& origin);
+
+// The pieces of parse_document, for answers parsed as they stream in:
+// throws kHttp for a status other than 2xx;
+void check_http_status(long http_status, const std::string& origin);
+// what is wrong with an answer that starts with head ("an empty body", "an HTML page instead
+// of XML", "an answer that is not XML"), or empty when it may be an API document;
+std::string unusable_start(std::string_view head);
+// what is wrong with an XML answer whose root element is root, or empty for <doc>;
+std::string unusable_root(const std::string& root);
+// what an unparsable XML answer is: truncated (it ended inside <doc>) or malformed;
+std::string unparsable_xml(bool truncated);
+// the kBadResponse failure for an answer from origin that is `what`.
+UpstreamError bad_answer_from(const std::string& origin, const std::string& what);
 
 // Throws kBadResponse unless a committing call (sok=ok) answered <ok/>.
 void expect_ok(const XmlDoc& doc, const std::string& func);
@@ -46,6 +61,9 @@ IssuedFile parse_issued_file(const XmlDoc& doc);
 
 // newexpiredate of service.prolong (it arrives nested as /doc/doc/newexpiredate).
 std::string parse_new_expire_date(const XmlDoc& doc);
+
+// One <pricelist> of pricelist.export.
+ExportedTariff parse_exported_tariff(const XmlNode& pricelist);
 
 // YYYY-MM-DD of "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS"; empty for anything else.
 std::string date_part(const std::string& text);

@@ -2,7 +2,11 @@
 
 #include "scrub_forms.h"
 
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
 #include <filesystem>
+#include <memory>
 
 namespace pmtest {
 
@@ -120,6 +124,22 @@ std::string describe(const MgrctlCall& call) {
     for (const auto& [k, v] : call.params)
         out += " " + k + "=" + v.substr(0, 40);
     return out;
+}
+
+std::string xpath(const std::string& xml, const std::string& expression) {
+    std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
+        xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
+                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE),
+        xmlFreeDoc);
+    if (!doc)
+        return "";
+    std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> context(
+        xmlXPathNewContext(doc.get()), xmlXPathFreeContext);
+    std::string wrapped = "string(" + expression + ")";
+    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> result(
+        xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(wrapped.c_str()), context.get()),
+        xmlXPathFreeObject);
+    return result && result->stringval ? reinterpret_cast<const char*>(result->stringval) : "";
 }
 
 }  // namespace pmtest

@@ -67,4 +67,8 @@ private:
 // "func k=v k=v" for readable failure messages.
 std::string describe(const MgrctlCall& call);
 
+// The string value of an XPath expression over an XML text ("" when it is not XML), e.g.
+// xpath(out, "count(/doc/elem)") or xpath(out, "/doc/elem[id='115']/name").
+std::string xpath(const std::string& xml, const std::string& expression);
+
 }  // namespace pmtest

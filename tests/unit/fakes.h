@@ -130,6 +130,17 @@ public:
 
     int trycount(long long) override { return 0; }
 
+    bool item_exists(long long id) override { return items.count(id) > 0; }
+
+    std::optional<long long> find_item_by_param(long long module, const std::string& name,
+                                                const std::string& value) override {
+        for (const auto& [id, item] : items)
+            if (item.processingmodule == module && item.has_param(name) &&
+                item.param(name) == value)
+                return id;
+        return std::nullopt;
+    }
+
     pmb::XmlDoc call(const std::string& func, const std::vector<pmb::MgrctlArg>& args) override {
         calls.push_back({func, args});
         const Call& c = calls.back();

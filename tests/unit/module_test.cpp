@@ -99,11 +99,13 @@ TEST_CASE("features: itemtype, params with crypted password, implemented feature
     for (const auto& p : params)
         if (p.attr("crypted") == "yes") crypted.insert(*p.attr("name"));
     CHECK(names_of(*root.child("params"), "param") ==
-          std::set<std::string>{"url", "username", "password", "timeout", "cafile"});
+          std::set<std::string>{"url", "username", "password", "timeout", "cafile", "markup",
+                                "rounding"});
     CHECK(crypted == std::set<std::string>{"password"});
     CHECK(names_of(*root.child("features"), "feature") ==
           std::set<std::string>{"check_connection", "tune_connection", "open", "sync_item",
-                                "reopen", "prolong", "close", "suspend", "resume", "approver"});
+                                "reopen", "prolong", "close", "suspend", "resume", "approver",
+                                "import_pricelist", "import"});
     CHECK(root.child("templates"));
 }
 

@@ -1,0 +1,184 @@
+#include "billmgr/template_cache.h"
+
+#include <fcntl.h>
+#include <libxml/xmlreader.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "core/error.h"
+
+namespace pmb {
+namespace {
+
+struct ReaderCloser {
+    void operator()(xmlTextReader* reader) const { xmlFreeTextReader(reader); }
+};
+using Reader = std::unique_ptr<xmlTextReader, ReaderCloser>;
+
+std::string attribute(xmlTextReader* reader, const std::string& name) {
+    xmlChar* value =
+        xmlTextReaderGetAttribute(reader, reinterpret_cast<const xmlChar*>(name.c_str()));
+    if (!value)
+        return {};
+    std::string text(reinterpret_cast<const char*>(value));
+    xmlFree(value);
+    return text;
+}
+
+TariffTemplate template_at(xmlTextReader* reader) {
+    TariffTemplate tariff{attribute(reader, "name"), {}};
+    for (const auto& flag : template_flags())
+        if (attribute(reader, flag) == "yes")
+            tariff.flags.insert(flag);
+    return tariff;
+}
+
+bool file_exists(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0;
+}
+
+[[noreturn]] void cannot_write(const std::string& path, int error) {
+    throw Error(errtype::kInternal, "file", path,
+                "cannot write the tariff template cache " + path + ": " + std::strerror(error));
+}
+
+// The errno of the first failing step; 0 when all of the text is on disk.
+int write_and_sync(int fd, const std::string& text) {
+    for (size_t done = 0; done < text.size();) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        done += static_cast<size_t>(n);
+    }
+    return ::fsync(fd) == 0 ? 0 : errno;
+}
+
+// Written to a temporary file in the same directory, then renamed over the old one.
+void replace_file(const std::string& path, const std::string& text) {
+    const std::string temporary = path + ".tmp." + std::to_string(getpid());
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        cannot_write(path, errno);
+    int error = write_and_sync(fd, text);
+    if (::close(fd) != 0 && !error)
+        error = errno;
+    if (!error && ::rename(temporary.c_str(), path.c_str()) != 0)
+        error = errno;
+    if (error) {
+        ::unlink(temporary.c_str());
+        cannot_write(path, error);
+    }
+}
+
+// Serialises merges, each of which reads, changes and rewrites the whole file: BILLmanager
+// may import several tariff plans at once.
+class MergeLock {
+public:
+    explicit MergeLock(const std::string& path) {
+        std::error_code ignored;  // a missing directory shows up as the open's error
+        std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+        fd_ = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0)
+            cannot_write(path, errno);
+        while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+        }
+    }
+    ~MergeLock() { ::close(fd_); }  // releases the lock
+    MergeLock(const MergeLock&) = delete;
+    MergeLock& operator=(const MergeLock&) = delete;
+
+private:
+    int fd_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& template_flags() {
+    static const std::vector<std::string> flags = {"wildcard", "www",     "multidomain",
+                                                   "idn",      "orginfo", "csraltname"};
+    return flags;
+}
+
+void write_templates(XmlWriter& writer, const std::vector<TariffTemplate>& templates) {
+    for (const auto& tariff : templates) {
+        writer.open("template").attr("name", tariff.name);
+        for (const auto& flag : template_flags())
+            if (tariff.has(flag))
+                writer.attr(flag, "yes");
+        writer.close();
+    }
+}
+
+bool TemplateCache::scan(const std::function<bool(TariffTemplate)>& visit) const {
+    if (!file_exists(path_))
+        return true;  // nothing imported yet
+    Reader reader(xmlReaderForFile(path_.c_str(), nullptr,
+                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+    if (!reader)
+        return false;
+    int status = 0;
+    while ((status = xmlTextReaderRead(reader.get())) == 1) {
+        if (xmlTextReaderNodeType(reader.get()) != XML_READER_TYPE_ELEMENT)
+            continue;
+        std::string name = reinterpret_cast<const char*>(xmlTextReaderConstLocalName(reader.get()));
+        int depth = xmlTextReaderDepth(reader.get());
+        if (depth == 0 && name != "templates")
+            return false;
+        if (depth == 1 && name == "template" && !visit(template_at(reader.get())))
+            return true;
+    }
+    return status == 0;
+}
+
+std::vector<TariffTemplate> TemplateCache::read() const {
+    std::vector<TariffTemplate> templates;
+    bool whole = scan([&](TariffTemplate tariff) {
+        templates.push_back(std::move(tariff));
+        return true;
+    });
+    if (!whole)
+        templates.clear();  // half a file would be believed as all there is
+    return templates;
+}
+
+std::optional<TariffTemplate> TemplateCache::find(const std::string& name) const {
+    std::optional<TariffTemplate> found;
+    bool readable = scan([&](TariffTemplate tariff) {
+        if (tariff.name == name)
+            found = std::move(tariff);
+        return !found;
+    });
+    return readable ? found : std::nullopt;
+}
+
+void TemplateCache::merge(const std::vector<TariffTemplate>& templates) const {
+    MergeLock lock(path_);
+    std::vector<TariffTemplate> all = read();
+    std::map<std::string, size_t> position;
+    for (size_t i = 0; i < all.size(); ++i)
+        position[all[i].name] = i;
+    for (const auto& tariff : templates) {
+        auto known = position.find(tariff.name);
+        if (known != position.end()) {
+            all[known->second] = tariff;
+        } else {
+            position[tariff.name] = all.size();
+            all.push_back(tariff);
+        }
+    }
+    XmlWriter writer("templates");
+    write_templates(writer, all);
+    replace_file(path_, writer.finish());
+}
+
+}  // namespace pmb

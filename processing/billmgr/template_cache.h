@@ -1,0 +1,50 @@
+// The capabilities of each upstream tariff in the form BILLmanager's order form wants them
+// (the <templates> of features), cached in var/pmbillmgrssl.templates.xml by import_pricelist.
+// features prints the cache and the order checks read it; neither may fail because of it,
+// so a missing or corrupt file simply reads as no templates.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/xml.h"
+
+namespace pmb {
+
+struct TariffTemplate {
+    std::string name;             // the pricelist intname, which import sets to the upstream id
+    std::set<std::string> flags;  // the attributes that are "yes": wildcard, multidomain, …
+
+    bool has(const std::string& flag) const { return flags.count(flag) > 0; }
+};
+
+// Every template attribute BILLmanager knows, in the order features prints them.
+const std::vector<std::string>& template_flags();
+
+// <template name="…" flag="yes" …/> for each template, into an open element of writer.
+void write_templates(XmlWriter& writer, const std::vector<TariffTemplate>& templates);
+
+class TemplateCache {
+public:
+    explicit TemplateCache(std::string path) : path_(std::move(path)) {}
+
+    // Every cached template, in file order.
+    std::vector<TariffTemplate> read() const;
+    std::optional<TariffTemplate> find(const std::string& name) const;
+    // Adds or replaces these templates and keeps the others: a tariff imported earlier may
+    // still have services. The file is replaced atomically (temporary file, then rename), so
+    // a reader sees the old or the new version, never half of one. Throws Error(internal)
+    // naming the file when it cannot be written.
+    void merge(const std::vector<TariffTemplate>& templates) const;
+
+private:
+    // Hands each template to visit until it returns false; false for an unreadable file.
+    bool scan(const std::function<bool(TariffTemplate)>& visit) const;
+
+    std::string path_;
+};
+
+}  // namespace pmb

@@ -1,0 +1,138 @@
+#include "lifecycle/service_import.h"
+
+#include <optional>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "lifecycle/order_builder.h"
+#include "lifecycle/status.h"
+
+namespace pmb {
+namespace {
+
+using upstream::UpstreamCertificate;
+
+std::optional<long long> local_id(const std::string& remoteid) {
+    try {
+        size_t used = 0;
+        long long id = std::stoll(remoteid, &used);
+        if (used == remoteid.size() && id > 0)
+            return id;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+bool issued(const UpstreamCertificate& cert) {
+    return cert.item_status == kItemActive || cert.service_status == kStatusIssued;
+}
+
+int local_status(const UpstreamCertificate& cert) {
+    if (cert.item_status == kItemSuspended)
+        return kItemSuspended;
+    return issued(cert) ? kItemActive : kItemProcessing;
+}
+
+int service_status(const UpstreamCertificate& cert) {
+    bool known = cert.service_status >= kStatusRequested && cert.service_status <= kStatusFailed;
+    if (known)
+        return cert.service_status;
+    return issued(cert) ? kStatusIssued : kStatusRequested;
+}
+
+void fill(std::string& field, const std::string& fallback) {
+    if (field.empty())
+        field = fallback;
+}
+
+void fill(int& field, int fallback) {
+    if (field == 0)
+        field = fallback;
+}
+
+std::string describe(const UpstreamCertificate& cert) {
+    return cert.id + " (" + cert.cn + ")";
+}
+
+}  // namespace
+
+std::vector<MgrctlArg> import_fields(long long module, const UpstreamCertificate& cert) {
+    std::vector<MgrctlArg> fields = {
+        {"module", std::to_string(module)},
+        {"import_itemtype_intname", "certificate"},
+        {"import_pricelist_intname", cert.pricelist},
+        {"import_service_name", cert.cn},
+        {"status", std::to_string(local_status(cert))},
+        {"service_status", std::to_string(service_status(cert))},
+    };
+    if (!cert.expiredate.empty())
+        fields.push_back({"expiredate", cert.expiredate});
+    if (cert.period > 0)
+        fields.push_back({"period", std::to_string(cert.period)});
+    fields.push_back({param::kUpstreamId, cert.id});
+    fields.push_back({"CN", cert.cn});
+    if (!cert.altname.empty())
+        fields.push_back({"altname", cert.altname});
+    return fields;
+}
+
+bool ServiceImport::skipped(long long module, const UpstreamCertificate& cert) {
+    return cert.item_status == kItemDeleted || linked(module, cert);
+}
+
+bool ServiceImport::linked(long long module, const UpstreamCertificate& cert) {
+    if (auto item = host_.find_item_by_param(module, param::kUpstreamId, cert.id)) {
+        log_debug("upstream certificate " + cert.id + " is service " + std::to_string(*item));
+        return true;
+    }
+    auto ordered_by = local_id(cert.remoteid);
+    if (ordered_by && host_.item_exists(*ordered_by)) {
+        log_debug("upstream certificate " + cert.id + " was ordered by service " + cert.remoteid);
+        return true;
+    }
+    return false;
+}
+
+UpstreamCertificate ServiceImport::details(const UpstreamCertificate& listed) {
+    UpstreamCertificate cert = api_.get(listed.id);
+    fill(cert.cn, listed.cn);
+    fill(cert.altname, listed.altname);
+    fill(cert.pricelist, listed.pricelist);
+    fill(cert.createdate, listed.createdate);
+    fill(cert.expiredate, listed.expiredate);
+    fill(cert.remoteid, listed.remoteid);
+    fill(cert.status_msg, listed.status_msg);
+    fill(cert.period, listed.period);
+    fill(cert.item_status, listed.item_status);
+    fill(cert.service_status, listed.service_status);
+    return cert;
+}
+
+std::vector<std::string> ServiceImport::run(long long module) {
+    std::vector<std::string> created;
+    std::optional<Error> first_refusal;
+    std::string refused;
+    for (const UpstreamCertificate& listed : api_.list()) {
+        if (skipped(module, listed))
+            continue;
+        UpstreamCertificate cert = details(listed);
+        if (skipped(module, cert))
+            continue;  // the form view may know a remoteid the list lacks
+        try {
+            created.push_back(writeback_.import_service(import_fields(module, cert)));
+            log_info("imported upstream certificate " + describe(cert) + " as service " +
+                     created.back());
+        } catch (const Error& e) {
+            log_error("cannot import upstream certificate " + describe(cert) + ": " + e.message());
+            refused += (refused.empty() ? "" : "; ") + describe(cert) + ": " + e.message();
+            if (!first_refusal)
+                first_refusal = e;
+        }
+    }
+    if (first_refusal)
+        throw Error(first_refusal->type(), "certificate", refused,
+                    "BILLmanager refused to import upstream certificates: " + refused);
+    return created;
+}
+
+}  // namespace pmb

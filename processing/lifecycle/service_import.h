@@ -1,0 +1,43 @@
+// import --itemtype certificate: every upstream certificate that no local service stands for
+// becomes one, through processing.import.service. A certificate is linked when a service of
+// the module carries its id as upstream_id, or when its remoteid names a local service (the
+// one that ordered it, even if the order's reply was lost); so a second import imports
+// nothing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "billmgr/host.h"
+#include "billmgr/writeback.h"
+#include "upstream/certificate_api.h"
+
+namespace pmb {
+
+class ServiceImport {
+public:
+    ServiceImport(Host& host, upstream::CertificateApi& api)
+        : host_(host), api_(api), writeback_(host) {}
+
+    // Imports the unlinked certificates of the module's upstream; returns the new service ids.
+    // A certificate BILLmanager refuses does not stop the others: the first refusal is thrown
+    // at the end, naming every certificate that was not imported.
+    std::vector<std::string> run(long long module);
+
+private:
+    // Deleted upstream, or linked to a local service already.
+    bool skipped(long long module, const upstream::UpstreamCertificate& cert);
+    bool linked(long long module, const upstream::UpstreamCertificate& cert);
+    // The form view of a listed certificate, which has what the list may lack (altname).
+    upstream::UpstreamCertificate details(const upstream::UpstreamCertificate& listed);
+
+    Host& host_;
+    upstream::CertificateApi& api_;
+    Writeback writeback_;
+};
+
+// The processing.import.service fields of an upstream certificate (sok=ok is added by
+// Writeback::import_service).
+std::vector<MgrctlArg> import_fields(long long module, const upstream::UpstreamCertificate& cert);
+
+}  // namespace pmb

@@ -1,0 +1,113 @@
+#include "lifecycle/tariff_import.h"
+
+#include <map>
+#include <optional>
+
+#include "core/error.h"
+#include "core/xml.h"
+#include "lifecycle/order_builder.h"
+
+namespace pmb {
+namespace {
+
+using upstream::ExportedTariff;
+
+const std::string& name_or_default(const std::string& name, const ExportedTariff& tariff) {
+    return name.empty() ? tariff.name : name;
+}
+
+void add_if(XmlNode& node, const std::string& name, const std::string& text) {
+    if (!text.empty())
+        node.add(name, text);
+}
+
+void add_prices(XmlNode& pricelist, const ExportedTariff& tariff, const Pricing& pricing) {
+    for (const auto& price : tariff.prices) {
+        XmlNode node = pricelist.add("price");
+        node.set_attr("currency", price.currency);
+        for (const auto& period : price.periods)
+            node.add("period", period.label)
+                .set_attr("cost", pricing.apply(period.cost))
+                .set_attr("type", period.type)
+                .set_attr("length", period.length);
+    }
+}
+
+XmlDoc pricelist_document(const ExportedTariff& tariff, const Pricing& pricing) {
+    XmlDoc doc("doc");
+    XmlNode pricelist = doc.root().add("pricelist");
+    pricelist.add("id", tariff.id);
+    pricelist.add("intname", tariff.id);
+    pricelist.add("name", tariff.name);
+    pricelist.add("name_ru", name_or_default(tariff.name_ru, tariff));
+    pricelist.add("name_en", name_or_default(tariff.name_en, tariff));
+    add_if(pricelist, "description", tariff.description);
+    add_if(pricelist, "description_ru", tariff.description_ru);
+    add_if(pricelist, "description_en", tariff.description_en);
+    pricelist.add("itemtype", "certificate");
+    add_prices(pricelist, tariff, pricing);
+    return doc;
+}
+
+}  // namespace
+
+bool offered(const ExportedTariff& tariff) {
+    return !tariff.id.empty() && tariff.itemtype == "certificate" && tariff.active &&
+           !tariff.archived;
+}
+
+TariffTemplate template_of(const ExportedTariff& tariff) {
+    TariffCapabilities guessed = TariffCapabilities::guess(tariff.intname + " " + tariff.name);
+    const std::map<std::string, bool> guesses = {{"wildcard", guessed.wildcard},
+                                                 {"multidomain", guessed.multidomain},
+                                                 {"orginfo", guessed.orginfo}};
+    TariffTemplate result{tariff.id, {}};
+    for (const auto& flag : template_flags()) {
+        auto given = tariff.properties.find(flag);
+        auto guess = guesses.find(flag);
+        bool yes = given != tariff.properties.end() ? is_on(given->second)
+                                                    : guess != guesses.end() && guess->second;
+        if (yes)
+            result.flags.insert(flag);
+    }
+    return result;
+}
+
+std::string TariffImport::available() {
+    XmlWriter answer("doc");
+    std::vector<TariffTemplate> templates;
+    auto list = [&](const ExportedTariff& tariff) {
+        if (!offered(tariff))
+            return;
+        answer.open("elem")
+            .element("id", tariff.id)
+            .element("name", tariff.name)
+            .element("name_ru", name_or_default(tariff.name_ru, tariff))
+            .element("name_en", name_or_default(tariff.name_en, tariff))
+            .element("itemtype", "certificate")
+            .close();
+        templates.push_back(template_of(tariff));
+    };
+    catalog_.each_tariff(list, "");
+    templates_.merge(templates);
+    return answer.finish();
+}
+
+std::string TariffImport::pricelist(const std::string& id, const Pricing& pricing) {
+    std::optional<XmlDoc> answer;
+    std::optional<TariffTemplate> found;
+    auto pick = [&](const ExportedTariff& tariff) {
+        if (found || tariff.id != id || !offered(tariff))
+            return;
+        answer.emplace(pricelist_document(tariff, pricing));
+        found = template_of(tariff);
+    };
+    catalog_.each_tariff(pick, id);
+    if (!found)
+        throw Error(errtype::kMissed, "pricelist", id,
+                    "the upstream offers no certificate tariff plan " + id);
+    templates_.merge({*found});
+    return answer->to_string();
+}
+
+}  // namespace pmb

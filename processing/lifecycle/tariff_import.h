@@ -1,0 +1,39 @@
+// import_pricelist: the upstream's certificate tariffs as BILLmanager imports them. Every
+// successful import also caches the tariffs' capabilities (TemplateCache) for features and
+// for the order checks, since an imported tariff's intname (the upstream id) says nothing.
+#pragma once
+
+#include <string>
+
+#include "billmgr/template_cache.h"
+#include "lifecycle/pricing.h"
+#include "upstream/tariff_catalog.h"
+
+namespace pmb {
+
+// Whether the upstream sells it: a certificate tariff with an id, active, not archived.
+bool offered(const upstream::ExportedTariff& tariff);
+
+// Its template: the export's own flags where it has them, else guessed from its names.
+TariffTemplate template_of(const upstream::ExportedTariff& tariff);
+
+class TariffImport {
+public:
+    TariffImport(upstream::TariffCatalog& catalog, const TemplateCache& templates)
+        : catalog_(catalog), templates_(templates) {}
+
+    // --subcommand available:
+    // <doc><elem><id/><name/><name_ru/><name_en/><itemtype>certificate</itemtype></elem>…</doc>
+    std::string available();
+
+    // --subcommand pricelist --id N: that tariff in the export's own shape, with intname N
+    // (so the imported tariff orders upstream tariff N) and the costs through pricing.
+    // Throws Error(missed) naming N when the upstream does not offer it.
+    std::string pricelist(const std::string& id, const Pricing& pricing);
+
+private:
+    upstream::TariffCatalog& catalog_;
+    const TemplateCache& templates_;
+};
+
+}  // namespace pmb

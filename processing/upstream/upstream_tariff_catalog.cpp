@@ -1,0 +1,18 @@
+#include "upstream/upstream_tariff_catalog.h"
+
+#include "upstream/doc_stream.h"
+#include "upstream/functions.h"
+#include "upstream/response.h"
+
+namespace pmb::upstream {
+
+void UpstreamTariffCatalog::each_tariff(const TariffVisitor& visit, const std::string& only_id) {
+    DocStream parser(
+        "pricelist", [&](const XmlNode& pricelist) { visit(parse_exported_tariff(pricelist)); },
+        client_.origin());
+    client_.stream(functions::pricelist_export(only_id), Retry::kRead,
+                   [&](std::string_view chunk) { parser.feed(chunk); });
+    parser.finish();
+}
+
+}  // namespace pmb::upstream

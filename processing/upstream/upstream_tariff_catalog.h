@@ -1,0 +1,26 @@
+// TariffCatalog over the real upstream: pricelist.export fetched as a stream (ApiClient) and
+// parsed as it arrives (DocStream), one <pricelist> at a time, so a tens-of-MB export costs
+// the memory of one tariff.
+#pragma once
+
+#include <string>
+
+#include "upstream/client.h"
+#include "upstream/tariff_catalog.h"
+
+namespace pmb::upstream {
+
+class UpstreamTariffCatalog : public TariffCatalog {
+public:
+    explicit UpstreamTariffCatalog(Connection connection) : client_(std::move(connection)) {}
+
+    void each_tariff(const TariffVisitor& visit, const std::string& only_id) override;
+
+    // HTTP requests made so far (reported by the benchmark).
+    int round_trips() const { return client_.round_trips(); }
+
+private:
+    ApiClient client_;
+};
+
+}  // namespace pmb::upstream
