@@ -24,7 +24,9 @@ std::string today_utc(int days_offset = 0) {
     return buf;
 }
 
-std::string date_part(const std::string& value) { return value.substr(0, 10); }
+std::string date_part(const std::string& value) {
+    return value.substr(0, 10);
+}
 
 // An error document means the upstream refused: nothing was bought. Anything else (no
 // reply, a broken reply) leaves the outcome unknown.
@@ -43,10 +45,12 @@ bool surely_not_bought(const UpstreamError& e) {
     }
 }
 
-bool matches_attempt(const UpstreamCertificate& cert, const Item& item,
-                     const std::string& cn, const std::string& attempt_date) {
-    if (cert.item_status == kItemDeleted) return false;
-    if (!cert.remoteid.empty()) return cert.remoteid == std::to_string(item.id);
+bool matches_attempt(const UpstreamCertificate& cert, const Item& item, const std::string& cn,
+                     const std::string& attempt_date) {
+    if (cert.item_status == kItemDeleted)
+        return false;
+    if (!cert.remoteid.empty())
+        return cert.remoteid == std::to_string(item.id);
     // No remoteid column: the same domain and tariff, created since the attempt (a day of
     // slack for the upstream's time zone).
     std::string pricelist = upstream_pricelist(item);
@@ -56,7 +60,8 @@ bool matches_attempt(const UpstreamCertificate& cert, const Item& item,
 
 std::string day_before(const std::string& date) {
     std::tm tm{};
-    if (!strptime(date.c_str(), "%Y-%m-%d", &tm)) return date;
+    if (!strptime(date.c_str(), "%Y-%m-%d", &tm))
+        return date;
     std::time_t t = timegm(&tm) - 86400;
     gmtime_r(&t, &tm);
     char buf[16];
@@ -79,7 +84,13 @@ std::optional<std::string> CertificateService::find_earlier_order(const Item& it
     std::string attempt_date = day_before(date_part(item.param(param::kOrderAttempt)));
     std::string cn = ordered_domains(item).cn;
     for (const UpstreamCertificate& cert : api_.list()) {
-        if (matches_attempt(cert, item, cn, attempt_date)) return cert.id;
+        if (!matches_attempt(cert, item, cn, attempt_date))
+            continue;
+        // Without remoteid, two services for the same domain and tariff look alike: never
+        // adopt a certificate another local service already owns.
+        auto owner = host_.find_item_by_param(item.processingmodule, param::kUpstreamId, cert.id);
+        if (!owner || *owner == item.id)
+            return cert.id;
     }
     return std::nullopt;
 }
@@ -91,7 +102,8 @@ std::string CertificateService::place_order(const Item& item) {
     try {
         result = api_.order(request);
     } catch (const UpstreamError& e) {
-        if (surely_not_bought(e)) writeback_.drop_param(item.id, param::kOrderAttempt);
+        if (surely_not_bought(e))
+            writeback_.drop_param(item.id, param::kOrderAttempt);
         throw;
     }
     if (result.id.empty())
@@ -119,7 +131,8 @@ void CertificateService::open(long long item_id) {
             writeback_.save_param(item.id, param::kUpstreamId, upstream_id);
         }
     }
-    if (upstream_id.empty()) upstream_id = place_order(item);
+    if (upstream_id.empty())
+        upstream_id = place_order(item);
     finish_open(item, upstream_id);
 }
 
@@ -149,7 +162,8 @@ void CertificateService::sync_item(const Item& item, const std::string& upstream
     try {
         cert = api_.get(upstream_id);
     } catch (const UpstreamError& e) {
-        if (e.failure() != Failure::kNotFound) throw;
+        if (e.failure() != Failure::kNotFound)
+            throw;
         cert.item_status = kItemDeleted;
     }
     if (cert.item_status == kItemDeleted)
@@ -227,7 +241,8 @@ void CertificateService::prolong(long long item_id) {
                 writeback_.drop_param(item.id, param::kProlongAttempt);
             throw;
         }
-        if (new_expiry.empty()) new_expiry = date_part(api_.get(upstream_id).expiredate);
+        if (new_expiry.empty())
+            new_expiry = date_part(api_.get(upstream_id).expiredate);
     }
     writeback_.set_expiredate(item.id, new_expiry);
     writeback_.post_prolong(item.id);

@@ -32,22 +32,27 @@ bool has_call(World& w, const std::string& func, const std::string& name) {
     return false;
 }
 
-// After the crash: the fault is gone and BILLmanager runs open again.
-void rerun_open_and_expect_one_order(World& w, const CertificateOrder& order) {
+// After the crash: the fault is gone and BILLmanager runs open again. `orders` is how many
+// upstream orders must exist in all (one per local service).
+void rerun_open_and_expect_one_order_for(World& w, const CertificateOrder& order, size_t orders) {
     w.host.clear_faults();
     w.upstream.clear_faults();
     ModuleResult r = w.run_item("open", order.item);
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
     auto certs = w.upstream.state();  // every order ever placed, whatever was cleared
-    REQUIRE(certs.size() == 1);
-    CHECK(w.host.item_param(order.item, "upstream_id") == certs[0].id);
+    REQUIRE(certs.size() == orders);
+    CHECK(w.host.item_param(order.item, "upstream_id") == certs.back().id);
     CHECK(w.host.item_status(order.item) == 2);
     CHECK(w.host.item_param(order.item, "service_status") == "4");
     // and once more: nothing at all happens upstream
     w.clear_records();
     REQUIRE(w.run_item("open", order.item).exit_code == 0);
     CHECK(w.upstream_calls().empty());
+}
+
+void rerun_open_and_expect_one_order(World& w, const CertificateOrder& order) {
+    rerun_open_and_expect_one_order_for(w, order, 1);
 }
 
 void kill_module(Child& module) {
@@ -74,6 +79,21 @@ TEST_CASE("open: reply dropped after the upstream committed the order") {
         w.clear_records();
         rerun_open_and_expect_one_order(w, order);
     }
+}
+
+TEST_CASE("open: without remoteid, a lost reply never adopts another service's certificate") {
+    WorldOptions o;
+    o.upstream.list_without_remoteid = true;
+    World w(o);
+    CertificateOrder first = w.add_order({});
+    REQUIRE(w.run_item("open", first.item).exit_code == 0);  // same CN and tariff, today
+    CertificateOrder second = w.add_order({});
+    w.upstream.fault("certificate.order.param", "drop_after_commit");
+    CHECK(w.run_item("open", second.item).exit_code == 1);
+    REQUIRE(w.upstream.state().size() == 2);
+    rerun_open_and_expect_one_order_for(w, second, 2);
+    CHECK(w.host.item_param(first.item, "upstream_id") !=
+          w.host.item_param(second.item, "upstream_id"));
 }
 
 TEST_CASE("open: kill -9 before sending (attempt not yet recorded)") {
