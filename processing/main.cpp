@@ -24,7 +24,8 @@ pmb::Config load_config(const pmb::MgrRoot& root, const std::string& command) {
     try {
         return pmb::Config::load(root.config_file());
     } catch (const pmb::Error&) {
-        if (command == "features") return pmb::Config{};
+        if (command == "features")
+            return pmb::Config{};
         throw;
     }
 }
@@ -44,7 +45,8 @@ int main(int argc, char* argv[]) {
         }
         pmb::MgrRoot root = pmb::MgrRoot::from_environment();
         pmb::Config config = load_config(root, args.command);
-        if (args.command != "features") pmb::Log::open(root.log_file(), config.log_level);
+        if (args.command != "features")
+            pmb::Log::open(root.log_file(), config.log_level);
         std::string input;
         if (reads_stdin(args.command))
             input.assign(std::istreambuf_iterator<char>(std::cin), {});

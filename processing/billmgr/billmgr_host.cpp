@@ -23,7 +23,9 @@ long long number(const Row& row, const std::string& column) {
     return value.empty() ? 0 : std::stoll(value);
 }
 
-std::string id_text(long long id) { return std::to_string(id); }
+std::string id_text(long long id) {
+    return std::to_string(id);
+}
 
 }  // namespace
 
@@ -32,7 +34,9 @@ std::string Item::param(const std::string& name) const {
     return it == params.end() ? std::string() : it->second;
 }
 
-bool Item::has_param(const std::string& name) const { return params.count(name) > 0; }
+bool Item::has_param(const std::string& name) const {
+    return params.count(name) > 0;
+}
 
 std::string ModuleSettings::param(const std::string& name) const {
     auto it = params.find(name);
@@ -46,7 +50,8 @@ DbSettings BillmgrHost::parse_paramlist(const XmlNode& doc) {
     std::map<std::string, std::string> values;
     for (const XmlNode& node : doc.children()) {
         if (node.name() == "elem") {
-            for (const XmlNode& param : node.children()) values[param.name()] = param.text();
+            for (const XmlNode& param : node.children())
+                values[param.name()] = param.text();
         } else {
             values[node.name()] = node.text();
         }
@@ -54,7 +59,8 @@ DbSettings BillmgrHost::parse_paramlist(const XmlNode& doc) {
     DbSettings s;
     auto take = [&](const char* name, std::string& into) {
         auto it = values.find(name);
-        if (it != values.end() && !it->second.empty()) into = it->second;
+        if (it != values.end() && !it->second.empty())
+            into = it->second;
     };
     take("DBHost", s.host);
     take("DBUser", s.user);
@@ -77,7 +83,8 @@ Database& BillmgrHost::db() {
 
 std::map<std::string, std::string> BillmgrHost::name_values(const std::string& sql, long long id) {
     std::map<std::string, std::string> out;
-    for (const Row& row : db().select(sql, {id})) out[text(row, "intname")] = text(row, "value");
+    for (const Row& row : db().select(sql, {id}))
+        out[text(row, "intname")] = text(row, "value");
     return out;
 }
 
@@ -120,8 +127,8 @@ ModuleSettings BillmgrHost::module(long long id) {
     settings.id = id;
     settings.module = text(rows[0], "module");
     settings.name = text(rows[0], "name");
-    settings.params = name_values(
-        "SELECT intname, value FROM processingparam WHERE processingmodule = ?", id);
+    settings.params =
+        name_values("SELECT intname, value FROM processingparam WHERE processingmodule = ?", id);
     ParamDecryptor decryptor(root_.path(settings_->crypt_key));
     auto crypted = name_values(
         "SELECT intname, value FROM processingcryptedparam WHERE processingmodule = ?", id);
@@ -134,8 +141,8 @@ ModuleSettings BillmgrHost::module(long long id) {
 }
 
 int BillmgrHost::trycount(long long running_operation) {
-    auto rows = db().select("SELECT trycount FROM runningoperation WHERE id = ?",
-                            {running_operation});
+    auto rows =
+        db().select("SELECT trycount FROM runningoperation WHERE id = ?", {running_operation});
     if (rows.empty())
         throw Error(errtype::kMissed, "runningoperation", id_text(running_operation),
                     "running operation " + id_text(running_operation) + " does not exist");

@@ -12,22 +12,22 @@ namespace {
 
 po::options_description describe(Args& a) {
     po::options_description options("pmbillmgrssl options");
-    options.add_options()                                                            //
-        ("command,c", po::value(&a.command), "command to run (features, open, …)")  //
-        ("subcommand", po::value(&a.subcommand), "subcommand (import_pricelist)")    //
-        ("item,i", po::value(&a.item), "service (item) id")                          //
-        ("module,m", po::value(&a.module), "processing module id")                   //
+    options.add_options()                                                             //
+        ("command,c", po::value(&a.command), "command to run (features, open, …)")    //
+        ("subcommand", po::value(&a.subcommand), "subcommand (import_pricelist)")     //
+        ("item,i", po::value(&a.item), "service (item) id")                           //
+        ("module,m", po::value(&a.module), "processing module id")                    //
         ("runningoperation", po::value(&a.runningoperation), "running operation id")  //
         ("id", po::value(&a.id), "object id (import_pricelist pricelist)")            //
-        ("itemtype,t", po::value(&a.itemtype), "item type intname")                  //
-        ("intname", po::value(&a.intname), "tariff intname (approver)")              //
-        ("domain", po::value(&a.domain), "domain (approver)")                        //
-        ("param", po::value(&a.param), "parameter name")                             //
-        ("value", po::value(&a.value), "parameter value")                            //
-        ("lang,l", po::value(&a.lang), "language")                                   //
-        ("level", po::value(&a.level), "access level")                               //
-        ("addon,a", po::value(&a.addon), "addon item id")                            //
-        ("help,h", po::bool_switch(&a.help), "print this help")                      //
+        ("itemtype,t", po::value(&a.itemtype), "item type intname")                   //
+        ("intname", po::value(&a.intname), "tariff intname (approver)")               //
+        ("domain", po::value(&a.domain), "domain (approver)")                         //
+        ("param", po::value(&a.param), "parameter name")                              //
+        ("value", po::value(&a.value), "parameter value")                             //
+        ("lang,l", po::value(&a.lang), "language")                                    //
+        ("level", po::value(&a.level), "access level")                                //
+        ("addon,a", po::value(&a.addon), "addon item id")                             //
+        ("help,h", po::bool_switch(&a.help), "print this help")                       //
         ("version", po::bool_switch(&a.version), "print the version");
     return options;
 }
@@ -53,13 +53,15 @@ Args Args::parse(int argc, const char* const argv[]) {
     Args args;
     auto options = describe(args);
     try {
-        auto parsed = po::command_line_parser(argc, argv).options(options).allow_unregistered().run();
+        auto parsed =
+            po::command_line_parser(argc, argv).options(options).allow_unregistered().run();
         args.ignored = po::collect_unrecognized(parsed.options, po::include_positional);
         po::variables_map vm;
         po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
-        throw Error(errtype::kValue, "command line", "", std::string("bad command line: ") + e.what());
+        throw Error(errtype::kValue, "command line", "",
+                    std::string("bad command line: ") + e.what());
     }
     return args;
 }
@@ -71,11 +73,16 @@ std::string Args::usage() {
     return out.str();
 }
 
-long long Args::item_id() const { return parse_id("item", item); }
-long long Args::module_id() const { return parse_id("module", module); }
+long long Args::item_id() const {
+    return parse_id("item", item);
+}
+long long Args::module_id() const {
+    return parse_id("module", module);
+}
 
 std::optional<long long> Args::running_operation_id() const {
-    if (runningoperation.empty()) return std::nullopt;
+    if (runningoperation.empty())
+        return std::nullopt;
     return parse_id("runningoperation", runningoperation);
 }
 

@@ -23,8 +23,7 @@ struct CtxFree {
 std::unique_ptr<EVP_PKEY, PkeyFree> load_key(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "r");
     if (!f)
-        throw Error(errtype::kCrypt, "CryptKey", path,
-                    "cannot read the BILLmanager key " + path);
+        throw Error(errtype::kCrypt, "CryptKey", path, "cannot read the BILLmanager key " + path);
     EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
     std::fclose(f);
     if (!key)
@@ -38,13 +37,16 @@ std::unique_ptr<EVP_PKEY, PkeyFree> load_key(const std::string& path) {
 std::string base64_decode(const std::string& text) {
     std::string clean;
     for (char c : text)
-        if (c != '\n' && c != '\r' && c != ' ') clean += c;
-    if (clean.empty() || clean.size() % 4 != 0) throw std::invalid_argument("not base64");
+        if (c != '\n' && c != '\r' && c != ' ')
+            clean += c;
+    if (clean.empty() || clean.size() % 4 != 0)
+        throw std::invalid_argument("not base64");
     std::string out(clean.size() / 4 * 3, '\0');
     int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                             reinterpret_cast<const unsigned char*>(clean.data()),
                             static_cast<int>(clean.size()));
-    if (n < 0) throw std::invalid_argument("not base64");
+    if (n < 0)
+        throw std::invalid_argument("not base64");
     size_t padding = clean.size() - clean.find_last_not_of('=') - 1;
     out.resize(static_cast<size_t>(n) - padding);
     return out;
@@ -67,8 +69,8 @@ std::string ParamDecryptor::decrypt(const std::string& param_name,
               EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) > 0 &&
               EVP_PKEY_decrypt(ctx.get(), nullptr, &out_len, in, cipher.size()) > 0;
     std::string plain(out_len, '\0');
-    ok = ok && EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()),
-                                &out_len, in, cipher.size()) > 0;
+    ok = ok && EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &out_len,
+                                in, cipher.size()) > 0;
     if (!ok)
         throw Error(errtype::kCrypt, param_name, "",
                     "cannot decrypt the crypted parameter " + param_name + " with " + key_path_ +

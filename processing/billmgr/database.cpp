@@ -42,13 +42,15 @@ void bind_params(MYSQL_STMT* st, std::vector<DbParam>& params,
     lengths.assign(params.size(), 0);
     for (size_t i = 0; i < params.size(); ++i)
         binds.push_back(bind_of(params[i], lengths[i]));
-    if (!params.empty() && mysql_stmt_bind_param(st, binds.data())) fail(st, "bind");
+    if (!params.empty() && mysql_stmt_bind_param(st, binds.data()))
+        fail(st, "bind");
 }
 
 // Columns are fetched as strings of any length: first the lengths, then each column.
 std::vector<Row> fetch_rows(MYSQL_STMT* st) {
     std::unique_ptr<MYSQL_RES, ResultCloser> meta(mysql_stmt_result_metadata(st));
-    if (!meta) return {};
+    if (!meta)
+        return {};
     unsigned n = mysql_num_fields(meta.get());
     MYSQL_FIELD* fields = mysql_fetch_fields(meta.get());
     std::vector<MYSQL_BIND> binds(n);
@@ -59,8 +61,10 @@ std::vector<Row> fetch_rows(MYSQL_STMT* st) {
         binds[i].length = &lengths[i];
         binds[i].is_null = &nulls[i];
     }
-    if (mysql_stmt_bind_result(st, binds.data())) fail(st, "bind result");
-    if (mysql_stmt_store_result(st)) fail(st, "store result");
+    if (mysql_stmt_bind_result(st, binds.data()))
+        fail(st, "bind result");
+    if (mysql_stmt_store_result(st))
+        fail(st, "store result");
     std::vector<Row> rows;
     for (int rc; (rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED;) {
         Row row;
@@ -72,7 +76,8 @@ std::vector<Row> fetch_rows(MYSQL_STMT* st) {
                 column.buffer_type = MYSQL_TYPE_STRING;
                 column.buffer = value->data();
                 column.buffer_length = lengths[i];
-                if (lengths[i] && mysql_stmt_fetch_column(st, &column, i, 0)) fail(st, "fetch");
+                if (lengths[i] && mysql_stmt_fetch_column(st, &column, i, 0))
+                    fail(st, "fetch");
             }
             row[fields[i].name] = std::move(value);
         }
@@ -84,7 +89,8 @@ std::vector<Row> fetch_rows(MYSQL_STMT* st) {
 }  // namespace
 
 Database::Database(const DbSettings& s) : db_(mysql_init(nullptr)) {
-    if (!db_) throw Error(errtype::kDb, "database", "", "cannot initialise the MariaDB client");
+    if (!db_)
+        throw Error(errtype::kDb, "database", "", "cannot initialise the MariaDB client");
     mysql_optionsv(db_.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
     const char* host = s.socket.empty() ? s.host.c_str() : nullptr;
     const char* socket = s.socket.empty() ? nullptr : s.socket.c_str();
@@ -92,19 +98,22 @@ Database::Database(const DbSettings& s) : db_(mysql_init(nullptr)) {
                             socket, 0)) {
         std::string where = socket ? s.socket : s.host;
         throw Error(errtype::kDb, "database", s.name,
-                    "cannot connect to the BILLmanager database " + s.name + " at " + where +
-                        ": " + mysql_error(db_.get()));
+                    "cannot connect to the BILLmanager database " + s.name + " at " + where + ": " +
+                        mysql_error(db_.get()));
     }
 }
 
 std::vector<Row> Database::select(const std::string& sql, const std::vector<DbParam>& params) {
     Statement st(mysql_stmt_init(db_.get()));
-    if (!st) throw Error(errtype::kDb, "database", "", "out of memory");
-    if (mysql_stmt_prepare(st.get(), sql.c_str(), sql.size())) fail(st.get(), "prepare");
+    if (!st)
+        throw Error(errtype::kDb, "database", "", "out of memory");
+    if (mysql_stmt_prepare(st.get(), sql.c_str(), sql.size()))
+        fail(st.get(), "prepare");
     std::vector<DbParam> bound = params;
     std::vector<unsigned long> lengths;
     bind_params(st.get(), bound, lengths);
-    if (mysql_stmt_execute(st.get())) fail(st.get(), "query");
+    if (mysql_stmt_execute(st.get()))
+        fail(st.get(), "query");
     return fetch_rows(st.get());
 }
 

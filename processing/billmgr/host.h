@@ -21,7 +21,7 @@ struct CertificateRow {
 
 struct Item {
     long long id = 0;
-    std::string itemtype;           // itemtype intname, "certificate"
+    std::string itemtype;  // itemtype intname, "certificate"
     long long pricelist = 0;
     std::string pricelist_intname;  // = the template name
     int period = 0;                 // months

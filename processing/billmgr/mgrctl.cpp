@@ -23,14 +23,16 @@ struct ChildOutput {
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
     std::vector<char*> out;
-    for (auto& s : strings) out.push_back(s.data());
+    for (auto& s : strings)
+        out.push_back(s.data());
     out.push_back(nullptr);
     return out;
 }
 
 std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
     std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) env.emplace_back(*e);
+    for (char** e = environ; *e; ++e)
+        env.emplace_back(*e);
     env.insert(env.end(), extra.begin(), extra.end());
     return env;
 }
@@ -38,7 +40,8 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
 // posix_spawn: no shell, so no quoting bugs; stdin is /dev/null, stdout is captured.
 ChildOutput run_child(std::vector<std::string> argv, std::vector<std::string> env) {
     int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) throw Error(errtype::kMgrctl, "mgrctl", "", "pipe() failed");
+    if (pipe(pipe_fds) != 0)
+        throw Error(errtype::kMgrctl, "mgrctl", "", "pipe() failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -59,8 +62,10 @@ ChildOutput run_child(std::vector<std::string> argv, std::vector<std::string> en
     ChildOutput result;
     char buf[65536];
     for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
         result.out.append(buf, static_cast<size_t>(n));
     }
     close(pipe_fds[0]);
@@ -71,7 +76,8 @@ ChildOutput run_child(std::vector<std::string> argv, std::vector<std::string> en
 
 void throw_if_error_answer(const std::string& func, const XmlDoc& answer) {
     auto error = answer.root().child("error");
-    if (!error) return;
+    if (!error)
+        return;
     std::string msg = error->child_text("msg");
     throw Error(errtype::kMgrctl, func, error->attr("type").value_or(""),
                 "BILLmanager function " + func + " failed: " + (msg.empty() ? "error" : msg));

@@ -65,12 +65,14 @@ int Module::max_tries(const std::string& command) {
 std::vector<std::string> Module::implemented_commands() const {
     std::vector<std::string> out;
     for (const auto& c : commands())
-        if (implements(c.name)) out.emplace_back(c.name);
+        if (implements(c.name))
+            out.emplace_back(c.name);
     return out;
 }
 
 Host& Module::host() {
-    if (!host_) host_ = host_factory_(root_);
+    if (!host_)
+        host_ = host_factory_(root_);
     return *host_;
 }
 
@@ -81,29 +83,41 @@ bool Module::kill_switch_on() const {
 
 std::string Module::dispatch(const Args& args, const std::string& input) {
     const std::string command = canonical(args.command);
-    if (command == "features") return features();
+    if (command == "features")
+        return features();
     const Command* spec = nullptr;
     for (const auto& c : commands())
-        if (command == c.name) spec = &c;
-    if (!spec || !implements(command)) unsupported(args.command);
+        if (command == c.name)
+            spec = &c;
+    if (!spec || !implements(command))
+        unsupported(args.command);
     if (spec->kind == Command::kItem && kill_switch_on()) {
         log_info(command + ": etc/billmgr.DoNothing exists, doing nothing");
         return "";
     }
-    if (command == "check_connection") return check_connection(input);
-    if (command == "tune_connection") return tune_connection(input);
-    if (command == "approver") return approver(args.module_id(), args.domain, args.intname);
+    if (command == "check_connection")
+        return check_connection(input);
+    if (command == "tune_connection")
+        return tune_connection(input);
+    if (command == "approver")
+        return approver(args.module_id(), args.domain, args.intname);
     if (command == "import_pricelist")
         return import_pricelist(args.module_id(), args.subcommand, args.id);
     if (command == "import")
         return import_services(args.module_id(), args.itemtype);
     const long long item = args.item_id();
-    if (command == "open") return open(item);
-    if (command == "sync_item") return sync_item(item);
-    if (command == "reopen") return reopen(item);
-    if (command == "prolong") return prolong(item);
-    if (command == "close") return close(item);
-    if (command == "suspend") return suspend(item);
+    if (command == "open")
+        return open(item);
+    if (command == "sync_item")
+        return sync_item(item);
+    if (command == "reopen")
+        return reopen(item);
+    if (command == "prolong")
+        return prolong(item);
+    if (command == "close")
+        return close(item);
+    if (command == "suspend")
+        return suspend(item);
     return resume(item);
 }
 
@@ -115,7 +129,8 @@ int Module::run(const Args& args, const std::string& input, std::ostream& out) {
     }
     log_info("command " + args.command + (args.item.empty() ? "" : " item " + args.item) +
              (args.runningoperation.empty() ? "" : " runningoperation " + args.runningoperation));
-    for (const auto& ignored : args.ignored) log_debug("ignoring unknown option " + ignored);
+    for (const auto& ignored : args.ignored)
+        log_debug("ignoring unknown option " + ignored);
     try {
         std::string answer = dispatch(args, input);
         out << (answer.empty() ? XmlDoc("doc").to_string() : answer);
@@ -124,7 +139,8 @@ int Module::run(const Args& args, const std::string& input, std::ostream& out) {
         report_failure(args, e);
         out << e.to_xml();
     } catch (const std::exception& e) {
-        Error internal(errtype::kInternal, "module", "", std::string("internal error: ") + e.what());
+        Error internal(errtype::kInternal, "module", "",
+                       std::string("internal error: ") + e.what());
         report_failure(args, internal);
         out << internal.to_xml();
     }
@@ -134,13 +150,15 @@ int Module::run(const Args& args, const std::string& input, std::ostream& out) {
 // Stores the error on the running operation; at the try limit, hands it to staff as a task.
 void Module::report_failure(const Args& args, const Error& error) {
     log_error(args.command + " failed: [" + error.type() + "] " + error.message());
-    if (args.runningoperation.empty()) return;
+    if (args.runningoperation.empty())
+        return;
     try {
         const long long operation = *args.running_operation_id();
         Writeback writeback(host());
         writeback.save_operation_error(operation, error.to_xml());
         const int tries = host().trycount(operation);
-        if (tries < max_tries(args.command)) return;
+        if (tries < max_tries(args.command))
+            return;
         log_warning("try " + std::to_string(tries) + " of " + args.command +
                     " reached the limit: handing the operation to staff");
         writeback.set_operation_manual(operation);
@@ -148,21 +166,41 @@ void Module::report_failure(const Args& args, const Error& error) {
         long long item = args.item.empty() ? 0 : args.item_id();
         writeback.create_task(item, operation, type);
     } catch (const std::exception& e) {
-        log_error("could not store the error on running operation " + args.runningoperation +
-                  ": " + e.what());
+        log_error("could not store the error on running operation " + args.runningoperation + ": " +
+                  e.what());
     }
 }
 
-std::string Module::features() { return ""; }
-std::string Module::check_connection(const std::string&) { unsupported("check_connection"); }
-std::string Module::tune_connection(const std::string&) { unsupported("tune_connection"); }
-std::string Module::open(long long) { unsupported("open"); }
-std::string Module::sync_item(long long) { unsupported("sync_item"); }
-std::string Module::reopen(long long) { unsupported("reopen"); }
-std::string Module::prolong(long long) { unsupported("prolong"); }
-std::string Module::close(long long) { unsupported("close"); }
-std::string Module::suspend(long long) { unsupported("suspend"); }
-std::string Module::resume(long long) { unsupported("resume"); }
+std::string Module::features() {
+    return "";
+}
+std::string Module::check_connection(const std::string&) {
+    unsupported("check_connection");
+}
+std::string Module::tune_connection(const std::string&) {
+    unsupported("tune_connection");
+}
+std::string Module::open(long long) {
+    unsupported("open");
+}
+std::string Module::sync_item(long long) {
+    unsupported("sync_item");
+}
+std::string Module::reopen(long long) {
+    unsupported("reopen");
+}
+std::string Module::prolong(long long) {
+    unsupported("prolong");
+}
+std::string Module::close(long long) {
+    unsupported("close");
+}
+std::string Module::suspend(long long) {
+    unsupported("suspend");
+}
+std::string Module::resume(long long) {
+    unsupported("resume");
+}
 std::string Module::approver(long long, const std::string&, const std::string&) {
     unsupported("approver");
 }

@@ -21,11 +21,13 @@ const char* const kParams[] = {"url",    "username", "password", "timeout",
 const char* const kCryptedParams[] = {"password"};
 
 long number_or(const std::string& text, long fallback, const char* name) {
-    if (text.empty()) return fallback;
+    if (text.empty())
+        return fallback;
     try {
         size_t used = 0;
         long value = std::stol(text, &used);
-        if (used == text.size() && value > 0) return value;
+        if (used == text.size() && value > 0)
+            return value;
     } catch (const std::exception&) {
     }
     throw Error(errtype::kValue, name, text, std::string(name) + " must be a positive number");
@@ -33,7 +35,8 @@ long number_or(const std::string& text, long fallback, const char* name) {
 
 bool is_crypted(const std::string& name) {
     for (const char* c : kCryptedParams)
-        if (name == c) return true;
+        if (name == c)
+            return true;
     return false;
 }
 
@@ -110,7 +113,8 @@ std::string SslModule::check_connection(const std::string& input) {
         throw Error(errtype::kMissed, "processingmodule", "",
                     "check_connection expects <doc><processingmodule> on standard input");
     std::map<std::string, std::string> params;
-    for (const XmlNode& field : module->children()) params[field.name()] = field.text();
+    for (const XmlNode& field : module->children())
+        params[field.name()] = field.text();
     Scrubber::global().add_secret(params["password"]);
     Pricing::parse(params["markup"], params["rounding"]);  // refused here, not at import
     api_factory_(connection_for(params, config()))->check_access();
@@ -122,8 +126,7 @@ std::string SslModule::tune_connection(const std::string& input) {
     return XmlDoc::parse(input, errtype::kValue).to_string();
 }
 
-void SslModule::with_service(long long item,
-                             const std::function<void(CertificateService&)>& step) {
+void SslModule::with_service(long long item, const std::function<void(CertificateService&)>& step) {
     Item data = host().item(item);
     ModuleSettings module = host().module(data.processingmodule);
     auto api = api_factory_(connection_for(module.params, config()));
@@ -173,7 +176,8 @@ std::string SslModule::approver(long long, const std::string& domain, const std:
     XmlDoc doc("doc");
     XmlNode node = doc.root().add("domain");
     node.set_attr("name", domain);
-    for (const auto& address : approver_addresses(domain)) node.add("approver", address);
+    for (const auto& address : approver_addresses(domain))
+        node.add("approver", address);
     return doc.to_string();
 }
 

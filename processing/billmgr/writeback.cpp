@@ -3,7 +3,9 @@
 namespace pmb {
 namespace {
 
-std::string id(long long value) { return std::to_string(value); }
+std::string id(long long value) {
+    return std::to_string(value);
+}
 
 }  // namespace
 
@@ -40,7 +42,8 @@ void Writeback::drop_param(long long item, const std::string& name) {
 
 void Writeback::save_certificate(long long item, const std::string& crt, bool zip) {
     std::vector<MgrctlArg> args = {{"elid", id(item)}, {"crt", crt}};
-    if (zip) args.push_back({"crt_type", "zip"});
+    if (zip)
+        args.push_back({"crt_type", "zip"});
     args.push_back({"sok", "ok"});
     host_.call("certificate.save", args);
 }
@@ -75,10 +78,9 @@ std::string Writeback::task_type(const std::string& command) {
 }
 
 void Writeback::create_task(long long item, long long operation, const std::string& type) {
-    host_.call("task.edit", {{"item", id(item)},
-                             {"runningoperation", id(operation)},
-                             {"type", type},
-                             {"sok", "ok"}});
+    host_.call(
+        "task.edit",
+        {{"item", id(item)}, {"runningoperation", id(operation)}, {"type", type}, {"sok", "ok"}});
 }
 
 }  // namespace pmb

@@ -35,7 +35,9 @@ const std::map<std::string, Setter>& setters() {
              c.connect_timeout_s = parse_number("ConnectTimeout", v, 1, 600);
          }},
         {"Timeout",
-         [](Config& c, const std::string& v) { c.timeout_s = parse_number("Timeout", v, 1, 3600); }},
+         [](Config& c, const std::string& v) {
+             c.timeout_s = parse_number("Timeout", v, 1, 3600);
+         }},
         {"CAFile", [](Config& c, const std::string& v) { c.ca_file = v; }},
         {"CAPath", [](Config& c, const std::string& v) { c.ca_path = v; }},
         {"MaxResponseBytes",
@@ -56,7 +58,8 @@ const std::map<std::string, Setter>& setters() {
 
 std::string trim(const std::string& s) {
     size_t b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos) return {};
+    if (b == std::string::npos)
+        return {};
     size_t e = s.find_last_not_of(" \t\r");
     return s.substr(b, e - b + 1);
 }
@@ -69,7 +72,8 @@ Config Config::parse(const std::string& text, const std::string& origin) {
     std::string raw;
     for (int line_no = 1; std::getline(in, raw); ++line_no) {
         std::string line = trim(raw);
-        if (line.empty() || line[0] == '#') continue;
+        if (line.empty() || line[0] == '#')
+            continue;
         size_t gap = line.find_first_of(" \t");
         std::string key = line.substr(0, gap);
         std::string value = gap == std::string::npos ? "" : trim(line.substr(gap));
@@ -90,7 +94,8 @@ Config Config::parse(const std::string& text, const std::string& origin) {
 
 Config Config::load(const std::string& path) {
     std::ifstream in(path);
-    if (!in) return Config{};
+    if (!in)
+        return Config{};
     std::stringstream text;
     text << in.rdbuf();
     return parse(text.str(), path);

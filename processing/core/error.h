@@ -36,7 +36,8 @@ public:
     // Whether repeating the same call later may succeed (network trouble, 5xx, busy upstream).
     virtual bool retryable() const { return false; }
 
-    // <doc><error type object value><param name="object" …/><param name="value">…</param><msg/></error></doc>
+    // <doc><error type object value><param name="object" …/><param
+    // name="value">…</param><msg/></error></doc>
     std::string to_xml() const;
 
 private:

@@ -23,10 +23,14 @@ LogState& state() {
 
 const char* level_name(LogLevel level) {
     switch (level) {
-        case LogLevel::kError: return "ERROR";
-        case LogLevel::kWarning: return "WARNING";
-        case LogLevel::kInfo: return "INFO";
-        case LogLevel::kDebug: return "DEBUG";
+        case LogLevel::kError:
+            return "ERROR";
+        case LogLevel::kWarning:
+            return "WARNING";
+        case LogLevel::kInfo:
+            return "INFO";
+        case LogLevel::kDebug:
+            return "DEBUG";
     }
     return "INFO";
 }
@@ -48,10 +52,14 @@ std::string one_line(const std::string& message) {
 }  // namespace
 
 LogLevel parse_log_level(const std::string& name) {
-    if (name == "error") return LogLevel::kError;
-    if (name == "warning") return LogLevel::kWarning;
-    if (name == "info") return LogLevel::kInfo;
-    if (name == "debug") return LogLevel::kDebug;
+    if (name == "error")
+        return LogLevel::kError;
+    if (name == "warning")
+        return LogLevel::kWarning;
+    if (name == "info")
+        return LogLevel::kInfo;
+    if (name == "debug")
+        return LogLevel::kDebug;
     throw Error(errtype::kConfig, "LogLevel", name,
                 "LogLevel must be one of error, warning, info, debug");
 }
@@ -73,13 +81,15 @@ std::string Log::format_line(LogLevel level, const std::string& message, long pi
     std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &local);
     std::string day_fixed(stamp);
     // %e pads the day with a space ("Nov  7"); BILLmanager writes "Nov 7".
-    if (day_fixed.size() > 4 && day_fixed[4] == ' ') day_fixed.erase(4, 1);
+    if (day_fixed.size() > 4 && day_fixed[4] == ' ')
+        day_fixed.erase(4, 1);
     return day_fixed + " [" + std::to_string(pid) + "] pmbillmgrssl " + level_name(level) + " " +
            one_line(message) + "\n";
 }
 
 void Log::write(LogLevel level, const std::string& message) {
-    if (!enabled(level)) return;
+    if (!enabled(level))
+        return;
     std::string line = format_line(level, Scrubber::global().clean(message), getpid());
     // Append with one write so lines of concurrent module runs never interleave.
     if (std::FILE* f = std::fopen(state().path.c_str(), "a")) {

@@ -22,9 +22,17 @@ public:
     static std::string format_line(LogLevel level, const std::string& message, long pid);
 };
 
-inline void log_error(const std::string& m) { Log::write(LogLevel::kError, m); }
-inline void log_warning(const std::string& m) { Log::write(LogLevel::kWarning, m); }
-inline void log_info(const std::string& m) { Log::write(LogLevel::kInfo, m); }
-inline void log_debug(const std::string& m) { Log::write(LogLevel::kDebug, m); }
+inline void log_error(const std::string& m) {
+    Log::write(LogLevel::kError, m);
+}
+inline void log_warning(const std::string& m) {
+    Log::write(LogLevel::kWarning, m);
+}
+inline void log_info(const std::string& m) {
+    Log::write(LogLevel::kInfo, m);
+}
+inline void log_debug(const std::string& m) {
+    Log::write(LogLevel::kDebug, m);
+}
 
 }  // namespace pmb

@@ -10,7 +10,8 @@ MgrRoot MgrRoot::from_environment() {
 }
 
 std::string MgrRoot::path(const std::string& relative) const {
-    if (!relative.empty() && relative[0] == '/') return relative;
+    if (!relative.empty() && relative[0] == '/')
+        return relative;
     return dir_ + "/" + relative;
 }
 

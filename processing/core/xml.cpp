@@ -7,10 +7,13 @@
 namespace pmb {
 namespace {
 
-const xmlChar* x(const std::string& s) { return reinterpret_cast<const xmlChar*>(s.c_str()); }
+const xmlChar* x(const std::string& s) {
+    return reinterpret_cast<const xmlChar*>(s.c_str());
+}
 
 std::string take(xmlChar* s) {
-    if (!s) return {};
+    if (!s)
+        return {};
     std::string out(reinterpret_cast<const char*>(s));
     xmlFree(s);
     return out;
@@ -26,7 +29,8 @@ void written(int result) {
 
 XmlNode XmlNode::add(const std::string& name, const std::string& text) {
     xmlNodePtr child = xmlNewChild(node_, nullptr, x(name), nullptr);
-    if (!text.empty()) xmlNodeAddContent(child, x(text));  // escapes <&> itself
+    if (!text.empty())
+        xmlNodeAddContent(child, x(text));  // escapes <&> itself
     return XmlNode(child);
 }
 
@@ -35,13 +39,18 @@ XmlNode& XmlNode::set_attr(const std::string& name, const std::string& value) {
     return *this;
 }
 
-std::string XmlNode::name() const { return reinterpret_cast<const char*>(node_->name); }
+std::string XmlNode::name() const {
+    return reinterpret_cast<const char*>(node_->name);
+}
 
-std::string XmlNode::text() const { return take(xmlNodeGetContent(node_)); }
+std::string XmlNode::text() const {
+    return take(xmlNodeGetContent(node_));
+}
 
 std::optional<std::string> XmlNode::attr(const std::string& name) const {
     xmlChar* value = xmlGetProp(node_, x(name));
-    if (!value) return std::nullopt;
+    if (!value)
+        return std::nullopt;
     return take(value);
 }
 
@@ -61,8 +70,10 @@ std::string XmlNode::child_text(const std::string& name) const {
 std::vector<XmlNode> XmlNode::children(const std::string& name) const {
     std::vector<XmlNode> out;
     for (xmlNodePtr c = node_->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE) continue;
-        if (name.empty() || name == reinterpret_cast<const char*>(c->name)) out.emplace_back(c);
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (name.empty() || name == reinterpret_cast<const char*>(c->name))
+            out.emplace_back(c);
     }
     return out;
 }
@@ -82,7 +93,8 @@ XmlDoc XmlDoc::parse(const std::string& text, const std::string& error_type) {
     xmlDocPtr doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, "UTF-8",
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc || !xmlDocGetRootElement(doc)) {
-        if (doc) xmlFreeDoc(doc);
+        if (doc)
+            xmlFreeDoc(doc);
         throw Error(error_type, "xml", "", "the document is not well-formed XML");
     }
     return XmlDoc(doc);

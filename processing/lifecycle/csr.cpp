@@ -28,11 +28,13 @@ struct KeyFree {
 
 std::string subject_field(X509_NAME* name, int nid) {
     int pos = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (pos < 0) return {};
+    if (pos < 0)
+        return {};
     ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, pos));
     unsigned char* utf8 = nullptr;
     int len = ASN1_STRING_to_UTF8(&utf8, data);
-    if (len < 0) return {};
+    if (len < 0)
+        return {};
     std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
     OPENSSL_free(utf8);
     return out;
@@ -41,12 +43,14 @@ std::string subject_field(X509_NAME* name, int nid) {
 std::vector<std::string> dns_sans(X509_REQ* req) {
     std::vector<std::string> out;
     STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req);
-    if (!exts) return out;
-    auto* names = static_cast<GENERAL_NAMES*>(
-        X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr));
+    if (!exts)
+        return out;
+    auto* names =
+        static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr));
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
         const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
-        if (gn->type != GEN_DNS) continue;
+        if (gn->type != GEN_DNS)
+            continue;
         const ASN1_IA5STRING* dns = gn->d.dNSName;
         out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
                          static_cast<size_t>(ASN1_STRING_length(dns)));
@@ -75,17 +79,21 @@ std::string der_sha256(X509_REQ* req) {
 }  // namespace
 
 CsrInfo parse_csr(const std::string& pem) {
-    if (pem.find("-----BEGIN") == std::string::npos) invalid("no PEM block");
+    if (pem.find("-----BEGIN") == std::string::npos)
+        invalid("no PEM block");
     std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     std::unique_ptr<X509_REQ, ReqFree> req(
         PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
-    if (!req) invalid("it cannot be parsed");
+    if (!req)
+        invalid("it cannot be parsed");
     std::unique_ptr<EVP_PKEY, KeyFree> key(X509_REQ_get_pubkey(req.get()));
-    if (!key || X509_REQ_verify(req.get(), key.get()) != 1) invalid("its signature is wrong");
+    if (!key || X509_REQ_verify(req.get(), key.get()) != 1)
+        invalid("its signature is wrong");
     X509_NAME* name = X509_REQ_get_subject_name(req.get());
     CsrInfo info;
     info.cn = subject_field(name, NID_commonName);
-    if (info.cn.empty()) invalid("it has no common name (CN)");
+    if (info.cn.empty())
+        invalid("it has no common name (CN)");
     info.o = subject_field(name, NID_organizationName);
     info.ou = subject_field(name, NID_organizationalUnitName);
     info.l = subject_field(name, NID_localityName);

@@ -17,7 +17,8 @@ std::string domain_to_ascii(const std::string& domain) {
         prefix = "*.";
         name = name.substr(2);
     }
-    while (!name.empty() && name.back() == '.') name.pop_back();
+    while (!name.empty() && name.back() == '.')
+        name.pop_back();
     // libidn2 lets '*' and empty labels through; a wildcard is only ever the leading "*.".
     if (name.empty() || name.find_first_of(" \t/@:*") != std::string::npos ||
         name.find("..") != std::string::npos || name.front() == '.')
@@ -43,12 +44,15 @@ std::vector<std::string> approver_addresses(const std::string& domain) {
     static const char* const kMailboxes[] = {"admin", "administrator", "hostmaster", "postmaster",
                                              "webmaster"};
     std::string name = domain_to_ascii(domain);
-    if (name.rfind("*.", 0) == 0) name = name.substr(2);  // a wildcard is validated at its base
+    if (name.rfind("*.", 0) == 0)
+        name = name.substr(2);  // a wildcard is validated at its base
     const std::string registrable = registrable_domain(name);
     std::vector<std::string> out;
     for (std::string level = name;;) {
-        for (const char* mailbox : kMailboxes) out.push_back(std::string(mailbox) + "@" + level);
-        if (level.size() <= registrable.size()) break;
+        for (const char* mailbox : kMailboxes)
+            out.push_back(std::string(mailbox) + "@" + level);
+        if (level.size() <= registrable.size())
+            break;
         level = level.substr(level.find('.') + 1);
     }
     return out;

@@ -48,7 +48,8 @@ upstream::Contact contact(const Item& item, const std::string& prefix) {
     c.email = item.param(prefix + "_email");
     c.phone = item.param(prefix + "_phone");
     c.phone_country = item.param(prefix + "_phone_country");
-    if (c.phone_country.empty()) c.phone_country = item.param("country");
+    if (c.phone_country.empty())
+        c.phone_country = item.param("country");
     return c;
 }
 
@@ -62,12 +63,15 @@ void check_csr_matches(const CsrInfo& csr, const OrderedDomains& domains) {
     if (domain_to_ascii(csr.cn) != domains.cn)
         throw Error(errtype::kValue, "CN", csr.cn,
                     "the CSR is for " + csr.cn + " but the order is for " + domains.cn);
-    if (csr.sans.empty()) return;
+    if (csr.sans.empty())
+        return;
     std::set<std::string> in_csr;
-    for (const auto& san : csr.sans) in_csr.insert(domain_to_ascii(san));
+    for (const auto& san : csr.sans)
+        in_csr.insert(domain_to_ascii(san));
     in_csr.erase(domains.cn);
     // A wildcard certificate usually covers its bare domain too; CSRs commonly list it.
-    if (domains.cn.rfind("*.", 0) == 0) in_csr.erase(domains.cn.substr(2));
+    if (domains.cn.rfind("*.", 0) == 0)
+        in_csr.erase(domains.cn.substr(2));
     std::set<std::string> ordered(domains.altnames.begin(), domains.altnames.end());
     if (in_csr != ordered)
         throw Error(errtype::kValue, "altname", domains.altname_list(),
@@ -78,20 +82,20 @@ void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
     TariffCapabilities caps = TariffCapabilities::of(item);
     for (const auto& domain : domains.all()) {
         if (domain.rfind("*.", 0) == 0 && !caps.wildcard)
-            throw Error(errtype::kValue, "CN", domain,
-                        "the tariff " + item.pricelist_intname + " does not allow wildcard " +
-                            domain);
+            throw Error(
+                errtype::kValue, "CN", domain,
+                "the tariff " + item.pricelist_intname + " does not allow wildcard " + domain);
     }
     if (!domains.altnames.empty() && !caps.multidomain)
         throw Error(errtype::kValue, "altname", domains.altname_list(),
-                    "the tariff " + item.pricelist_intname +
-                        " does not allow additional domains");
+                    "the tariff " + item.pricelist_intname + " does not allow additional domains");
 }
 
 std::vector<std::pair<std::string, std::string>> org_fields(const Item& item) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& [name, value] : item.params)
-        if (name.rfind("org_", 0) == 0 && !value.empty()) out.emplace_back(name, value);
+        if (name.rfind("org_", 0) == 0 && !value.empty())
+            out.emplace_back(name, value);
     return out;
 }
 
@@ -133,7 +137,8 @@ TariffCapabilities TariffCapabilities::guess(const std::string& names) {
 
 std::string OrderedDomains::altname_list() const {
     std::string out;
-    for (const auto& name : altnames) out += (out.empty() ? "" : " ") + name;
+    for (const auto& name : altnames)
+        out += (out.empty() ? "" : " ") + name;
     return out;
 }
 
@@ -145,7 +150,8 @@ std::vector<std::string> OrderedDomains::all() const {
 
 OrderedDomains ordered_domains(const Item& item) {
     std::string cn = item.param("CN");
-    if (cn.empty() && !item.certificate.csr.empty()) cn = parse_csr(item.certificate.csr).cn;
+    if (cn.empty() && !item.certificate.csr.empty())
+        cn = parse_csr(item.certificate.csr).cn;
     if (cn.empty())
         throw Error(errtype::kMissed, "CN", std::to_string(item.id),
                     "the certificate order has no domain (CN)");
@@ -153,16 +159,18 @@ OrderedDomains ordered_domains(const Item& item) {
     domains.cn = domain_to_ascii(cn);
     for (const auto& name : split(item.param("altname"), " ,\n\t")) {
         std::string ascii = domain_to_ascii(name);
-        bool seen = ascii == domains.cn || std::count(domains.altnames.begin(),
-                                                      domains.altnames.end(), ascii) > 0;
-        if (!seen) domains.altnames.push_back(ascii);
+        bool seen = ascii == domains.cn ||
+                    std::count(domains.altnames.begin(), domains.altnames.end(), ascii) > 0;
+        if (!seen)
+            domains.altnames.push_back(ascii);
     }
     return domains;
 }
 
 std::string upstream_pricelist(const Item& item) {
     auto it = item.pricelist_params.find("upstream_pricelist");
-    if (it != item.pricelist_params.end() && !it->second.empty()) return it->second;
+    if (it != item.pricelist_params.end() && !it->second.empty())
+        return it->second;
     if (item.pricelist_intname.empty())
         throw Error(errtype::kMissed, "upstream_pricelist", std::to_string(item.pricelist),
                     "the tariff has neither an upstream tariff id nor an internal name");
@@ -172,7 +180,8 @@ std::string upstream_pricelist(const Item& item) {
 upstream::Approval approval_of(const Item& item, const OrderedDomains& domains) {
     upstream::Approval approval;
     approval.method = item.param("approver_method");
-    if (approval.method.empty()) approval.method = "auth_email";
+    if (approval.method.empty())
+        approval.method = "auth_email";
     approval.emails = split(item.param("approver_email"), ", \n\t");
     if (approval.method == "auth_email" && approval.emails.size() < domains.all().size())
         throw Error(errtype::kMissed, "approver_email", item.param("approver_email"),
@@ -186,7 +195,8 @@ upstream::OrderRequest build_order(const Item& item) {
     OrderedDomains domains = ordered_domains(item);
     upstream::OrderRequest order;
     order.csr = item.certificate.csr;
-    if (!order.csr.empty()) check_csr_matches(parse_csr(order.csr), domains);
+    if (!order.csr.empty())
+        check_csr_matches(parse_csr(order.csr), domains);
     check_tariff_allows(item, domains);
     require_contacts(item);
     order.pricelist = upstream_pricelist(item);
@@ -195,14 +205,16 @@ upstream::OrderRequest build_order(const Item& item) {
                     "the service period must be a number of months");
     order.period_months = item.period;
     order.remoteid = std::to_string(item.id);
-    order.subject = {domains.cn,         item.param("O"), item.param("OU"),
-                     item.param("L"),    item.param("ST"), item.param("emailAddress")};
+    order.subject = {domains.cn,      item.param("O"),  item.param("OU"),
+                     item.param("L"), item.param("ST"), item.param("emailAddress")};
     order.altnames = domains.altname_list();
     order.country = item.param("country");
-    if (order.country.empty()) order.country = item.param("org_country");
+    if (order.country.empty())
+        order.country = item.param("org_country");
     order.admin = contact(item, "adm");
     order.tech = contact(item, "tech");
-    if (order.tech.email.empty()) order.tech = order.admin;
+    if (order.tech.email.empty())
+        order.tech = order.admin;
     order.org = org_fields(item);
     order.approval = approval_of(item, domains);
     return order;
@@ -215,7 +227,8 @@ upstream::ReissueRequest build_reissue(const Item& item, const std::string& last
     request.approval = approval_of(item, domains);
     const bool names_changed =
         item.has_param("old_altname") && item.param("altname") != item.param("old_altname");
-    if (names_changed) request.altnames = domains.altname_list();
+    if (names_changed)
+        request.altnames = domains.altname_list();
     // A new CSR wins: it carries the new key (and the new names, which it must match).
     if (!item.certificate.csr.empty()) {
         CsrInfo csr = parse_csr(item.certificate.csr);

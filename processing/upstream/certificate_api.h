@@ -46,11 +46,11 @@ struct Subject {  // used only when the upstream generates the key (no local CSR
 struct OrderRequest {
     std::string pricelist;  // upstream tariff id
     int period_months = 12;
-    std::string remoteid;   // our item id, ties the upstream service to ours
-    std::string csr;        // PEM; non-empty → crt_type=manual, else crt_type=generate
+    std::string remoteid;  // our item id, ties the upstream service to ours
+    std::string csr;       // PEM; non-empty → crt_type=manual, else crt_type=generate
     Subject subject;
-    std::string altnames;   // space-separated SANs
-    std::string country;    // BILLmanager country id, same directory on both sides
+    std::string altnames;  // space-separated SANs
+    std::string country;   // BILLmanager country id, same directory on both sides
     Contact admin;
     Contact tech;
     std::vector<std::pair<std::string, std::string>> org;  // org_* fields as given

@@ -25,18 +25,23 @@ std::vector<std::string> build_env(const RunOptions& options) {
     for (char** e = environ; *e; ++e) {
         std::string entry(*e);
         auto eq = entry.find('=');
-        if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+        if (eq != std::string::npos)
+            env[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
-    for (const auto& name : options.env_unset) env.erase(name);
-    for (const auto& [name, value] : options.env_set) env[name] = value;
+    for (const auto& name : options.env_unset)
+        env.erase(name);
+    for (const auto& [name, value] : options.env_set)
+        env[name] = value;
     std::vector<std::string> out;
-    for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+    for (const auto& [name, value] : env)
+        out.push_back(name + "=" + value);
     return out;
 }
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
     std::vector<char*> out;
-    for (auto& s : strings) out.push_back(s.data());
+    for (auto& s : strings)
+        out.push_back(s.data());
     out.push_back(nullptr);
     return out;
 }
@@ -56,13 +61,15 @@ pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options, Pip
     auto c_args = c_strings(args);
     auto c_env = c_strings(env);
     pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0)
+        throw std::runtime_error("fork failed");
     if (pid == 0) {
         setpgid(0, 0);
         dup2(pipes.in[0], 0);
         dup2(pipes.out[1], 1);
         dup2(pipes.err[1], 2);
-        if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
+        if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
+            _exit(126);
         environ = c_env.data();
         execvp(c_args[0], c_args.data());
         _exit(127);
@@ -79,7 +86,8 @@ void write_all(int fd, const std::string& data) {
     size_t done = 0;
     while (done < data.size()) {
         ssize_t n = write(fd, data.data() + done, data.size() - done);
-        if (n <= 0) return;
+        if (n <= 0)
+            return;
         done += static_cast<size_t>(n);
     }
 }
@@ -112,9 +120,11 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
             kill(-pid, SIGKILL);
             break;
         }
-        if (poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+        if (poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR)
+            break;
         for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
             char buf[65536];
             ssize_t n = read(fds[i].fd, buf, sizeof buf);
             if (n > 0) {
@@ -127,7 +137,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         }
     }
     for (auto& fd : fds)
-        if (fd.fd >= 0) close(fd.fd);
+        if (fd.fd >= 0)
+            close(fd.fd);
     int status = 0;
     waitpid(pid, &status, 0);
     decode_status(status, result);
@@ -143,7 +154,9 @@ Child::Child(const std::vector<std::string>& argv, const RunOptions& options) {
     out_fd_ = pipes.out[0];
 }
 
-Child::Child(Child&& other) noexcept { *this = std::move(other); }
+Child::Child(Child&& other) noexcept {
+    *this = std::move(other);
+}
 
 Child& Child::operator=(Child&& other) noexcept {
     std::swap(pid_, other.pid_);
@@ -157,7 +170,8 @@ Child::~Child() {
         signal_group(SIGKILL);
         wait();
     }
-    if (out_fd_ >= 0) close(out_fd_);
+    if (out_fd_ >= 0)
+        close(out_fd_);
 }
 
 std::optional<std::string> Child::read_line(std::chrono::milliseconds timeout) {
@@ -171,34 +185,42 @@ std::optional<std::string> Child::read_line(std::chrono::milliseconds timeout) {
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || out_fd_ < 0) return std::nullopt;
+        if (left.count() <= 0 || out_fd_ < 0)
+            return std::nullopt;
         pollfd fd{out_fd_, POLLIN, 0};
-        if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;
+        if (poll(&fd, 1, static_cast<int>(left.count())) <= 0)
+            continue;
         char buf[4096];
         ssize_t n = read(out_fd_, buf, sizeof buf);
-        if (n <= 0) return std::nullopt;
+        if (n <= 0)
+            return std::nullopt;
         buffer_.append(buf, static_cast<size_t>(n));
     }
 }
 
 void Child::signal_group(int sig) {
-    if (pid_ > 0) kill(-pid_, sig);
+    if (pid_ > 0)
+        kill(-pid_, sig);
 }
 
 int Child::wait() {
-    if (pid_ <= 0) return -1;
+    if (pid_ <= 0)
+        return -1;
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
     return WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
 }
 
 bool Child::running() {
-    if (pid_ <= 0) return false;
+    if (pid_ <= 0)
+        return false;
     int status = 0;
     pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == 0) return true;
+    if (r == 0)
+        return true;
     pid_ = -1;
     return false;
 }
@@ -213,7 +235,8 @@ std::string read_file(const std::string& path) {
 void write_file(const std::string& path, const std::string& content, int mode) {
     {
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error("cannot write " + path);
+        if (!out)
+            throw std::runtime_error("cannot write " + path);
         out << content;
     }
     chmod(path.c_str(), static_cast<mode_t>(mode));
@@ -222,7 +245,8 @@ void write_file(const std::string& path, const std::string& content, int mode) {
 std::string make_temp_dir(const std::string& prefix) {
     const char* base = std::getenv("TMPDIR");
     std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "XXXXXX";
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    if (!mkdtemp(tmpl.data()))
+        throw std::runtime_error("mkdtemp failed");
     return tmpl;
 }
 

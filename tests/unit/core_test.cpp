@@ -65,12 +65,12 @@ TEST_CASE("scrubber") {
             "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
             "-----END PRIVATE KEY-----\n";
         CHECK(fresh.clean("key:\n" + pem + "tail").find("MIIEvQ") == std::string::npos);
-        CHECK(fresh.clean("<doc><key>" + pem + "</key></doc>").find("MIIEvQ") ==
-              std::string::npos);
+        CHECK(fresh.clean("<doc><key>" + pem + "</key></doc>").find("MIIEvQ") == std::string::npos);
         std::string encoded = "csr=x&key=" + url_encode(pem) + "&y=1";
         CHECK(fresh.clean(encoded).find("MIIEvQ") == std::string::npos);
-        std::string rsa = "-----BEGIN%20RSA%20PRIVATE%20KEY-----%0AMIIEpAIB%0A-----END%20RSA"
-                          "%20PRIVATE%20KEY-----";
+        std::string rsa =
+            "-----BEGIN%20RSA%20PRIVATE%20KEY-----%0AMIIEpAIB%0A-----END%20RSA"
+            "%20PRIVATE%20KEY-----";
         CHECK(fresh.clean("echo " + rsa + " done") == "echo [private key hidden] done");
         std::string cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         CHECK(fresh.clean(cert) == cert);  // public material stays readable
@@ -119,8 +119,7 @@ TEST_CASE("config errors name the line") {
         return std::string("no error");
     };
     CHECK(message_of("LogLevel info\nBogus 1\n") == "my.conf:2: unknown setting 'Bogus'");
-    CHECK(message_of("Timeout abc") ==
-          "my.conf:1: Timeout must be a whole number from 1 to 3600");
+    CHECK(message_of("Timeout abc") == "my.conf:1: Timeout must be a whole number from 1 to 3600");
     CHECK(message_of("\n\nLogLevel loud") ==
           "my.conf:3: LogLevel must be one of error, warning, info, debug");
     CHECK(message_of("Timeout") == "my.conf:1: 'Timeout' needs a value");

@@ -35,18 +35,45 @@ Output run_module(const Args& args, const std::string& input = "") {
 
 std::set<std::string> names_of(const XmlNode& parent, const std::string& child) {
     std::set<std::string> out;
-    for (const auto& node : parent.children(child)) out.insert(*node.attr("name"));
+    for (const auto& node : parent.children(child))
+        out.insert(*node.attr("name"));
     return out;
 }
 
 }  // namespace
 
 TEST_CASE("command line: every SPEC option, short forms, unknown options ignored") {
-    Args a = parse({"--command", "open", "--item", "12", "--module", "3", "--runningoperation",
-                    "99", "--subcommand", "pricelist", "--id", "5", "--itemtype", "certificate",
-                    "--intname", "positivessl", "--domain", "example.com", "--param", "p",
-                    "--value", "v", "--lang", "ru", "--level", "16", "--addon", "7",
-                    "--brand-new-option", "x", "--another"});
+    Args a = parse({"--command",
+                    "open",
+                    "--item",
+                    "12",
+                    "--module",
+                    "3",
+                    "--runningoperation",
+                    "99",
+                    "--subcommand",
+                    "pricelist",
+                    "--id",
+                    "5",
+                    "--itemtype",
+                    "certificate",
+                    "--intname",
+                    "positivessl",
+                    "--domain",
+                    "example.com",
+                    "--param",
+                    "p",
+                    "--value",
+                    "v",
+                    "--lang",
+                    "ru",
+                    "--level",
+                    "16",
+                    "--addon",
+                    "7",
+                    "--brand-new-option",
+                    "x",
+                    "--another"});
     CHECK(a.command == "open");
     CHECK(a.item_id() == 12);
     CHECK(a.module_id() == 3);
@@ -71,8 +98,8 @@ TEST_CASE("command line: every SPEC option, short forms, unknown options ignored
 }
 
 TEST_CASE("command line: bad ids are clear errors") {
-    CHECK_THROWS_WITH_AS(parse({"--command", "open"}).item_id(),
-                         "the option --item is required", Error);
+    CHECK_THROWS_WITH_AS(parse({"--command", "open"}).item_id(), "the option --item is required",
+                         Error);
     CHECK_THROWS_WITH_AS(parse({"--command", "open", "--item", "12x"}).item_id(),
                          "--item must be a positive number", Error);
 }
@@ -97,7 +124,8 @@ TEST_CASE("features: itemtype, params with crypted password, implemented feature
     auto params = root.child("params")->children("param");
     std::set<std::string> crypted;
     for (const auto& p : params)
-        if (p.attr("crypted") == "yes") crypted.insert(*p.attr("name"));
+        if (p.attr("crypted") == "yes")
+            crypted.insert(*p.attr("name"));
     CHECK(names_of(*root.child("params"), "param") ==
           std::set<std::string>{"url", "username", "password", "timeout", "cafile", "markup",
                                 "rounding"});
@@ -119,7 +147,8 @@ TEST_CASE("descriptor: form fields equal features params; ru and en hold the sam
         if (node.name() == "metadata" &&
             node.attr("name") == std::string("processing.edit.pmbillmgrssl")) {
             for (const auto& page : node.child("form")->children("page"))
-                for (const auto& field : page.children("field")) fields.insert(*field.attr("name"));
+                for (const auto& field : page.children("field"))
+                    fields.insert(*field.attr("name"));
         }
         if (node.name() == "lang") {
             for (const auto& group : node.children("messages"))
@@ -132,10 +161,9 @@ TEST_CASE("descriptor: form fields equal features params; ru and en hold the sam
     REQUIRE(messages.count("ru"));
     REQUIRE(messages.count("en"));
     CHECK(messages["ru"] == messages["en"]);
-    for (const char* type :
-         {"unsupported", "missed", "value", "invalid_login_or_passwd", "twofactor", "connection",
-          "upstream", "bad_response", "config", "db", "mgrctl", "crypt", "state", "internal",
-          "balance"})
+    for (const char* type : {"unsupported", "missed", "value", "invalid_login_or_passwd",
+                             "twofactor", "connection", "upstream", "bad_response", "config", "db",
+                             "mgrctl", "crypt", "state", "internal", "balance"})
         CHECK(messages["en"].count(std::string("msgerror/msg_error_") + type) == 1);
 }
 

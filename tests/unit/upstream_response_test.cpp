@@ -206,7 +206,8 @@ TEST_CASE("upstream response: not enough money, by type or by message") {
     }
 }
 
-TEST_CASE("upstream response: any other error keeps the upstream object, and its message as value") {
+TEST_CASE(
+    "upstream response: any other error keeps the upstream object, and its message as value") {
     UpstreamError error = error_of("error_value.xml");
     CHECK(error.failure() == Failure::kApi);
     CHECK(error.type() == pmb::errtype::kUpstream);
