@@ -223,6 +223,8 @@ FakeServer::FakeServer(const ServerOptions& options) : options_(options) {
         log_.open(options.log_file, std::ios::app);
 
     http_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    // Without it every small answer waits ~40 ms for the client's delayed ACK (Nagle).
+    http_->set_tcp_nodelay(true);
     auto plain = [this](const httplib::Request& req, httplib::Response& res) {
         route(req, res, RequestBody{});
     };
