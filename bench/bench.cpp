@@ -8,8 +8,6 @@
 // Each run is one fork/exec of the module by a tiny launcher (launcher.cpp), timed with
 // steady_clock around the child and reaped with wait4() for that child's own rusage.
 // Progress goes to stderr, results to stdout.
-#include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -45,8 +43,6 @@
 #ifndef PMBILLMGRSSL_BENCH_BUILD_TYPE
 #define PMBILLMGRSSL_BENCH_BUILD_TYPE "unknown"
 #endif
-
-extern char** environ;
 
 namespace {
 
@@ -134,145 +130,43 @@ struct ChildRun {
     long maxrss_kb = 0;  // ru_maxrss of this child (and the children it reaped itself)
 };
 
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    for (auto& s : strings)
-        out.push_back(s.data());
-    out.push_back(nullptr);
-    return out;
-}
-
-std::vector<std::string> environment_with(const std::map<std::string, std::string>& set) {
-    std::map<std::string, std::string> env;
-    for (char** e = environ; *e; ++e) {
-        std::string entry(*e);
-        auto eq = entry.find('=');
-        if (eq != std::string::npos)
-            env[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
-    for (const auto& [name, value] : set)
-        env[name] = value;
-    std::vector<std::string> out;
-    for (const auto& [name, value] : env)
-        out.push_back(name + "=" + value);
-    return out;
-}
-
 // Runs argv through the launcher (see launcher.cpp): pmtest::run reaps with waitpid(), which
 // loses the child's rusage, and forking the module straight from this process would count
-// this process's own pages in the module's ru_maxrss. The launcher is forked from here with
-// the pipes, cwd and environment; it forks and execs the module, and reports the module's
-// wait4() rusage and wall time on fd 3.
+// this process's own pages in the module's ru_maxrss. The launcher forks and execs the
+// module and writes the module's wait4() rusage and wall time to a report file.
 ChildRun run_measured(const std::vector<std::string>& argv,
                       const std::map<std::string, std::string>& env_set, const std::string& cwd,
                       const std::string& input, std::chrono::milliseconds timeout) {
-    std::vector<std::string> args{PMBILLMGRSSL_BENCH_LAUNCHER, "3"};
+    static const struct ReportDir {
+        std::string path = pmtest::make_temp_dir("pmbillmgrssl-bench-");
+        ~ReportDir() { pmtest::remove_tree(path); }
+    } report_dir;
+    const std::string report = report_dir.path + "/launcher.report";
+    std::remove(report.c_str());
+    std::vector<std::string> args{PMBILLMGRSSL_BENCH_LAUNCHER, report};
     args.insert(args.end(), argv.begin(), argv.end());
-    std::vector<std::string> env = environment_with(env_set);
-    auto c_args = c_strings(args);
-    auto c_env = c_strings(env);
-    int in[2], out[2], err[2], res[2];
-    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
-        pipe2(res, O_CLOEXEC))
-        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    pmtest::RunOptions options;
+    options.env_set = env_set;
+    options.cwd = cwd;
+    options.stdin_data = input;
+    options.timeout = timeout;
+    const auto start = Clock::now();
+    pmtest::RunResult run = pmtest::run(args, options);
+    const double outer_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 
     ChildRun result;
-    const auto start = Clock::now();
-    pid_t pid = fork();
-    if (pid < 0)
-        throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        setpgid(0, 0);
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        if (res[1] == 3)
-            fcntl(3, F_SETFD, 0);
-        else
-            dup2(res[1], 3);
-        if (!cwd.empty() && chdir(cwd.c_str()) != 0)
-            _exit(126);
-        execve(c_args[0], c_args.data(), c_env.data());
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    close(in[0]);
-    close(out[1]);
-    close(err[1]);
-    close(res[1]);
-
-    // stdin, stdout and stderr together: import_pricelist answers can be megabytes.
-    size_t written = 0;
-    int in_fd = in[1];
-    if (input.empty()) {
-        close(in_fd);
-        in_fd = -1;
-    } else {
-        fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
-    }
-    pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in_fd, POLLOUT, 0}};
-    std::string* sinks[2] = {&result.out, &result.err};
-    const auto deadline = start + timeout;
-    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
-            result.timed_out = true;
-            kill(-pid, SIGKILL);
-            break;
-        }
-        if (poll(fds, 3, static_cast<int>(left.count())) < 0 && errno != EINTR)
-            break;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char buf[65536];
-            ssize_t n = read(fds[i].fd, buf, sizeof buf);
-            if (n > 0) {
-                sinks[i]->append(buf, static_cast<size_t>(n));
-            } else if (n == 0 || errno != EINTR) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-            }
-        }
-        if (fds[2].fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-            ssize_t n = write(fds[2].fd, input.data() + written, input.size() - written);
-            if (n > 0)
-                written += static_cast<size_t>(n);
-            if (n < 0 && errno != EAGAIN && errno != EINTR)
-                written = input.size();
-            if (written == input.size()) {
-                close(fds[2].fd);
-                fds[2].fd = -1;
-            }
-        }
-    }
-    for (auto& fd : fds)
-        if (fd.fd >= 0)
-            close(fd.fd);
-
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    const double outer_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    std::string report;
-    char buf[256];
-    for (ssize_t n; (n = read(res[0], buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        report.append(buf, static_cast<size_t>(n));
-    }
-    close(res[0]);
+    result.out = std::move(run.out);
+    result.err = std::move(run.err);
+    result.timed_out = run.timed_out;
     long long ns = 0;
-    if (std::sscanf(report.c_str(), "%d %d %lld %ld", &result.exit_code, &result.signal, &ns,
-                    &result.maxrss_kb) == 4) {
+    if (std::sscanf(pmtest::read_file(report).c_str(), "%d %d %lld %ld", &result.exit_code,
+                    &result.signal, &ns, &result.maxrss_kb) == 4) {
         result.ms = static_cast<double>(ns) / 1e6;
     } else {
         // The launcher itself failed (or was killed on timeout): no measurement.
         result.exit_code = -1;
         result.ms = outer_ms;
-        result.err += "\n[launcher exit status " + std::to_string(status) + "]";
+        result.err += "\n[launcher exit status " + std::to_string(run.exit_code) + "]";
     }
     return result;
 }

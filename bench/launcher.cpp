@@ -1,10 +1,10 @@
-// pmbillmgrssl_bench_launcher RESULT_FD PROGRAM [ARG...]
+// pmbillmgrssl_bench_launcher REPORT_FILE PROGRAM [ARG...]
 //
 // The benchmark's measuring parent. Both fork() and vfork()/posix_spawn() count the parent's
 // resident pages towards the child's ru_maxrss until exec, so a big parent (the benchmark,
 // with its fake host and upstream clients) would hide a small child. This process is tiny:
 // it forks, execs PROGRAM with the inherited stdin/stdout/stderr, cwd and environment,
-// reaps it with wait4() and writes "exit_code signal wall_ns maxrss_kb\n" to RESULT_FD.
+// reaps it with wait4() and writes "exit_code signal wall_ns maxrss_kb\n" to REPORT_FILE.
 // The wall time is steady_clock from just before fork() to wait4() returning.
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -18,12 +18,12 @@
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s RESULT_FD PROGRAM [ARG...]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s REPORT_FILE PROGRAM [ARG...]\n", argv[0]);
         return 2;
     }
-    const int result_fd = std::atoi(argv[1]);
-    if (fcntl(result_fd, F_SETFD, FD_CLOEXEC) != 0) {
-        std::perror("pmbillmgrssl_bench_launcher: RESULT_FD");
+    const int result_fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (result_fd < 0) {
+        std::perror("pmbillmgrssl_bench_launcher: REPORT_FILE");
         return 2;
     }
     const auto start = std::chrono::steady_clock::now();
