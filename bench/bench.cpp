@@ -391,28 +391,6 @@ struct DirectRequest {
     double ms = 0;
 };
 
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& params) {
-    static const char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const auto& [name, value] : params) {
-        out += out.empty() ? "" : "&";
-        for (const std::string* text : {&name, &value}) {
-            for (unsigned char c : *text) {
-                if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-                    out += static_cast<char>(c);
-                } else {
-                    out += '%';
-                    out += kHex[c >> 4];
-                    out += kHex[c & 15];
-                }
-            }
-            if (text == &name)
-                out += '=';
-        }
-    }
-    return out;
-}
-
 size_t count_bytes(char*, size_t size, size_t count, void* total) {
     *static_cast<size_t*>(total) += size * count;
     return size * count;
@@ -439,7 +417,7 @@ size_t content_encoding(char* data, size_t size, size_t count, void* encoding) {
 DirectRequest post_direct(World& w, const std::vector<std::pair<std::string, std::string>>& params,
                           const char* accept_encoding) {
     const std::string func = params.front().second;
-    const std::string body = form_encode(params);
+    const std::string body = pmtest::form_encode(params);
     const std::string url = w.upstream.base_url() + "/billmgr";
     const std::string ca = w.upstream.ca_file();
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);

@@ -63,29 +63,6 @@ std::string first_child_text(xmlNode* parent, const std::string& name) {
     return found.empty() ? "" : node_text(found.front());
 }
 
-std::string percent_encode(const std::string& text) {
-    static const char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
-    return out;
-}
-
-std::string query_string(const Params& params) {
-    std::string query;
-    for (const auto& [name, value] : params) {
-        query += (query.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(value);
-    }
-    return query;
-}
-
 std::string join_commas(const std::vector<std::string>& parts) {
     std::string joined;
     for (const auto& part : parts)
@@ -259,7 +236,7 @@ std::string FakeUpstream::admin(const std::string& endpoint, const Params& param
     client.set_read_timeout(std::chrono::seconds(30));
     std::string target = "/_admin/" + endpoint;
     if (!params.empty())
-        target += "?" + query_string(params);
+        target += "?" + form_encode(params);
     auto result = client.Get(target.c_str());
     if (!result) {
         throw std::runtime_error("fake_upstream " + endpoint + ": " +
@@ -349,6 +326,28 @@ void FakeUpstream::fault(const std::string& func, const std::string& kind,
 
 void FakeUpstream::clear_faults() {
     admin("fault/clear");
+}
+
+std::string percent_encode(const std::string& text) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& params) {
+    std::string out;
+    for (const auto& [name, value] : params)
+        out += (out.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(value);
+    return out;
 }
 
 }  // namespace pmtest

@@ -57,6 +57,10 @@ struct FaultOptions {
     std::string type, object, msg;  // for kind error_xml
 };
 
+// Form encoding as curl and browsers send it: RFC 3986 unreserved characters kept, the rest %XX.
+std::string percent_encode(const std::string& text);
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& params);
+
 class FakeUpstream {
 public:
     using Options = FakeUpstreamOptions;

@@ -37,29 +37,6 @@ FakeUpstreamOptions tls_options() {
     return options;
 }
 
-std::string form_encode(const Params& params) {
-    static const char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const auto& [name, value] : params) {
-        if (!out.empty())
-            out += '&';
-        for (const std::string* part : {&name, &value}) {
-            for (unsigned char c : *part) {
-                if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-                    out += static_cast<char>(c);
-                } else {
-                    out += '%';
-                    out += kHex[c >> 4];
-                    out += kHex[c & 15];
-                }
-            }
-            if (part == &name)
-                out += '=';
-        }
-    }
-    return out;
-}
-
 struct XmlDocFree {
     void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
 };
@@ -106,7 +83,7 @@ public:
         if (with_auth)
             params.insert(params.begin(), {"authinfo", fake_.user() + ":" + fake_.password()});
         return client(read_timeout_ms)
-            .Post(path_.c_str(), form_encode(params), "application/x-www-form-urlencoded");
+            .Post(path_.c_str(), pmtest::form_encode(params), "application/x-www-form-urlencoded");
     }
 
     // POSTs and returns the XML body; the HTTP exchange itself must succeed with 200.
@@ -416,8 +393,8 @@ TEST_CASE("requests are recorded in order with their source; values are escaped"
     FakeUpstream fake(tls_options());
     auto client = Api(fake).client();
     std::string remoteid = "<&\"'> Кириллица";
-    std::string body =
-        form_encode({{"authinfo", fake.user() + ":" + fake.password()}, {"remoteid", remoteid}});
+    std::string body = pmtest::form_encode(
+        {{"authinfo", fake.user() + ":" + fake.password()}, {"remoteid", remoteid}});
     auto result =
         client.Post("/billmgr?func=certificate&out=xml", body, "application/x-www-form-urlencoded");
     REQUIRE(result);
