@@ -56,6 +56,8 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
                     {"out", "xml"},
                     {"lang", "en"}});
     CHECK_FALSE(placed.has("key"));  // the private key never leaves the provider
+    // both round trips of one command travel on one kept-alive connection
+    CHECK(w.upstream_calls().at(1).client_port == placed.client_port);
     const std::string upstream_id = w.upstream.state().at(0).id;
     auto calls = w.host_calls();
     std::vector<MgrctlCall> writes;
@@ -159,6 +161,7 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
     CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "service.prolong"});
+    CHECK(w.upstream_calls().at(0).client_port == w.upstream_calls().at(1).client_port);
     expect_request(w.upstream_calls("service.prolong").at(0), "service.prolong",
                    {{"elid", upstream_id}, {"period", "12"}, {"sok", "ok"}});
     const std::string renewed = add_months(expiry, 12);

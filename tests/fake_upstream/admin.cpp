@@ -100,7 +100,8 @@ XmlNode request_node(const RecordedRequest& request) {
         .attr("path", request.path)
         .attr("query", request.query)
         .attr("content_type", request.content_type)
-        .attr("func", request.func);
+        .attr("func", request.func)
+        .attr("client_port", std::to_string(request.client_port));
     for (const auto& param : request.params) {
         node.add("param", param.value).attr("name", param.name).attr("source", param.source);
     }

@@ -5,7 +5,9 @@
 #include <libxml/tree.h>
 #include <signal.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
@@ -120,6 +122,7 @@ Request parse_request(xmlNode* node) {
     request.path = attribute(node, "path");
     request.query = attribute(node, "query");
     request.content_type = attribute(node, "content_type");
+    request.client_port = std::atoi(attribute(node, "client_port").c_str());
     request.func = attribute(node, "func");
     for (xmlNode* param : child_elements(node, "param")) {
         request.params.emplace_back(attribute(param, "name"), node_text(param));

@@ -26,6 +26,7 @@ struct FakeUpstreamOptions {
 // One API request as the fake recorded it.
 struct Request {
     std::string method, path, query, content_type, func;
+    int client_port = 0;  // the client's source port: equal ports = one reused connection
     std::vector<std::pair<std::string, std::string>> params;  // in the order received
     std::vector<std::string> sources;                         // "query" or "body", per param
 

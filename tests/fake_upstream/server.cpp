@@ -286,8 +286,8 @@ void FakeServer::serve_api(const httplib::Request& req, httplib::Response& res,
                            const ApiRequest& api) {
     std::string func = api.get("func");
     RecordedRequest record{
-        0,    req.method, req.path, raw_query(req), req.get_header_value("Content-Type"),
-        func, api.params};
+        0,    req.method, req.path,       raw_query(req), req.get_header_value("Content-Type"),
+        func, api.params, req.remote_port};
     long n = 0;
     std::optional<Fault> fault;
     std::optional<Body> committed;

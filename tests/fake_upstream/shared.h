@@ -20,6 +20,7 @@ struct RecordedRequest {
     std::string content_type;
     std::string func;
     std::vector<Param> params;
+    int client_port = 0;  // the client's source port: equal ports = one reused connection
 };
 
 enum class FaultKind {
