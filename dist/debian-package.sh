@@ -118,22 +118,9 @@ if [ "$skip_build" = 1 ]; then
 	install -D -m 0644 "$src_dir/xml/billmgr_mod_pmbillmgrssl.xml" \
 		"$stage$prefix/etc/xml/billmgr_mod_pmbillmgrssl.xml"
 else
-	command -v cmake >/dev/null 2>&1 || die "cmake not found (see dist/install.sh --deps)"
-	if [ -n "$build_dir" ]; then
-		mkdir -p "$build_dir"
-		build_dir="$(cd "$build_dir" && pwd)"
-	else
-		build_dir="$work/build"
-	fi
-	echo "==> Configuring in $build_dir (MGR_PREFIX=$prefix)"
-	cmake -S "$src_dir" -B "$build_dir" \
-		-DCMAKE_BUILD_TYPE=Release \
-		-DBUILD_TESTING=OFF \
-		-DMGR_PREFIX="$prefix"
-	echo "==> Building"
-	cmake --build "$build_dir" --parallel "$jobs"
-	echo "==> Staging with DESTDIR"
-	DESTDIR="$stage" cmake --install "$build_dir"
+	# The same configure, build and install as an admin's install.sh, staged under DESTDIR.
+	DESTDIR="$stage" "$src_dir/dist/install.sh" --prefix "$prefix" --jobs "$jobs" \
+		${build_dir:+--build-dir "$build_dir"}
 	strip --strip-unneeded "$stage$prefix/processing/pmbillmgrssl" 2>/dev/null || true
 fi
 
