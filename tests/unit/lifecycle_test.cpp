@@ -30,6 +30,17 @@ struct World {
     }
 };
 
+// The step fails with this error type and object, and touches neither side.
+template <typename Step>
+void expect_refused_untouched(World& w, Step step, const std::string& type,
+                              const std::string& object) {
+    auto [got_type, got_object] = error_of(step);
+    CHECK(got_type == type);
+    CHECK(got_object == object);
+    CHECK(w.api.calls.empty());
+    CHECK(w.host.journal().empty());
+}
+
 // Expected host calls, in Writeback's argument order.
 std::string save(const std::string& name, const std::string& value) {
     return "service.saveparam elid=42 name=" + name + " value=" + value + " sok=ok";
@@ -527,12 +538,8 @@ TEST_CASE("open: an invalid order is refused before any upstream call or write-b
             c.change(item);
             World w(item);
 
-            auto [type, object] = error_of([&] { w.service.open(42); });
-
-            CHECK(type == c.type);
-            CHECK(object == c.object);
-            CHECK(w.api.calls.empty());
-            CHECK(w.host.journal().empty());
+            expect_refused_untouched(
+                w, [&] { w.service.open(42); }, c.type, c.object);
         }
     }
 }
@@ -667,11 +674,8 @@ TEST_CASE("sync: other upstream failures propagate, with no write-back") {
 
 TEST_CASE("sync: a service never ordered upstream is a missed error, with no upstream call") {
     World w;
-    auto [type, object] = error_of([&] { w.service.sync(42); });
-    CHECK(type == "missed");
-    CHECK(object == "upstream_id");
-    CHECK(w.api.calls.empty());
-    CHECK(w.host.journal().empty());
+    expect_refused_untouched(
+        w, [&] { w.service.sync(42); }, "missed", "upstream_id");
 }
 
 // =========================================================================================
@@ -782,12 +786,8 @@ TEST_CASE("reissue: refused before any upstream call when it cannot be right") {
             opened(w, 5);
             c.change(w.host.at(42));
 
-            auto [type, object] = error_of([&] { w.service.reissue(42); });
-
-            CHECK(type == c.type);
-            CHECK(object == c.object);
-            CHECK(w.api.calls.empty());
-            CHECK(w.host.journal().empty());
+            expect_refused_untouched(
+                w, [&] { w.service.reissue(42); }, c.type, c.object);
         }
     }
 }
@@ -884,11 +884,8 @@ TEST_CASE("prolong: a definite refusal drops prolong_attempt") {
 
 TEST_CASE("prolong: a service never ordered is a missed error, with no upstream call") {
     World w;
-    auto [type, object] = error_of([&] { w.service.prolong(42); });
-    CHECK(type == "missed");
-    CHECK(object == "upstream_id");
-    CHECK(w.api.calls.empty());
-    CHECK(w.host.journal().empty());
+    expect_refused_untouched(
+        w, [&] { w.service.prolong(42); }, "missed", "upstream_id");
 }
 
 // =========================================================================================
