@@ -14,17 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <typename Condition>
-bool wait_for(Condition condition, std::chrono::milliseconds limit = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition())
-            return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
-}
-
 // The fake mgrctl records a call before it applies it, and the kill takes mgrctl down too:
 // so "recorded" is only true once the param is in the database.
 bool attempt_saved(World& w, const CertificateOrder& order) {
@@ -91,7 +80,7 @@ TEST_CASE("open: without remoteid, a retry never adopts another service's certif
     w.clear_records();
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kAfter, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(second.item)});
-    REQUIRE(wait_for([&] { return attempt_saved(w, second); }));
+    REQUIRE(wait_until([&] { return attempt_saved(w, second); }));
     kill_module(module);
     REQUIRE(w.upstream.state().size() == 1);
     // the only look-alike upstream belongs to the first service: order anew
@@ -116,7 +105,7 @@ TEST_CASE("open: kill -9 after the attempt is recorded, before sending") {
     CertificateOrder order = w.add_order({});
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kAfter, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
-    REQUIRE(wait_for([&] { return attempt_saved(w, order); }));
+    REQUIRE(wait_until([&] { return attempt_saved(w, order); }));
     kill_module(module);
     CHECK(w.upstream.count("certificate.order.param") == 0);
     CHECK(w.host.item_param(order.item, "order_attempt"));
@@ -128,7 +117,7 @@ TEST_CASE("open: kill -9 while waiting for the upstream, which committed") {
     CertificateOrder order = w.add_order({});
     w.upstream.fault("certificate.order.param", "hang_after_commit", {1, 30000});
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
-    REQUIRE(wait_for([&] { return w.upstream.count("certificate.order.param") == 1; }));
+    REQUIRE(wait_until([&] { return w.upstream.count("certificate.order.param") == 1; }));
     kill_module(module);
     rerun_open_and_expect_one_order(w, order);
 }
@@ -138,7 +127,7 @@ TEST_CASE("open: kill -9 after the reply, before the write-back") {
     CertificateOrder order = w.add_order({});
     w.host.hang("service.saveparam", "name=upstream_id", HangWhen::kBefore, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
-    REQUIRE(wait_for([&] { return w.upstream.count("certificate.order.param") == 1; }));
+    REQUIRE(wait_until([&] { return w.upstream.count("certificate.order.param") == 1; }));
     std::this_thread::sleep_for(1000ms);  // now inside the hanging mgrctl call
     kill_module(module);
     CHECK_FALSE(w.host.item_param(order.item, "upstream_id"));
@@ -203,7 +192,7 @@ TEST_CASE("prolong: kill -9 while waiting for the upstream, which renewed") {
     w.upstream.fault("service.prolong", "hang_after_commit", {1, 30000});
     w.clear_records();
     Child module = w.start({"--command", "prolong", "--item", std::to_string(order.item)});
-    REQUIRE(wait_for([&] { return w.upstream.count("service.prolong") == 1; }));
+    REQUIRE(wait_until([&] { return w.upstream.count("service.prolong") == 1; }));
     kill_module(module);
     w.clear_records();
     rerun_prolong_and_expect_one(w, order, id, original);

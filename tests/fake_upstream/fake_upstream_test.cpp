@@ -524,8 +524,7 @@ TEST_CASE("hang: the client times out, the fake keeps answering other calls") {
         CHECK_FALSE(result);
         CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1400));
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    CHECK(fake.count("certificate") == 1);
+    CHECK(pmtest::wait_until([&fake] { return fake.count("certificate") == 1; }));
     CHECK(error_type(api.call({{"func", "certificate.edit"}, {"elid", "1"}})) == "missed");
     hanging.join();
 

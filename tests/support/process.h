@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,6 +56,12 @@ private:
     int out_fd_ = -1;
     std::string buffer_;
 };
+
+// Polls `condition` every 50 ms until it holds (true) or `limit` passes (false). Tests wait
+// for an observable state this way rather than sleeping a guessed time, which flakes on a
+// loaded machine.
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds limit = std::chrono::seconds(20));
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content, int mode = 0644);
