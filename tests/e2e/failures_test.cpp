@@ -11,7 +11,7 @@ namespace {
 
 struct UpstreamFault {
     const char* name;
-    const char* kind;  // a fake-upstream fault kind; "balance" empties the account
+    const char* kind;  // a fake-upstream fault kind
     const char* error_type;
     FaultOptions options;
 };
@@ -52,14 +52,6 @@ void prepare(World& w, const CertificateOrder& order, const Command& command) {
     REQUIRE(w.run_item("sync_item", order.item).exit_code == 0);
 }
 
-void inject(World& w, const Command& command, const UpstreamFault& fault) {
-    if (std::string(fault.kind) == "balance") {
-        w.upstream.set_balance("0.00");
-    } else {
-        w.upstream.fault(command.func, fault.kind, fault.options);
-    }
-}
-
 // A failed command leaves the item as it was, apart from the marker of an order or renewal
 // that may have reached the upstream (what makes the retry safe).
 ParamMap params_except_attempts(World& w, const CertificateOrder& order) {
@@ -81,7 +73,7 @@ TEST_CASE("every upstream failure of every command is handled and recoverable") 
             prepare(w, order, command);
             const auto params_before = params_except_attempts(w, order);
             const int operation = w.host.add_running_operation(1);
-            inject(w, command, fault);
+            w.upstream.fault(command.func, fault.kind, fault.options);
 
             ModuleResult failed = w.run_item(command.name, order.item, operation);
             INFO(failed.out);
@@ -105,18 +97,30 @@ TEST_CASE("every upstream failure of every command is handled and recoverable") 
     }
 }
 
-TEST_CASE("open with an empty upstream balance: a balance error, nothing ordered") {
-    World w;
-    CertificateOrder order = w.add_order({});
-    w.upstream.set_balance("0.00");
-    ModuleResult r = w.run_item("open", order.item);
-    CHECK(r.exit_code == 1);
-    CHECK(error_type(r) == "balance");
-    CHECK(w.upstream.state().empty());
-    CHECK_FALSE(w.host.item_param(order.item, "order_attempt"));  // surely not placed
-    w.upstream.set_balance("1000.00");
-    CHECK(w.run_item("open", order.item).exit_code == 0);
-    CHECK(w.upstream.state().size() == 1);
+TEST_CASE("an empty upstream balance: a balance error, nothing charged, retry succeeds") {
+    for (const Command& command : kCommands) {
+        const std::string name = command.name;
+        if (name != "open" && name != "prolong")
+            continue;  // the only commands that cost money
+        CAPTURE(name);
+        World w;
+        CertificateOrder order = w.add_order({});
+        prepare(w, order, command);
+        const auto expiry_before = w.host.item_expiredate(order.item);
+        w.upstream.set_balance("0.00");
+        ModuleResult r = w.run_item(name, order.item);
+        CHECK(r.exit_code == 1);
+        CHECK(error_type(r) == "balance");
+        CHECK(w.upstream.balance() == "0.00");
+        CHECK(w.upstream.state().size() == (name == "open" ? 0u : 1u));
+        // the upstream refused before acting: no marker that would hold a retry back
+        CHECK_FALSE(w.host.item_param(order.item, name + "_attempt"));
+        CHECK(w.host.item_expiredate(order.item) == expiry_before);
+        w.upstream.set_balance("1000.00");
+        CHECK(w.run_item(name, order.item).exit_code == 0);
+        CHECK(w.upstream.state().size() == 1);
+        CHECK(w.upstream.balance() != "1000.00");
+    }
 }
 
 TEST_CASE("validation failures make no upstream call") {
