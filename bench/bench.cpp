@@ -754,6 +754,7 @@ private:
             expect(called(open.samples.back(), "certificate.order.param"), "open placed an order");
         }
         const auto ids = upstream_ids(items);
+        open_without_csr(R);
 
         Row& pending = add_row("sync_item (pending)", {"--command", "sync_item", "--item", "N"});
         for (int item : items)
@@ -797,6 +798,21 @@ private:
         for (int item : items) {
             close.samples.push_back(measure(w_, item_args("close", item)));
             expect(w_.host.item_status(item) == 4, "close deletes the item locally");
+        }
+    }
+
+    // The client gave no CSR: the upstream makes the key pair first (certificate.order.csr,
+    // RSA key generation in the fake), and the key is saved before the order.
+    void open_without_csr(int R) {
+        progress("creating " + std::to_string(R) + " paid orders without a CSR");
+        Row& row = add_row("open (no CSR: upstream makes the key)",
+                           {"--command", "open", "--item", "N"});
+        for (int i = 0; i < R; ++i) {
+            const int item = w_.add_order().item;
+            w_.host.db().execute("DELETE FROM certificate WHERE item = ?", {std::to_string(item)});
+            row.samples.push_back(measure(w_, item_args("open", item)));
+            expect(called(row.samples.back(), "certificate.order.csr"), "the upstream made a key");
+            expect(w_.host.item_param(item, "private_key").has_value(), "the key is saved");
         }
     }
 

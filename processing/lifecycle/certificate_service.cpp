@@ -97,6 +97,8 @@ std::optional<std::string> CertificateService::find_earlier_order(const Item& it
 
 std::string CertificateService::place_order(const Item& item) {
     upstream::OrderRequest request = build_order(item);  // validates before anything is sent
+    if (request.csr.empty())
+        use_upstream_made_key(item, request);
     writeback_.save_param(item.id, param::kOrderAttempt, today_utc() + " " + request.pricelist);
     upstream::OrderResult result;
     try {
@@ -111,9 +113,16 @@ std::string CertificateService::place_order(const Item& item) {
                     "the upstream accepted the order but returned no certificate id; the next "
                     "run will find it by its remote id");
     writeback_.save_param(item.id, param::kUpstreamId, result.id);
-    if (!result.generated_key.empty())
-        writeback_.save_secret_param(item.id, param::kPrivateKey, result.generated_key);
     return result.id;
+}
+
+// No local CSR: the upstream makes the key pair, and it is stored before any money moves, so
+// no lost answer or kill can leave an order whose key nobody has. A retry that orders anew
+// makes a new pair; the one saved is always that of the last order sent.
+void CertificateService::use_upstream_made_key(const Item& item,
+                                               upstream::OrderRequest& request) {
+    attach_generated_key(request, api_.generate_key(request));
+    writeback_.save_secret_param(item.id, param::kPrivateKey, request.key);
 }
 
 void CertificateService::open(long long item_id) {

@@ -30,6 +30,7 @@ public:
 private:
     std::optional<std::string> find_earlier_order(const Item& item);
     std::string place_order(const Item& item);
+    void use_upstream_made_key(const Item& item, upstream::OrderRequest& request);
     void finish_open(const Item& item, const std::string& upstream_id);
     void sync_item(const Item& item, const std::string& upstream_id);
     void record_issued(const Item& item, const upstream::UpstreamCertificate& cert,

@@ -76,6 +76,16 @@ std::string der_sha256(X509_REQ* req) {
     return out;
 }
 
+std::string spki_der(EVP_PKEY* key) {
+    unsigned char* der = nullptr;
+    int len = i2d_PUBKEY(key, &der);
+    if (len <= 0)
+        return {};
+    std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+    OPENSSL_free(der);
+    return out;
+}
+
 }  // namespace
 
 CsrInfo parse_csr(const std::string& pem) {
@@ -102,7 +112,19 @@ CsrInfo parse_csr(const std::string& pem) {
     info.email = subject_field(name, NID_pkcs9_emailAddress);
     info.sans = dns_sans(req.get());
     info.sha256 = der_sha256(req.get());
+    info.public_key = spki_der(key.get());
     return info;
+}
+
+std::string public_key_of(const std::string& private_key_pem) {
+    std::unique_ptr<BIO, BioFree> bio(
+        BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
+    std::unique_ptr<EVP_PKEY, KeyFree> key(
+        PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    std::string spki = key ? spki_der(key.get()) : std::string();
+    if (spki.empty())
+        throw Error(errtype::kValue, "key", "", "the private key cannot be read");
+    return spki;
 }
 
 }  // namespace pmb

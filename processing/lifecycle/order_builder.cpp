@@ -220,6 +220,23 @@ upstream::OrderRequest build_order(const Item& item) {
     return order;
 }
 
+void attach_generated_key(upstream::OrderRequest& order, const upstream::GeneratedKey& generated) {
+    CsrInfo csr;
+    try {
+        csr = parse_csr(generated.csr);
+        if (domain_to_ascii(csr.cn) != order.subject.cn)
+            throw Error(errtype::kValue, "CN", csr.cn, "it is for another domain");
+        if (public_key_of(generated.key) != csr.public_key)
+            throw Error(errtype::kValue, "key", "", "the key does not belong to the CSR");
+    } catch (const Error& e) {
+        throw Error(errtype::kBadResponse, "certificate.order.csr", "",
+                    "the upstream made an unusable key pair for " + order.subject.cn + ": " +
+                        e.message());
+    }
+    order.csr = generated.csr;
+    order.key = generated.key;
+}
+
 upstream::ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256) {
     OrderedDomains domains = ordered_domains(item);
     check_tariff_allows(item, domains);

@@ -43,11 +43,19 @@ struct Subject {  // used only when the upstream generates the key (no local CSR
     std::string cn, o, ou, l, st, email;
 };
 
+// A key pair and CSR made by the upstream (certificate.order.csr) for an order without a
+// local CSR.
+struct GeneratedKey {
+    std::string csr;  // PEM
+    std::string key;  // PEM private key: a secret
+};
+
 struct OrderRequest {
     std::string pricelist;  // upstream tariff id
     int period_months = 12;
     std::string remoteid;  // our item id, ties the upstream service to ours
-    std::string csr;       // PEM; non-empty → crt_type=manual, else crt_type=generate
+    std::string csr;       // PEM, always sent
+    std::string key;       // only with an upstream-made CSR: then crt_type=generate, else manual
     Subject subject;
     std::string altnames;  // space-separated SANs
     std::string country;   // BILLmanager country id, same directory on both sides
@@ -58,9 +66,7 @@ struct OrderRequest {
 };
 
 struct OrderResult {
-    std::string id;             // the upstream certificate (item) id
-    std::string generated_key;  // only with crt_type=generate
-    std::string generated_csr;
+    std::string id;  // the upstream certificate (item) id
 };
 
 struct UpstreamCertificate {
@@ -112,6 +118,9 @@ public:
     virtual ~CertificateApi() = default;
     // One cheap authenticated call; throws UpstreamError when it fails.
     virtual void check_access() = 0;
+    // Costs nothing (the order's first wizard step): the upstream makes a key and CSR from
+    // the request's subject, tariff and SANs.
+    virtual GeneratedKey generate_key(const OrderRequest& request) = 0;
     // Spends money: sent once, never retried by the client.
     virtual OrderResult order(const OrderRequest& request) = 0;
     virtual std::vector<UpstreamCertificate> list() = 0;

@@ -19,19 +19,25 @@ void add_approval(Request& request, const Approval& approval) {
         request.add_if("approver_email_" + std::to_string(i + 1), approval.emails[i]);
 }
 
+void add_subject(Request& request, const Subject& subject) {
+    request.add("CN", subject.cn)
+        .add("O", subject.o)
+        .add("OU", subject.ou)
+        .add("L", subject.l)
+        .add("ST", subject.st)
+        .add("emailAddress", subject.email);
+}
+
 void add_key_source(Request& request, const OrderRequest& order) {
-    if (!order.csr.empty()) {
+    if (order.key.empty()) {
         request.add("crt_type", "manual").add("csr", order.csr);
         return;
     }
-    // No local CSR: the upstream generates key and CSR from these subject fields.
-    request.add("crt_type", "generate")
-        .add("CN", order.subject.cn)
-        .add("O", order.subject.o)
-        .add("OU", order.subject.ou)
-        .add("L", order.subject.l)
-        .add("ST", order.subject.st)
-        .add("emailAddress", order.subject.email);
+    // The upstream's own wizard sends the pair from certificate.order.csr back with the
+    // subject it was made from.
+    request.add("crt_type", "generate");
+    add_subject(request, order.subject);
+    request.add("csr", order.csr).add("key", order.key);
 }
 
 Request with_elid(const std::string& func, const std::string& id) {
@@ -63,6 +69,19 @@ Request order(const OrderRequest& order) {
     for (const auto& [name, value] : order.org)
         request.add(name, value);
     add_approval(request, order.approval);
+    return request;
+}
+
+Request generate_key(const OrderRequest& order) {
+    Request request("certificate.order.csr");
+    request.add("sok", "ok")
+        .add("snext", "ok")
+        .add("crt_type", "generate")
+        .add("pricelist", order.pricelist)
+        .add("period", std::to_string(order.period_months))
+        .add("field_country", order.country);
+    add_subject(request, order.subject);
+    request.add_if("altname", order.altnames).add_if("altname_input", order.altnames);
     return request;
 }
 

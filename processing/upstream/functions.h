@@ -9,6 +9,8 @@
 
 namespace pmb::upstream::functions {
 
+// certificate.order.csr: the upstream makes a key and CSR (orders without a local CSR).
+Request generate_key(const OrderRequest& order);
 // certificate.order.param, paid at once from the upstream balance.
 Request order(const OrderRequest& order);
 // The certificate list; also the cheap authenticated call of check_connection.

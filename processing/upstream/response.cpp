@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "core/scrub.h"
+
 namespace pmb::upstream {
 namespace {
 
@@ -269,9 +271,17 @@ OrderResult parse_order(const XmlDoc& doc) {
     result.id = find_new_id(doc);
     if (result.id.empty())
         throw missing_in_answer("certificate.order.param", "certificate id");
-    result.generated_key = descendant_text(doc.root(), "key");
-    result.generated_csr = descendant_text(doc.root(), "csr");
     return result;
+}
+
+GeneratedKey parse_generated_key(const XmlDoc& doc) {
+    GeneratedKey generated{descendant_text(doc.root(), "csr"), descendant_text(doc.root(), "key")};
+    if (generated.key.empty())
+        throw missing_in_answer("certificate.order.csr", "private key");
+    Scrubber::global().add_secret(generated.key);
+    if (generated.csr.empty())
+        throw missing_in_answer("certificate.order.csr", "CSR");
+    return generated;
 }
 
 std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc) {

@@ -44,6 +44,9 @@ std::string find_new_id(const XmlDoc& doc);
 
 // The answer of certificate.order.param; throws kBadResponse when it carries no id.
 OrderResult parse_order(const XmlDoc& doc);
+// The answer of certificate.order.csr (csr and key, at any depth); registers the key as a
+// secret; throws kBadResponse when either is missing.
+GeneratedKey parse_generated_key(const XmlDoc& doc);
 
 // <elem> rows of func=certificate; rows without an id are skipped, unknown columns ignored.
 std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc);

@@ -9,6 +9,11 @@ void UpstreamCertificateApi::check_access() {
     client_.call(functions::check_access(), Retry::kRead);
 }
 
+GeneratedKey UpstreamCertificateApi::generate_key(const OrderRequest& request) {
+    // Nothing is bought yet, so a lost answer may be asked again (it only makes another key).
+    return parse_generated_key(client_.call(functions::generate_key(request), Retry::kRead));
+}
+
 OrderResult UpstreamCertificateApi::order(const OrderRequest& request) {
     return parse_order(client_.call(functions::order(request), Retry::kNever));
 }

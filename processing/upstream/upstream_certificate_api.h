@@ -15,6 +15,7 @@ public:
     explicit UpstreamCertificateApi(Connection connection) : client_(std::move(connection)) {}
 
     void check_access() override;
+    GeneratedKey generate_key(const OrderRequest& request) override;
     OrderResult order(const OrderRequest& request) override;
     std::vector<UpstreamCertificate> list() override;
     UpstreamCertificate get(const std::string& id) override;

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <thread>
 
+#include "crypto.h"  // the fake upstream's own OpenSSL helpers
 #include "e2e_util.h"
 
 using namespace pmtest;
@@ -67,6 +68,28 @@ TEST_CASE("open: reply dropped after the upstream committed the order") {
         w.clear_records();
         rerun_open_and_expect_one_order(w, order);
     }
+}
+
+TEST_CASE("open without a CSR: reply dropped after commit; the key of that order is kept") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.host.db().execute("DELETE FROM certificate WHERE item = ?", {std::to_string(order.item)});
+    w.upstream.fault("certificate.order.param", "drop_after_commit");
+    ModuleResult r = w.run_item("open", order.item);
+    CHECK(r.exit_code == 1);
+    REQUIRE(w.upstream.state().size() == 1);
+    const std::string ordered_csr = w.upstream.state().at(0).csr;
+    auto key = w.host.item_param(order.item, "private_key");
+    REQUIRE(key);
+    CHECK(fake_upstream::key_matches_csr(*key, ordered_csr));
+    w.upstream.clear_faults();
+    w.clear_records();
+    REQUIRE(w.run_item("open", order.item).exit_code == 0);
+    // found and adopted: no new pair, no new order
+    CHECK(w.upstream_funcs() == Funcs{"certificate", "certificate.edit"});
+    CHECK(w.upstream.state().size() == 1);
+    CHECK(w.host.item_param(order.item, "upstream_id") == w.upstream.state().at(0).id);
+    CHECK(w.host.item_param(order.item, "private_key") == key);
 }
 
 TEST_CASE("open: without remoteid, a retry never adopts another service's certificate") {

@@ -2,6 +2,7 @@
 // exact upstream requests and the exact mgrctl calls asserted after every step.
 #include <doctest/doctest.h>
 
+#include "crypto.h"  // the fake upstream's own OpenSSL helpers, not the module's
 #include "e2e_util.h"
 
 using namespace pmtest;
@@ -184,27 +185,48 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     CHECK(w.upstream.state().size() == 1);  // one order in the whole life
 }
 
-TEST_CASE("open without a CSR: upstream generates the key, stored crypted via the environment") {
+TEST_CASE("open without a CSR: the upstream makes the pair; the key is stored before the order") {
     World w;
-    CertificateOrder order = w.add_order({});
-    w.host.db().execute("DELETE FROM certificate WHERE item = ?", {std::to_string(order.item)});
+    CertificateOrder order = w.add_order(multidomain_order());
+    const std::string id_text = std::to_string(order.item);
+    w.host.db().execute("DELETE FROM certificate WHERE item = ?", {id_text});
     ModuleResult r = w.run_item("open", order.item);
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
-    Request placed = w.upstream_calls("certificate.order.param").at(0);
-    CHECK(placed.param("crt_type") == "generate");
-    CHECK(placed.param("CN") == "example.com");
-    CHECK_FALSE(placed.has("csr"));
-    MgrctlCall saved;
-    for (auto& c : w.host_calls("service.saveparam"))
-        if (c.param("name") == "private_key")
-            saved = c;
-    CHECK(saved.param("crypted") == "on");
-    CHECK(saved.param("value").find("PRIVATE KEY") != std::string::npos);
-    REQUIRE(saved.env_params == std::vector<std::string>{"value"});
-    for (const auto& arg : saved.argv)
+
+    CHECK(w.upstream_funcs() ==
+          Funcs{"certificate.order.csr", "certificate.order.param", "certificate.edit"});
+    expect_request(w.upstream_calls("certificate.order.csr").at(0), "certificate.order.csr",
+                   {{"sok", "ok"},
+                    {"snext", "ok"},
+                    {"crt_type", "generate"},
+                    {"pricelist", "117"},
+                    {"period", "12"},
+                    {"CN", "example.com"},
+                    {"altname", "www.example.com"},
+                    {"altname_input", "www.example.com"}});
+    auto writes = w.host_calls("service.saveparam");
+    REQUIRE(writes.size() >= 2);
+    // the key is safe at home before any money moves
+    expect_call(writes[0], "service.saveparam",
+                {{"elid", id_text}, {"name", "private_key"}, {"crypted", "on"}});
+    expect_call(writes[1], "service.saveparam", {{"elid", id_text}, {"name", "order_attempt"}});
+    REQUIRE(writes[0].env_params == std::vector<std::string>{"value"});
+    for (const auto& arg : writes[0].argv)
         CHECK(arg.find("PRIVATE KEY") == std::string::npos);
-    CHECK(w.log().find("PRIVATE KEY-----\\n") == std::string::npos);
+    const std::string key = writes[0].param("value");
+
+    Request placed = w.upstream_calls("certificate.order.param").at(0);
+    expect_request(placed, "certificate.order.param",
+                   {{"crt_type", "generate"},
+                    {"CN", "example.com"},
+                    {"key", key},
+                    {"altname", "www.example.com"},
+                    {"remoteid", id_text}});
+    CHECK(fake_upstream::key_matches_csr(key, placed.param("csr")));
+    CHECK(w.upstream.state().at(0).csr == placed.param("csr"));  // the certificate's key
+    CHECK(w.host.item_param(order.item, "private_key") == key);
+    CHECK(w.log().find("PRIVATE KEY-----\n") == std::string::npos);
 }
 
 TEST_CASE("suspend and resume are local only") {

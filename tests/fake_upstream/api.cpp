@@ -261,23 +261,39 @@ Body order_form(const State& state, const ApiRequest& request) {
 struct OrderedRequest {
     std::string cn;
     std::string csr;
-    std::string key;  // only when the fake generated the CSR
 };
 
+// crt_type=manual: the client's CSR. crt_type=generate: the pair certificate.order.csr made,
+// sent back with the subject, as the upstream's own wizard does.
 OrderedRequest csr_for_order(const ApiRequest& request) {
     std::string type = request.get("crt_type");
-    if (type == "manual") {
-        auto parsed = parse_csr(request.get("csr"));
-        if (!parsed || parsed->common_name.empty())
-            throw invalid_value("csr");
-        return {parsed->common_name, request.get("csr"), ""};
-    }
+    if (type != "manual" && type != "generate")
+        throw invalid_value("crt_type");
+    auto parsed = parse_csr(request.get("csr"));
+    if (!parsed || parsed->common_name.empty())
+        throw invalid_value("csr");
     if (type == "generate") {
-        std::string cn = trimmed(required(request, "CN"));
-        GeneratedRequest generated = generate_csr(cn);
-        return {cn, generated.csr_pem, generated.key_pem};
+        if (trimmed(required(request, "CN")) != parsed->common_name)
+            throw invalid_value("CN", "the CSR is for another domain");
+        if (!key_matches_csr(required(request, "key"), request.get("csr")))
+            throw invalid_value("key", "the key does not belong to the CSR");
     }
-    throw invalid_value("crt_type");
+    return {parsed->common_name, request.get("csr")};
+}
+
+// The order wizard's key step: a new key and CSR for the subject; nothing is bought.
+Body func_order_csr(State& state, const ApiConfig&, const ApiRequest& request) {
+    if (!committing(request))
+        return order_form(state, request);
+    if (request.get("crt_type") != "generate")
+        throw invalid_value("crt_type");
+    requested_period(requested_tariff(state, request), request);
+    GeneratedRequest generated = generate_csr(trimmed(required(request, "CN")));
+    XmlNode doc("doc");
+    XmlNode& model = doc.add("model");  // the documented answer is model.csr and model.key
+    model.add("csr", generated.csr_pem);
+    model.add("key", generated.key_pem);
+    return document_body(doc);
 }
 
 Certificate& create_certificate(State& state, const ApiRequest& request, const OrderedRequest& csr,
@@ -312,10 +328,6 @@ Body func_order(State& state, const ApiConfig&, const ApiRequest& request) {
     const Certificate& cert = create_certificate(state, request, csr, period);
     XmlNode doc = ok_document();
     doc.add("id", std::to_string(cert.id));
-    if (!csr.key.empty()) {
-        doc.add("csr", csr.csr);
-        doc.add("key", csr.key);
-    }
     return document_body(doc);
 }
 
@@ -472,6 +484,7 @@ const std::map<std::string, Handler>& handlers() {
         {"certificate", func_certificate_list},
         {"certificate.edit", func_certificate_edit},
         {"certificate.file", func_certificate_file},
+        {"certificate.order.csr", func_order_csr},
         {"certificate.order.param", func_order},
         {"certificate.reissue.step2", func_reissue},
         {"certificate.delete", func_delete},

@@ -298,6 +298,15 @@ GeneratedRequest generate_csr(const std::string& common_name) {
     return {bio_contents(bio.get()), key_to_pem(key.get())};
 }
 
+bool key_matches_csr(const std::string& key_pem, const std::string& csr_pem) {
+    BioPtr bio = bio_reading(key_pem);
+    PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    X509ReqPtr req = csr_from_pem(csr_pem);
+    bool matches = key && req && EVP_PKEY_eq(key.get(), X509_REQ_get0_pubkey(req.get())) == 1;
+    ERR_clear_error();
+    return matches;
+}
+
 std::string issue_certificate(const Authority& ca, const std::string& csr_pem,
                               const std::string& common_name,
                               const std::vector<std::string>& dns_names, std::time_t not_after) {

@@ -51,6 +51,8 @@ struct GeneratedRequest {
     std::string key_pem;
 };
 GeneratedRequest generate_csr(const std::string& common_name);
+// True when key_pem is a private key whose public half is the CSR's.
+bool key_matches_csr(const std::string& key_pem, const std::string& csr_pem);
 
 // Signs a leaf for the CSR's public key; DNS SANs are the given names, valid until not_after.
 std::string issue_certificate(const Authority& ca, const std::string& csr_pem,

@@ -259,9 +259,22 @@ TEST_CASE("manual order, issue, download: the PEM chain verifies against ca.pem"
     CHECK(fake.state().at(0).service_status == "5");
 }
 
-TEST_CASE("generate order returns the CSR and key; bad fields are value errors") {
+TEST_CASE("the key step makes a pair for free; the generate order takes it back") {
     FakeUpstream fake(tls_options());
     Api api(fake);
+    Params key_step = {{"func", "certificate.order.csr"}, {"sok", "ok"},
+                       {"snext", "ok"},                   {"crt_type", "generate"},
+                       {"pricelist", "116"},              {"period", "24"},
+                       {"CN", "*.example.org"}};
+    std::string pair = api.call(key_step);
+    const std::string csr = xpath(pair, "/doc/model/csr");
+    const std::string key = xpath(pair, "/doc/model/key");
+    CHECK(csr.find("BEGIN CERTIFICATE REQUEST") != std::string::npos);
+    CHECK(key.find("PRIVATE KEY") != std::string::npos);
+    CHECK(fake_upstream::key_matches_csr(key, csr));
+    CHECK(fake.balance() == "1000.00");
+    CHECK(fake.state().empty());
+
     Params order = {{"func", "certificate.order.param"},
                     {"sok", "ok"},
                     {"skipbasket", "on"},
@@ -269,28 +282,34 @@ TEST_CASE("generate order returns the CSR and key; bad fields are value errors")
                     {"period", "24"},
                     {"crt_type", "generate"},
                     {"CN", "*.example.org"},
+                    {"csr", csr},
+                    {"key", key},
                     {"adm_email", "a@example.org"},
                     {"approver_method", "auth_dnstxt"}};
-    std::string answer = api.call(order);
-    CHECK(xpath(answer, "/doc/csr").find("BEGIN CERTIFICATE REQUEST") != std::string::npos);
-    CHECK(xpath(answer, "/doc/key").find("PRIVATE KEY") != std::string::npos);
-    CHECK(fake.balance() == "825.00");
-
-    auto with = [&order](const std::string& name, const std::string& value) {
-        Params changed = order;
+    auto with = [](const Params& params, const std::string& name, const std::string& value) {
+        Params changed = params;
         for (auto& param : changed) {
             if (param.first == name)
                 param.second = value;
         }
         return changed;
     };
-    CHECK(error_object(api.call(with("pricelist", "999"))) == "pricelist");
-    CHECK(error_object(api.call(with("period", "36"))) == "period");
-    CHECK(error_object(api.call(with("skipbasket", "off"))) == "skipbasket");
-    Params manual = with("crt_type", "manual");
-    manual.emplace_back("csr", "-----BEGIN CERTIFICATE REQUEST-----\nnope\n");
-    CHECK(error_object(api.call(manual)) == "csr");
-    CHECK(fake.state().size() == 1);
+    const std::string other_key = fake_upstream::generate_csr("*.example.org").key_pem;
+    CHECK(error_object(api.call(with(order, "key", other_key))) == "key");
+    CHECK(error_object(api.call(with(order, "key", ""))) == "key");
+    CHECK(error_object(api.call(with(order, "CN", "example.org"))) == "CN");
+    CHECK(error_object(api.call(with(order, "csr", ""))) == "csr");
+    CHECK(error_object(api.call(with(order, "pricelist", "999"))) == "pricelist");
+    CHECK(error_object(api.call(with(order, "period", "36"))) == "period");
+    CHECK(error_object(api.call(with(order, "skipbasket", "off"))) == "skipbasket");
+    CHECK(error_object(api.call(with(key_step, "pricelist", "999"))) == "pricelist");
+    CHECK(error_object(api.call(with(key_step, "crt_type", "manual"))) == "crt_type");
+    CHECK(fake.state().empty());
+
+    CHECK(xpath(api.call(order), "/doc/id") == "5001");
+    CHECK(fake.balance() == "825.00");
+    REQUIRE(fake.state().size() == 1);
+    CHECK(fake.state().at(0).CN == "*.example.org");
 }
 
 TEST_CASE("insufficient balance is refused and nothing is created") {
@@ -497,8 +516,8 @@ TEST_CASE("truncated answers do not commit; drop/hang after commit do") {
                              {"skipbasket", "on"},
                              {"pricelist", "115"},
                              {"period", "12"},
-                             {"crt_type", "generate"},
-                             {"CN", "b.example.com"},
+                             {"crt_type", "manual"},
+                             {"csr", fake_upstream::generate_csr("b.example.com").csr_pem},
                              {"remoteid", "2"},
                              {"adm_email", "a@b.example.com"},
                              {"approver_method", "auth_email"}});

@@ -192,6 +192,9 @@ private:
 // ---------------------------------------------------------------------------------------
 // FakeApi: upstream certificates in a map; every request recorded; injectable failures.
 
+// A key pair made in-process: what the upstream's certificate.order.csr answers.
+inline pmb::upstream::GeneratedKey make_generated_key(const std::string& cn);
+
 class FakeApi : public pmb::upstream::CertificateApi {
 public:
     struct Fault {
@@ -213,8 +216,8 @@ public:
     bool prolong_returns_date = true;  // false: prolong answers without the new expiry
     int new_service_status = 4;        // of a freshly ordered certificate
     long next_id = 1001;
-    std::string generated_key =
-        "-----BEGIN PRIVATE KEY-----\nGENERATED\n-----END PRIVATE KEY-----\n";
+    std::vector<pmb::upstream::GeneratedKey> generated;  // every pair the upstream made
+    bool mismatched_pair = false;  // generate_key answers a key that is not the CSR's
 
     void fail(const std::string& method, Fault fault) { faults_[method] = fault; }
     void fail(const std::string& method, Failure failure, bool after_commit = false) {
@@ -229,6 +232,16 @@ public:
     void check_access() override {
         calls.push_back("check_access");
         maybe_fail("check_access", false);
+    }
+
+    pmb::upstream::GeneratedKey generate_key(const pmb::upstream::OrderRequest& request) override {
+        calls.push_back("generate_key");
+        maybe_fail("generate_key", false);
+        pmb::upstream::GeneratedKey pair = make_generated_key(request.subject.cn);
+        if (mismatched_pair)
+            pair.key = make_generated_key(request.subject.cn).key;
+        generated.push_back(pair);
+        return pair;
     }
 
     pmb::upstream::OrderResult order(const pmb::upstream::OrderRequest& request) override {
@@ -250,10 +263,6 @@ public:
         pmb::upstream::OrderResult result;
         if (order_returns_id)
             result.id = cert.id;
-        if (request.csr.empty()) {
-            result.generated_key = generated_key;
-            result.generated_csr = "-----BEGIN CERTIFICATE REQUEST-----\nGEN\n";
-        }
         return result;
     }
 
@@ -384,9 +393,17 @@ inline void add_field(X509_NAME* name, int nid, const std::string& value) {
     X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
                                reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
 }
+template <typename Object, typename Writer>
+std::string pem_of(Object* object, Writer write) {
+    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+    write(bio.get(), object);
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<size_t>(len));
+}
 }  // namespace detail
 
-inline std::string make_csr(const CsrSpec& spec) {
+inline pmb::upstream::GeneratedKey make_key_and_csr(const CsrSpec& spec) {
     detail::Pkey key = detail::new_key();
     std::unique_ptr<X509_REQ, detail::ReqFree> req(X509_REQ_new());
     X509_REQ_set_version(req.get(), 0);
@@ -419,11 +436,20 @@ inline std::string make_csr(const CsrSpec& spec) {
         other = detail::new_key();
         X509_REQ_set_pubkey(req.get(), other.get());
     }
-    std::unique_ptr<BIO, detail::BioFree> bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_X509_REQ(bio.get(), req.get());
-    char* data = nullptr;
-    long len = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<size_t>(len));
+    return {detail::pem_of(req.get(), PEM_write_bio_X509_REQ),
+            detail::pem_of(key.get(), [](BIO* bio, const EVP_PKEY* k) {
+                return PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
+            })};
+}
+
+inline std::string make_csr(const CsrSpec& spec) {
+    return make_key_and_csr(spec).csr;
+}
+
+inline pmb::upstream::GeneratedKey make_generated_key(const std::string& cn) {
+    CsrSpec spec;
+    spec.cn = cn;
+    return make_key_and_csr(spec);
 }
 
 // SHA-256 of the CSR's DER encoding, computed here independently of the product code.

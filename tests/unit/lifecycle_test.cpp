@@ -213,37 +213,89 @@ TEST_CASE("open: IDN CN and SANs are ordered in punycode") {
     CHECK(w.api.orders[0].approval.emails.size() == 2);
 }
 
-TEST_CASE("open: without a CSR the upstream generates the key, saved as a crypted secret") {
+std::string save_key(const std::string& key) {
+    return "service.saveparam elid=42 name=private_key value[secret]=" + key +
+           " crypted=on sok=ok";
+}
+
+Item without_csr() {
     Item item = base_item();
     item.params["O"] = "Example LLC";
     item.params["OU"] = "IT";
     item.params["L"] = "Moscow";
     item.params["ST"] = "Moscow";
     item.params["emailAddress"] = "ssl@example.com";
-    World w(item);
+    return item;
+}
+
+TEST_CASE("open: without a CSR the upstream makes the key pair, saved crypted before the order") {
+    World w(without_csr());
 
     w.service.open(42);
 
-    CHECK(w.api.calls == Lines{"order", "get 1001"});
+    REQUIRE(w.api.generated.size() == 1);
+    const auto& pair = w.api.generated[0];
+    CHECK(w.api.calls == Lines{"generate_key", "order", "get 1001"});
     CHECK(w.host.journal() == Lines{
+                                  save_key(pair.key),
                                   save("order_attempt", kAttempt),
                                   save("upstream_id", "1001"),
-                                  "service.saveparam elid=42 name=private_key value[secret]=" +
-                                      w.api.generated_key + " crypted=on sok=ok",
                                   status(3),
                                   post("open"),
                                   status(4),
                               });
     REQUIRE(w.api.orders.size() == 1);
     const auto& r = w.api.orders[0];
-    CHECK(r.csr.empty());
+    CHECK(r.csr == pair.csr);
+    CHECK(r.key == pair.key);
     CHECK(r.subject.cn == "www.example.com");
     CHECK(r.subject.o == "Example LLC");
     CHECK(r.subject.ou == "IT");
     CHECK(r.subject.l == "Moscow");
     CHECK(r.subject.st == "Moscow");
     CHECK(r.subject.email == "ssl@example.com");
-    CHECK(w.item().param("private_key") == w.api.generated_key);
+    CHECK(w.item().param("private_key") == pair.key);
+}
+
+TEST_CASE("open: the upstream-made key survives a lost order reply; the retry adopts, keeps it") {
+    World w(without_csr());
+    w.api.fail("order", Failure::kTransport, /*after_commit=*/true);
+
+    CHECK_THROWS_AS(w.service.open(42), UpstreamError);
+    REQUIRE(w.api.orders.size() == 1);
+    const std::string ordered_key = w.api.orders[0].key;
+    CHECK(w.item().param("private_key") == ordered_key);
+
+    w.clear();
+    w.service.open(42);
+
+    CHECK(w.api.calls == Lines{"list", "get 1001"});  // no new key, no new order
+    CHECK(w.item().param("private_key") == ordered_key);
+    CHECK(w.item().param("upstream_id") == "1001");
+}
+
+TEST_CASE("open: an unusable upstream key pair is refused; nothing saved, nothing ordered") {
+    struct Case {
+        const char* name;
+        std::function<void(World&)> spoil;
+        const char* type;
+    };
+    const Case cases[] = {
+        {"the key is not the CSR's", [](World& w) { w.api.mismatched_pair = true; },
+         "bad_response"},
+        {"the key step fails", [](World& w) { w.api.fail("generate_key", Failure::kTransport); },
+         "connection"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        World w(without_csr());
+        c.spoil(w);
+        auto [type, object] = error_of([&] { w.service.open(42); });
+        CHECK(type == c.type);
+        CHECK(w.api.calls == Lines{"generate_key"});
+        CHECK(w.api.orders.empty());
+        CHECK(w.host.journal().empty());
+    }
 }
 
 TEST_CASE("open: a rerun after success makes no upstream call and no write-back") {

@@ -209,6 +209,41 @@ TEST_CASE("build_order: a wildcard CSR that also names the bare domain is accept
     CHECK_NOTHROW(pmb::build_order(item));
 }
 
+TEST_CASE("attach_generated_key: only a pair for the ordered domain whose key is the CSR's") {
+    using pmb::upstream::GeneratedKey;
+    const GeneratedKey good = make_generated_key("www.example.com");
+    const GeneratedKey other = make_generated_key("www.example.com");
+    struct Case {
+        const char* name;
+        GeneratedKey pair;
+        bool accepted;
+    };
+    const Case cases[] = {
+        {"a matching pair", good, true},
+        {"the key of another pair", {good.csr, other.key}, false},
+        {"a CSR for another domain", make_generated_key("other.example.com"), false},
+        {"no key", {good.csr, ""}, false},
+        {"a key that is no key", {good.csr, "-----BEGIN PRIVATE KEY-----\nAAAA\n"}, false},
+        {"a CSR that is no CSR", {"garbage", good.key}, false},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        pmb::upstream::OrderRequest order;
+        order.subject.cn = "www.example.com";
+        if (c.accepted) {
+            pmb::attach_generated_key(order, c.pair);
+            CHECK(order.csr == c.pair.csr);
+            CHECK(order.key == c.pair.key);
+            continue;
+        }
+        auto [type, object] = error_of([&] { pmb::attach_generated_key(order, c.pair); });
+        CHECK(type == "bad_response");
+        CHECK(object == "certificate.order.csr");
+        CHECK(order.csr.empty());
+        CHECK(order.key.empty());
+    }
+}
+
 TEST_CASE("build_reissue: manual beats altname beats oldrequest") {
     const std::string old_csr = make_csr("www.example.com");
     const std::string new_csr = make_csr("www.example.com");

@@ -98,14 +98,40 @@ TEST_CASE("upstream functions: order with a local CSR") {
                                      {"approver_email_3", "admin@mail.example.com"}});
 }
 
-TEST_CASE("upstream functions: order without a CSR lets the upstream generate, like_admin") {
+OrderRequest upstream_key_order() {
     OrderRequest order = manual_order();
     order.csr.clear();
     order.subject = {"example.com", "Example LLC", "IT", "Moscow", "Moscow", "ssl@example.com"};
-    order.altnames.clear();
+    order.altnames = "www.example.com";
     order.tech = order.admin;
     order.org.clear();
     order.approval = {"auth_dnstxt", {}};
+    return order;
+}
+
+TEST_CASE("upstream functions: the key step asks the upstream for a pair from the subject") {
+    Request request = functions::generate_key(upstream_key_order());
+    CHECK(request.func() == "certificate.order.csr");
+    CHECK(request.params() == Params{{"sok", "ok"},
+                                     {"snext", "ok"},
+                                     {"crt_type", "generate"},
+                                     {"pricelist", "4471"},
+                                     {"period", "12"},
+                                     {"field_country", "182"},
+                                     {"CN", "example.com"},
+                                     {"O", "Example LLC"},
+                                     {"OU", "IT"},
+                                     {"L", "Moscow"},
+                                     {"ST", "Moscow"},
+                                     {"emailAddress", "ssl@example.com"},
+                                     {"altname", "www.example.com"},
+                                     {"altname_input", "www.example.com"}});
+}
+
+TEST_CASE("upstream functions: order with an upstream-made pair sends it back, like_admin") {
+    OrderRequest order = upstream_key_order();
+    order.csr = "-----BEGIN CERTIFICATE REQUEST-----\nCSR\n-----END CERTIFICATE REQUEST-----\n";
+    order.key = "-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n";
     Request request = functions::order(order);
     CHECK(request.params() == Params{{"sok", "ok"},
                                      {"skipbasket", "on"},
@@ -120,6 +146,9 @@ TEST_CASE("upstream functions: order without a CSR lets the upstream generate, l
                                      {"L", "Moscow"},
                                      {"ST", "Moscow"},
                                      {"emailAddress", "ssl@example.com"},
+                                     {"csr", order.csr},
+                                     {"key", order.key},
+                                     {"altname", "www.example.com"},
                                      {"country", "182"},
                                      {"field_country", "182"},
                                      {"adm_fname", "Ivan"},

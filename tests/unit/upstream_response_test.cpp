@@ -58,18 +58,24 @@ TEST_CASE("upstream response: the new id in all its variants") {
     CHECK(find_new_id(document("order_no_id.xml")).empty());
 }
 
-TEST_CASE("upstream response: an order answer with a manual CSR has no generated key") {
-    OrderResult result = parse_order(document("order_id.xml"));
-    CHECK(result.id == "4242");
-    CHECK(result.generated_key.empty());
-    CHECK(result.generated_csr.empty());  // the CSR in tparams is our own echo
+TEST_CASE("upstream response: an order answer gives the new id") {
+    CHECK(parse_order(document("order_id.xml")).id == "4242");
 }
 
-TEST_CASE("upstream response: an order answer with a generated key and CSR") {
-    OrderResult result = parse_order(document("order_generated.xml"));
-    CHECK(result.id == "4245");
-    CHECK(result.generated_key.find("-----BEGIN PRIVATE KEY-----") == 0);
-    CHECK(result.generated_csr.find("-----BEGIN CERTIFICATE REQUEST-----") == 0);
+TEST_CASE("upstream response: the key step's answer gives the CSR and the key") {
+    GeneratedKey generated = parse_generated_key(document("order_csr.xml"));
+    CHECK(generated.csr.find("-----BEGIN CERTIFICATE REQUEST-----\nMIICfakecsr") == 0);
+    CHECK(generated.key.find("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANfakekey") == 0);
+}
+
+TEST_CASE("upstream response: a key step answer without the key is a bad response") {
+    try {
+        parse_generated_key(document("order_csr_no_key.xml"));
+        FAIL("no error");
+    } catch (const UpstreamError& error) {
+        CHECK(error.failure() == Failure::kBadResponse);
+        CHECK(std::string(error.what()).find("private key") != std::string::npos);
+    }
 }
 
 TEST_CASE("upstream response: an order answer without an id is a bad response") {
