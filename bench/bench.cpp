@@ -805,8 +805,8 @@ private:
     // RSA key generation in the fake), and the key is saved before the order.
     void open_without_csr(int R) {
         progress("creating " + std::to_string(R) + " paid orders without a CSR");
-        Row& row = add_row("open (no CSR: upstream makes the key)",
-                           {"--command", "open", "--item", "N"});
+        Row& row =
+            add_row("open (no CSR: upstream makes the key)", {"--command", "open", "--item", "N"});
         for (int i = 0; i < R; ++i) {
             const int item = w_.add_order().item;
             w_.host.db().execute("DELETE FROM certificate WHERE item = ?", {std::to_string(item)});

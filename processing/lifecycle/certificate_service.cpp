@@ -119,8 +119,7 @@ std::string CertificateService::place_order(const Item& item) {
 // No local CSR: the upstream makes the key pair, and it is stored before any money moves, so
 // no lost answer or kill can leave an order whose key nobody has. A retry that orders anew
 // makes a new pair; the one saved is always that of the last order sent.
-void CertificateService::use_upstream_made_key(const Item& item,
-                                               upstream::OrderRequest& request) {
+void CertificateService::use_upstream_made_key(const Item& item, upstream::OrderRequest& request) {
     attach_generated_key(request, api_.generate_key(request));
     writeback_.save_secret_param(item.id, param::kPrivateKey, request.key);
 }

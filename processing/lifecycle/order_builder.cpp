@@ -229,9 +229,9 @@ void attach_generated_key(upstream::OrderRequest& order, const upstream::Generat
         if (public_key_of(generated.key) != csr.public_key)
             throw Error(errtype::kValue, "key", "", "the key does not belong to the CSR");
     } catch (const Error& e) {
-        throw Error(errtype::kBadResponse, "certificate.order.csr", "",
-                    "the upstream made an unusable key pair for " + order.subject.cn + ": " +
-                        e.message());
+        throw Error(
+            errtype::kBadResponse, "certificate.order.csr", "",
+            "the upstream made an unusable key pair for " + order.subject.cn + ": " + e.message());
     }
     order.csr = generated.csr;
     order.key = generated.key;

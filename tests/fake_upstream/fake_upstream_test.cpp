@@ -262,9 +262,12 @@ TEST_CASE("manual order, issue, download: the PEM chain verifies against ca.pem"
 TEST_CASE("the key step makes a pair for free; the generate order takes it back") {
     FakeUpstream fake(tls_options());
     Api api(fake);
-    Params key_step = {{"func", "certificate.order.csr"}, {"sok", "ok"},
-                       {"snext", "ok"},                   {"crt_type", "generate"},
-                       {"pricelist", "116"},              {"period", "24"},
+    Params key_step = {{"func", "certificate.order.csr"},
+                       {"sok", "ok"},
+                       {"snext", "ok"},
+                       {"crt_type", "generate"},
+                       {"pricelist", "116"},
+                       {"period", "24"},
                        {"CN", "*.example.org"}};
     std::string pair = api.call(key_step);
     const std::string csr = xpath(pair, "/doc/model/csr");

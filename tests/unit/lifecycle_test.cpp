@@ -214,8 +214,7 @@ TEST_CASE("open: IDN CN and SANs are ordered in punycode") {
 }
 
 std::string save_key(const std::string& key) {
-    return "service.saveparam elid=42 name=private_key value[secret]=" + key +
-           " crypted=on sok=ok";
+    return "service.saveparam elid=42 name=private_key value[secret]=" + key + " crypted=on sok=ok";
 }
 
 Item without_csr() {
