@@ -19,6 +19,10 @@ void add_approval(Request& request, const Approval& approval) {
         request.add_if("approver_email_" + std::to_string(i + 1), approval.emails[i]);
 }
 
+void add_tariff(Request& request, const OrderRequest& order) {
+    request.add("pricelist", order.pricelist).add("period", std::to_string(order.period_months));
+}
+
 void add_subject(Request& request, const Subject& subject) {
     request.add("CN", subject.cn)
         .add("O", subject.o)
@@ -50,12 +54,9 @@ Request with_elid(const std::string& func, const std::string& id) {
 
 Request order(const OrderRequest& order) {
     Request request("certificate.order.param");
-    request.add("sok", "ok")
-        .add("skipbasket", "on")
-        .add("clicked_button", "finish")
-        .add("pricelist", order.pricelist)
-        .add("period", std::to_string(order.period_months))
-        .add("remoteid", order.remoteid);
+    request.add("sok", "ok").add("skipbasket", "on").add("clicked_button", "finish");
+    add_tariff(request, order);
+    request.add("remoteid", order.remoteid);
     add_key_source(request, order);
     request.add_if("altname", order.altnames)
         .add("country", order.country)
@@ -74,12 +75,9 @@ Request order(const OrderRequest& order) {
 
 Request generate_key(const OrderRequest& order) {
     Request request("certificate.order.csr");
-    request.add("sok", "ok")
-        .add("snext", "ok")
-        .add("crt_type", "generate")
-        .add("pricelist", order.pricelist)
-        .add("period", std::to_string(order.period_months))
-        .add("field_country", order.country);
+    request.add("sok", "ok").add("snext", "ok").add("crt_type", "generate");
+    add_tariff(request, order);
+    request.add("field_country", order.country);
     add_subject(request, order.subject);
     request.add_if("altname", order.altnames).add_if("altname_input", order.altnames);
     return request;
