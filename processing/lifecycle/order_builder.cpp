@@ -221,9 +221,8 @@ upstream::OrderRequest build_order(const Item& item) {
 }
 
 void attach_generated_key(upstream::OrderRequest& order, const upstream::GeneratedKey& generated) {
-    CsrInfo csr;
     try {
-        csr = parse_csr(generated.csr);
+        CsrInfo csr = parse_csr(generated.csr);
         if (domain_to_ascii(csr.cn) != order.subject.cn)
             throw Error(errtype::kValue, "CN", csr.cn, "it is for another domain");
         if (public_key_of(generated.key) != csr.public_key)
