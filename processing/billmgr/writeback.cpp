@@ -55,14 +55,6 @@ std::string Writeback::import_service(const std::vector<MgrctlArg>& fields) {
     return answer.root().child_text("service_id");
 }
 
-void Writeback::save_balance(long long module, const std::string& balance,
-                             const std::string& currency) {
-    host_.call("processing.savebalance", {{"processingmodule", id(module)},
-                                          {"balance", balance},
-                                          {"currency", currency},
-                                          {"sok", "ok"}});
-}
-
 void Writeback::save_operation_error(long long operation, const std::string& error_xml) {
     host_.call("runningoperation.edit",
                {{"elid", id(operation)}, {"errorxml", error_xml}, {"sok", "ok"}});

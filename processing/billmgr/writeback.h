@@ -27,7 +27,6 @@ public:
     void certificate_failed(long long item) { post("certificate.failed", item); }
     // Returns the id of the new local service.
     std::string import_service(const std::vector<MgrctlArg>& fields);
-    void save_balance(long long module, const std::string& balance, const std::string& currency);
 
     void save_operation_error(long long operation, const std::string& error_xml);
     void set_operation_manual(long long operation);
