@@ -159,14 +159,13 @@ std::string SslModule::close(long long item) {
     return "";
 }
 
-// Suspend and resume are local only: a certificate cannot be suspended at the CA.
 std::string SslModule::suspend(long long item) {
-    Writeback(host()).post_suspend(item);
+    CertificateService::suspend(host(), item);
     return "";
 }
 
 std::string SslModule::resume(long long item) {
-    Writeback(host()).post_resume(item);
+    CertificateService::resume(host(), item);
     return "";
 }
 

@@ -24,8 +24,9 @@ public:
     // Never charged twice: a retry first checks whether the upstream expiry already moved.
     void prolong(long long item_id);
     void close(long long item_id);
-    void suspend(long long item_id) { writeback_.post_suspend(item_id); }
-    void resume(long long item_id) { writeback_.post_resume(item_id); }
+    // Local only: a certificate cannot be suspended at the CA, so no upstream is needed.
+    static void suspend(Host& host, long long item_id) { Writeback(host).post_suspend(item_id); }
+    static void resume(Host& host, long long item_id) { Writeback(host).post_resume(item_id); }
 
 private:
     std::optional<std::string> find_earlier_order(const Item& item);

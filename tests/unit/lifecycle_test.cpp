@@ -65,26 +65,6 @@ Item with_csr(Item item, const std::string& csr) {
     return item;
 }
 
-// Makes item 42 open as upstream 1001 (service status 3 "requested"), the upstream
-// certificate in the given service status, expiring 2026-03-01.
-void opened(World& w, int upstream_service_status) {
-    Item& item = w.host.at(42);
-    item.status = 2;
-    item.params["upstream_id"] = "1001";
-    item.params["service_status"] = "3";
-    UpstreamCertificate cert;
-    cert.id = "1001";
-    cert.cn = "www.example.com";
-    cert.pricelist = "1042";
-    cert.createdate = "2025-03-01 10:00:00";
-    cert.expiredate = "2026-03-01 00:00:00";
-    cert.remoteid = "42";
-    cert.period = 12;
-    cert.item_status = 2;
-    cert.service_status = upstream_service_status;
-    w.api.certs["1001"] = cert;
-}
-
 UpstreamCertificate decoy(const std::string& id, const std::string& cn,
                           const std::string& pricelist, const std::string& createdate,
                           const std::string& remoteid, int item_status = 2) {
@@ -97,6 +77,31 @@ UpstreamCertificate decoy(const std::string& id, const std::string& cn,
     c.item_status = item_status;
     c.service_status = 4;
     return c;
+}
+
+// Makes item 42 open as upstream 1001 (service status 3 "requested"), the upstream
+// certificate in the given service status, expiring 2026-03-01.
+void opened(World& w, int upstream_service_status) {
+    Item& item = w.host.at(42);
+    item.status = 2;
+    item.params["upstream_id"] = "1001";
+    item.params["service_status"] = "3";
+    UpstreamCertificate cert =
+        decoy("1001", "www.example.com", "1042", "2025-03-01 10:00:00", "42");
+    cert.expiredate = "2026-03-01 00:00:00";
+    cert.period = 12;
+    cert.service_status = upstream_service_status;
+    w.api.certs["1001"] = cert;
+}
+
+// An open item whose upstream call `method` fails: the step throws and writes nothing back.
+template <typename Step>
+void expect_upstream_failure_untouched(World& w, const std::string& method, Failure failure,
+                                       Step step) {
+    opened(w, 5);
+    w.api.fail(method, failure);
+    CHECK_THROWS_AS(step(), UpstreamError);
+    CHECK(w.host.journal().empty());
 }
 
 const char* const kPem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
@@ -717,10 +722,7 @@ TEST_CASE("sync: a certificate deleted upstream is a state error, with no write-
 
 TEST_CASE("sync: other upstream failures propagate, with no write-back") {
     World w;
-    opened(w, 5);
-    w.api.fail("get", Failure::kTransport);
-    CHECK_THROWS_AS(w.service.sync(42), UpstreamError);
-    CHECK(w.host.journal().empty());
+    expect_upstream_failure_untouched(w, "get", Failure::kTransport, [&] { w.service.sync(42); });
 }
 
 TEST_CASE("sync: a service never ordered upstream is a missed error, with no upstream call") {
@@ -845,10 +847,7 @@ TEST_CASE("reissue: refused before any upstream call when it cannot be right") {
 
 TEST_CASE("reissue: an upstream refusal leaves the service untouched") {
     World w;
-    opened(w, 5);
-    w.api.fail("reissue", Failure::kApi);
-    CHECK_THROWS_AS(w.service.reissue(42), UpstreamError);
-    CHECK(w.host.journal().empty());
+    expect_upstream_failure_untouched(w, "reissue", Failure::kApi, [&] { w.service.reissue(42); });
 }
 
 // =========================================================================================
@@ -995,17 +994,15 @@ TEST_CASE("close: deletes upstream when there is something to delete, then postc
 
 TEST_CASE("close: an upstream failure is not reported as closed") {
     World w;
-    opened(w, 5);
-    w.api.fail("remove", Failure::kTransport);
-    CHECK_THROWS_AS(w.service.close(42), UpstreamError);
-    CHECK(w.host.journal().empty());
+    expect_upstream_failure_untouched(w, "remove", Failure::kTransport,
+                                      [&] { w.service.close(42); });
 }
 
 TEST_CASE("suspend and resume touch only BILLmanager") {
     World w;
     opened(w, 5);
-    w.service.suspend(42);
-    w.service.resume(42);
+    pmb::CertificateService::suspend(w.host, 42);
+    pmb::CertificateService::resume(w.host, 42);
     CHECK(w.api.calls.empty());
     CHECK(w.host.journal() == Lines{post("suspend"), post("resume")});
 }
