@@ -3,8 +3,8 @@
 #include <iterator>
 #include <string>
 
+#include "app/ssl_module.h"
 #include "billmgr/cli.h"
-#include "billmgr/ssl_module.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -12,19 +12,12 @@
 
 namespace {
 
-// Only commands documented to take XML on stdin read it; item commands get nothing and
-// must not block on a terminal.
-bool reads_stdin(const std::string& command) {
-    return command == "check_connection" || command == "tune_connection";
-}
-
-// features must never fail (BILLmanager would try to rebuild the module), so a broken
-// config only matters to the commands that use it.
-pmb::Config load_config(const pmb::MgrRoot& root, const std::string& command) {
+// A command that tolerates a broken config (features) runs on the defaults instead.
+pmb::Config load_config(const pmb::MgrRoot& root, const pmb::Command* command) {
     try {
         return pmb::Config::load(root.config_file());
     } catch (const pmb::Error&) {
-        if (command == "features")
+        if (command && command->tolerates_config_error)
             return pmb::Config{};
         throw;
     }
@@ -44,11 +37,13 @@ int main(int argc, char* argv[]) {
             return 0;
         }
         pmb::MgrRoot root = pmb::MgrRoot::from_environment();
-        pmb::Config config = load_config(root, args.command);
-        if (args.command != "features")
+        const pmb::Command* command = pmb::Module::find(args.command);
+        pmb::Config config = load_config(root, command);
+        // Such a command does not know its log settings either, so it logs nothing.
+        if (!command || !command->tolerates_config_error)
             pmb::Log::open(root.log_file(), config.log_level);
         std::string input;
-        if (reads_stdin(args.command))
+        if (command && command->reads_stdin)
             input.assign(std::istreambuf_iterator<char>(std::cin), {});
         pmb::SslModule module(root, config);
         return module.run(args, input, std::cout);

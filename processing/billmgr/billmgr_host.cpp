@@ -27,6 +27,11 @@ std::string id_text(long long id) {
     return std::to_string(id);
 }
 
+Error no_such_item(long long id) {
+    return Error(errtype::kMissed, "item", id_text(id),
+                 "service " + id_text(id) + " does not exist in BILLmanager");
+}
+
 }  // namespace
 
 std::string Item::param(const std::string& name) const {
@@ -88,11 +93,17 @@ std::map<std::string, std::string> BillmgrHost::name_values(const std::string& s
     return out;
 }
 
+long long BillmgrHost::item_module(long long id) {
+    auto rows = db().select("SELECT processingmodule FROM item WHERE id = ?", {id});
+    if (rows.empty())
+        throw no_such_item(id);
+    return number(rows.front(), "processingmodule");
+}
+
 Item BillmgrHost::item(long long id) {
     auto rows = db().select(kItemQuery, {id});
     if (rows.empty())
-        throw Error(errtype::kMissed, "item", id_text(id),
-                    "service " + id_text(id) + " does not exist in BILLmanager");
+        throw no_such_item(id);
     const Row& row = rows.front();
     Item item;
     item.id = id;
@@ -107,8 +118,6 @@ Item BillmgrHost::item(long long id) {
     item.params = name_values("SELECT intname, value FROM itemparam WHERE item = ?", id);
     item.pricelist_params = name_values(
         "SELECT intname, value FROM pricelistparam WHERE pricelist = ?", item.pricelist);
-    if (!item.pricelist_intname.empty())
-        item.tariff_template = TemplateCache(root_.template_cache()).find(item.pricelist_intname);
     auto cert = db().select("SELECT csr, pkey, crt FROM certificate WHERE item = ?", {id});
     if (!cert.empty()) {
         item.certificate = {true, text(cert[0], "csr"), text(cert[0], "pkey"),

@@ -16,6 +16,7 @@ public:
     explicit BillmgrHost(const MgrRoot& root);
 
     Item item(long long id) override;
+    long long item_module(long long id) override;
     ModuleSettings module(long long id) override;
     int trycount(long long running_operation) override;
     bool item_exists(long long id) override;

@@ -32,7 +32,8 @@ struct Item {
     std::map<std::string, std::string> params;            // itemparam
     std::map<std::string, std::string> pricelist_params;  // pricelistparam
     CertificateRow certificate;
-    std::optional<TariffTemplate> tariff_template;  // cached by the last tariff import
+    // Cached by the last tariff import; not in the database: the lifecycle looks it up.
+    std::optional<TariffTemplate> tariff_template;
 
     std::string param(const std::string& name) const;
     bool has_param(const std::string& name) const;
@@ -58,6 +59,8 @@ public:
     virtual ~Host() = default;
     // Each read throws pmb::Error(missed) naming what is missing.
     virtual Item item(long long id) = 0;
+    // Just the item's processing module: picks the upstream before the item is read whole.
+    virtual long long item_module(long long id) = 0;
     virtual ModuleSettings module(long long id) = 0;
     virtual int trycount(long long running_operation) = 0;
     // Lookups of service import: does the item exist, and which item of the module carries

@@ -17,32 +17,75 @@ namespace {
                 "the command '" + command + "' is not supported by pmbillmgrssl");
 }
 
+// BILLmanager's retry budget for a command, before staff get a task.
+constexpr int kDefaultTries = 10;
+
 }  // namespace
 
-// kItem commands act on one service: the kill switch applies and failures go to the
-// running operation.
-struct Module::Command {
-    enum Kind { kStandalone, kItem };
-    const char* name;
-    Kind kind;
-};
+bool Command::named(const std::string& command) const {
+    if (command == name)
+        return true;
+    for (const char* alias : aliases)
+        if (command == alias)
+            return true;
+    return false;
+}
 
-const std::vector<Module::Command>& Module::commands() {
+const std::vector<Command>& Module::commands() {
+    using Kind = Command::Kind;
+    using A = const Args&;
+    using In = const std::string&;
+    constexpr int kTries = kDefaultTries;
+    constexpr int kCharged = 1;  // a renewal is charged upstream: one try, then staff decide
+    constexpr bool kStdin = true, kNoStdin = false;
+    constexpr bool kAnyConfig = true, kValidConfig = false;
+    // BILLmanager's own modules call reissue "reopen"; both names are accepted.
+    // clang-format off
     static const std::vector<Command> table = {
-        {"check_connection", Command::kStandalone},
-        {"tune_connection", Command::kStandalone},
-        {"open", Command::kItem},
-        {"sync_item", Command::kItem},
-        {"reopen", Command::kItem},
-        {"prolong", Command::kItem},
-        {"close", Command::kItem},
-        {"suspend", Command::kItem},
-        {"resume", Command::kItem},
-        {"approver", Command::kStandalone},
-        {"import_pricelist", Command::kStandalone},
-        {"import", Command::kStandalone},
+        {"features",         {},          Kind::kStandalone, kNoStdin, kTries,   kAnyConfig,
+         [](Module& m, A, In) { return m.features(); }},
+        {"check_connection", {},          Kind::kStandalone, kStdin,   kTries,   kValidConfig,
+         [](Module& m, A, In in) { return m.check_connection(in); }},
+        {"tune_connection",  {},          Kind::kStandalone, kStdin,   kTries,   kValidConfig,
+         [](Module& m, A, In in) { return m.tune_connection(in); }},
+        {"open",             {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.open(a.item_id()); }},
+        {"sync_item",        {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.sync_item(a.item_id()); }},
+        {"reopen",           {"reissue"}, Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.reopen(a.item_id()); }},
+        {"prolong",          {},          Kind::kItem,       kNoStdin, kCharged, kValidConfig,
+         [](Module& m, A a, In) { return m.prolong(a.item_id()); }},
+        {"close",            {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.close(a.item_id()); }},
+        {"suspend",          {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.suspend(a.item_id()); }},
+        {"resume",           {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.resume(a.item_id()); }},
+        {"approver",         {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.approver(a.module_id(), a.domain, a.intname); }},
+        {"import_pricelist", {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.import_pricelist(a.module_id(), a.subcommand, a.id); }},
+        {"import",           {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.import_services(a.module_id(), a.itemtype); }},
     };
+    // clang-format on
     return table;
+}
+
+const Command* Module::find(const std::string& command) {
+    for (const auto& c : commands())
+        if (c.named(command))
+            return &c;
+    return nullptr;
+}
+
+std::vector<std::string> Module::feature_names() {
+    std::vector<std::string> out;
+    for (const auto& c : commands())
+        if (std::string(c.name) != "features")
+            out.emplace_back(c.name);
+    return out;
 }
 
 Module::Module(MgrRoot root, Config config, HostFactory host_factory)
@@ -50,24 +93,6 @@ Module::Module(MgrRoot root, Config config, HostFactory host_factory)
     if (!host_factory_) {
         host_factory_ = [](const MgrRoot& r) { return std::make_unique<BillmgrHost>(r); };
     }
-}
-
-std::string Module::canonical(const std::string& command) {
-    // BILLmanager's own modules call reissue "reopen"; accept both names.
-    return command == "reissue" ? "reopen" : command;
-}
-
-int Module::max_tries(const std::string& command) {
-    // A renewal is charged upstream: one try, then staff decide.
-    return canonical(command) == "prolong" ? 1 : 10;
-}
-
-std::vector<std::string> Module::implemented_commands() const {
-    std::vector<std::string> out;
-    for (const auto& c : commands())
-        if (implements(c.name))
-            out.emplace_back(c.name);
-    return out;
 }
 
 Host& Module::host() {
@@ -82,43 +107,14 @@ bool Module::kill_switch_on() const {
 }
 
 std::string Module::dispatch(const Args& args, const std::string& input) {
-    const std::string command = canonical(args.command);
-    if (command == "features")
-        return features();
-    const Command* spec = nullptr;
-    for (const auto& c : commands())
-        if (command == c.name)
-            spec = &c;
-    if (!spec || !implements(command))
+    const Command* command = find(args.command);
+    if (!command)
         unsupported(args.command);
-    if (spec->kind == Command::kItem && kill_switch_on()) {
-        log_info(command + ": etc/billmgr.DoNothing exists, doing nothing");
+    if (command->kind == Command::Kind::kItem && kill_switch_on()) {
+        log_info(std::string(command->name) + ": etc/billmgr.DoNothing exists, doing nothing");
         return "";
     }
-    if (command == "check_connection")
-        return check_connection(input);
-    if (command == "tune_connection")
-        return tune_connection(input);
-    if (command == "approver")
-        return approver(args.module_id(), args.domain, args.intname);
-    if (command == "import_pricelist")
-        return import_pricelist(args.module_id(), args.subcommand, args.id);
-    if (command == "import")
-        return import_services(args.module_id(), args.itemtype);
-    const long long item = args.item_id();
-    if (command == "open")
-        return open(item);
-    if (command == "sync_item")
-        return sync_item(item);
-    if (command == "reopen")
-        return reopen(item);
-    if (command == "prolong")
-        return prolong(item);
-    if (command == "close")
-        return close(item);
-    if (command == "suspend")
-        return suspend(item);
-    return resume(item);
+    return command->handler(*this, args, input);
 }
 
 int Module::run(const Args& args, const std::string& input, std::ostream& out) {
@@ -156,13 +152,14 @@ void Module::report_failure(const Args& args, const Error& error) {
         const long long operation = *args.running_operation_id();
         Writeback writeback(host());
         writeback.save_operation_error(operation, error.to_xml());
+        const Command* command = find(args.command);
         const int tries = host().trycount(operation);
-        if (tries < max_tries(args.command))
+        if (tries < (command ? command->max_tries : kDefaultTries))
             return;
         log_warning("try " + std::to_string(tries) + " of " + args.command +
                     " reached the limit: handing the operation to staff");
         writeback.set_operation_manual(operation);
-        std::string type = writeback.task_type(canonical(args.command));
+        std::string type = writeback.task_type(command ? command->name : args.command);
         long long item = args.item.empty() ? 0 : args.item_id();
         writeback.create_task(item, operation, type);
     } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // The module base: one virtual per BILLmanager command, as ISPsystem's own C++ module base
-// has. run() parses nothing itself; it dispatches, applies the kill switch, turns every
-// failure into error XML, and stores it on the running operation.
+// has, and one table row per command with everything else about it. run() parses nothing
+// itself; it looks the command up, applies the kill switch, turns every failure into error
+// XML, and stores it on the running operation. A new command is one row plus one virtual.
 #pragma once
 
 #include <functional>
@@ -17,6 +18,28 @@
 
 namespace pmb {
 
+class Module;
+
+// One BILLmanager command: the row of Module::commands().
+struct Command {
+    // kItem commands act on one service: the kill switch applies and failures go to the
+    // running operation.
+    enum class Kind { kStandalone, kItem };
+    using Handler = std::string (*)(Module& module, const Args& args, const std::string& input);
+
+    const char* name;
+    std::vector<const char*> aliases;  // other names BILLmanager uses for it
+    Kind kind;
+    bool reads_stdin;  // only commands documented to take XML on stdin; others must not block
+    int max_tries;     // failures before BILLmanager hands the operation to staff
+    // features must never fail (BILLmanager would try to rebuild the module): it runs with
+    // the default config when the config file is broken.
+    bool tolerates_config_error;
+    Handler handler;  // calls the command's virtual
+
+    bool named(const std::string& command) const;
+};
+
 class Module {
 public:
     using HostFactory = std::function<std::unique_ptr<Host>(const MgrRoot&)>;
@@ -26,11 +49,12 @@ public:
     // Runs one command; writes the answer XML to out; returns the process exit code.
     int run(const Args& args, const std::string& input, std::ostream& out);
 
-    // The commands this module implements, in features order.
-    std::vector<std::string> implemented_commands() const;
+    // Every command, in features order; find() takes a name or an alias, nullptr if unknown.
+    static const std::vector<Command>& commands();
+    static const Command* find(const std::string& command);
 
-    // How often BILLmanager may retry a command before staff get a task (SPEC §2).
-    static int max_tries(const std::string& command);
+    // The commands features announces: all but features itself.
+    static std::vector<std::string> feature_names();
 
 protected:
     // Handlers return the XML to print; an empty string prints <doc/>.
@@ -51,18 +75,11 @@ protected:
     // The command `import`: services bought upstream become local services.
     virtual std::string import_services(long long module, const std::string& itemtype);
 
-    // Which of the virtuals above the concrete module really implements.
-    virtual bool implements(const std::string& command) const = 0;
-
     Host& host();
     const MgrRoot& root() const { return root_; }
     const Config& config() const { return config_; }
 
 private:
-    struct Command;
-    static const std::vector<Command>& commands();
-    static std::string canonical(const std::string& command);
-
     std::string dispatch(const Args& args, const std::string& input);
     void report_failure(const Args& args, const Error& error);
     bool kill_switch_on() const;

@@ -7,15 +7,25 @@
 
 namespace pmb {
 
+// How the upstream is reached unless the config or the module says otherwise; both Config
+// and upstream::Connection start from these.
+namespace transport_defaults {
+inline constexpr long kConnectTimeoutS = 10;
+inline constexpr long kTimeoutS = 60;
+inline constexpr long kMaxResponseBytes = 64L * 1024 * 1024;
+inline constexpr int kReadRetries = 3;      // extra tries of read-only upstream calls
+inline constexpr long kRetryDelayMs = 500;  // first backoff; doubles each try
+}  // namespace transport_defaults
+
 struct Config {
     LogLevel log_level = LogLevel::kInfo;
-    long connect_timeout_s = 10;
-    long timeout_s = 60;
+    long connect_timeout_s = transport_defaults::kConnectTimeoutS;
+    long timeout_s = transport_defaults::kTimeoutS;
     std::string ca_file;  // empty: the system trust store
     std::string ca_path;
-    long max_response_bytes = 64L * 1024 * 1024;
-    int read_retries = 3;       // extra tries of read-only upstream calls
-    long retry_delay_ms = 500;  // first backoff; doubles each try
+    long max_response_bytes = transport_defaults::kMaxResponseBytes;
+    int read_retries = transport_defaults::kReadRetries;
+    long retry_delay_ms = transport_defaults::kRetryDelayMs;
 
     // Missing file: defaults. Unknown key or bad value: pmb::Error naming file and line.
     static Config load(const std::string& path);

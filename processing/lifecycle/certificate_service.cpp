@@ -71,6 +71,13 @@ std::string day_before(const std::string& date) {
 
 }  // namespace
 
+Item CertificateService::read_item(long long item_id) {
+    Item item = host_.item(item_id);
+    if (!item.pricelist_intname.empty())
+        item.tariff_template = templates_.find(item.pricelist_intname);
+    return item;
+}
+
 std::string CertificateService::require_upstream_id(const Item& item, const std::string& action) {
     std::string id = item.param(param::kUpstreamId);
     if (id.empty())
@@ -125,7 +132,7 @@ void CertificateService::use_upstream_made_key(const Item& item, upstream::Order
 }
 
 void CertificateService::open(long long item_id) {
-    Item item = host_.item(item_id);
+    Item item = read_item(item_id);
     std::string upstream_id = item.param(param::kUpstreamId);
     if (!upstream_id.empty() && item.status == kItemActive) {
         log_info("service " + std::to_string(item_id) + " is already open as upstream " +
@@ -152,7 +159,7 @@ void CertificateService::finish_open(const Item& item, const std::string& upstre
     set_status_once(item, kStatusRequested);
     writeback_.post_open(item.id);
     try {
-        Item fresh = host_.item(item.id);
+        Item fresh = read_item(item.id);
         sync_item(fresh, upstream_id);
     } catch (const std::exception& e) {
         // The order stands; BILLmanager's periodic sync_item will pick the status up.
@@ -161,7 +168,7 @@ void CertificateService::finish_open(const Item& item, const std::string& upstre
 }
 
 void CertificateService::sync(long long item_id) {
-    Item item = host_.item(item_id);
+    Item item = read_item(item_id);
     sync_item(item, require_upstream_id(item, "sync"));
 }
 
@@ -217,7 +224,7 @@ void CertificateService::set_status_once(const Item& item, int service_status) {
 }
 
 void CertificateService::reissue(long long item_id) {
-    Item item = host_.item(item_id);
+    Item item = read_item(item_id);
     std::string upstream_id = require_upstream_id(item, "reissue");
     upstream::ReissueRequest request = build_reissue(item, item.param(param::kCsrSha256));
     api_.reissue(upstream_id, request);
@@ -229,7 +236,7 @@ void CertificateService::reissue(long long item_id) {
 }
 
 void CertificateService::prolong(long long item_id) {
-    Item item = host_.item(item_id);
+    Item item = read_item(item_id);
     std::string upstream_id = require_upstream_id(item, "renew");
     UpstreamCertificate cert = api_.get(upstream_id);
     std::string current = date_part(cert.expiredate);
@@ -258,7 +265,7 @@ void CertificateService::prolong(long long item_id) {
 }
 
 void CertificateService::close(long long item_id) {
-    Item item = host_.item(item_id);
+    Item item = read_item(item_id);
     std::string upstream_id = item.param(param::kUpstreamId);
     if (upstream_id.empty() && item.has_param(param::kOrderAttempt))
         upstream_id = find_earlier_order(item).value_or("");

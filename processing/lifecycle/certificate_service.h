@@ -7,15 +7,17 @@
 #include <string>
 
 #include "billmgr/host.h"
+#include "billmgr/template_cache.h"
 #include "billmgr/writeback.h"
-#include "upstream/certificate_api.h"
+#include "lifecycle/certificate_api.h"
 
 namespace pmb {
 
 class CertificateService {
 public:
-    CertificateService(Host& host, upstream::CertificateApi& api)
-        : host_(host), api_(api), writeback_(host) {}
+    // templates: the tariff capabilities cached by the last tariff import.
+    CertificateService(Host& host, upstream::CertificateApi& api, const TemplateCache& templates)
+        : host_(host), api_(api), templates_(templates), writeback_(host) {}
 
     // Idempotent: an order whose reply was lost is found upstream and adopted, never repeated.
     void open(long long item_id);
@@ -29,6 +31,8 @@ public:
     static void resume(Host& host, long long item_id) { Writeback(host).post_resume(item_id); }
 
 private:
+    // The item with its tariff's cached template, which order checks ask for capabilities.
+    Item read_item(long long item_id);
     std::optional<std::string> find_earlier_order(const Item& item);
     std::string place_order(const Item& item);
     void use_upstream_made_key(const Item& item, upstream::OrderRequest& request);
@@ -41,6 +45,7 @@ private:
 
     Host& host_;
     upstream::CertificateApi& api_;
+    const TemplateCache& templates_;
     Writeback writeback_;
 };
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "billmgr/host.h"
-#include "upstream/certificate_api.h"
+#include "lifecycle/certificate_api.h"
 
 namespace pmb {
 

@@ -10,7 +10,7 @@
 
 #include "billmgr/host.h"
 #include "billmgr/writeback.h"
-#include "upstream/certificate_api.h"
+#include "lifecycle/certificate_api.h"
 
 namespace pmb {
 

@@ -7,7 +7,7 @@
 
 #include "billmgr/template_cache.h"
 #include "lifecycle/pricing.h"
-#include "upstream/tariff_catalog.h"
+#include "lifecycle/tariff_catalog.h"
 
 namespace pmb {
 

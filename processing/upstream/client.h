@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "core/xml.h"
-#include "upstream/certificate_api.h"
+#include "model/upstream_error.h"
+#include "upstream/connection.h"
 #include "upstream/http.h"
 #include "upstream/request.h"
 

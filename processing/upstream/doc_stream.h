@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/xml.h"
-#include "upstream/certificate_api.h"
+#include "model/upstream_error.h"
 
 namespace pmb::upstream {
 

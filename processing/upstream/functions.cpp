@@ -1,5 +1,7 @@
 #include "upstream/functions.h"
 
+#include "core/error.h"
+
 namespace pmb::upstream::functions {
 namespace {
 

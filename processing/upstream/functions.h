@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "upstream/certificate_api.h"
+#include "model/certificate.h"
 #include "upstream/request.h"
 
 namespace pmb::upstream::functions {

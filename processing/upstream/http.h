@@ -10,7 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "upstream/certificate_api.h"
+#include "model/upstream_error.h"
+#include "upstream/connection.h"
 
 namespace pmb::upstream {
 

@@ -9,8 +9,9 @@
 #include <vector>
 
 #include "core/xml.h"
-#include "upstream/certificate_api.h"
-#include "upstream/tariff_catalog.h"
+#include "model/certificate.h"
+#include "model/tariff.h"
+#include "model/upstream_error.h"
 
 namespace pmb::upstream {
 

@@ -21,7 +21,7 @@
 #include "billmgr/host.h"
 #include "core/error.h"
 #include "core/xml.h"
-#include "upstream/certificate_api.h"
+#include "lifecycle/certificate_api.h"
 
 namespace doctest {
 template <>
@@ -120,6 +120,8 @@ public:
             throw pmb::Error(pmb::errtype::kMissed, "item", std::to_string(id), "no such item");
         return it->second;
     }
+
+    long long item_module(long long id) override { return item(id).processingmodule; }
 
     pmb::ModuleSettings module(long long id) override {
         pmb::ModuleSettings m;

@@ -18,7 +18,8 @@ namespace {
 struct World {
     FakeHost host;
     FakeApi api;
-    pmb::CertificateService service{host, api};
+    pmb::TemplateCache templates{"/nonexistent/pmbillmgrssl.templates.xml"};  // none cached
+    pmb::CertificateService service{host, api, templates};
 
     explicit World(const Item& item = base_item()) { host.add(item); }
     World(const World&) = delete;

@@ -4,8 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "app/ssl_module.h"
 #include "billmgr/cli.h"
-#include "billmgr/ssl_module.h"
 #include "core/xml.h"
 #include "test_util.h"
 

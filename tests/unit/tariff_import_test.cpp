@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "billmgr/ssl_module.h"
+#include "app/ssl_module.h"
 #include "fakes.h"
 #include "lifecycle/tariff_import.h"
 #include "test_util.h"

@@ -18,12 +18,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "app/upstream_certificate_api.h"
 #include "core/log.h"
 #include "core/scrub.h"
 #include "upstream/client.h"
 #include "upstream/functions.h"
 #include "upstream/response.h"
-#include "upstream/upstream_certificate_api.h"
 
 using namespace pmb::upstream;
 using Failure = UpstreamError::Failure;

@@ -1,6 +1,7 @@
 // The wire shape of every upstream call: encoding and the exact parameter lists (SPEC §3).
 #include <doctest/doctest.h>
 
+#include "core/error.h"
 #include "upstream/functions.h"
 #include "upstream/request.h"
 

@@ -1,11 +1,13 @@
 // CertificateApi over the real upstream: a thin adapter that picks the request
-// (functions.h), the retry policy, and the parser (response.h) for each operation.
+// (upstream/functions.h), the retry policy, and the parser (upstream/response.h) for each
+// operation. It lives in app/, with the wiring, because it knows both sides: the lifecycle's
+// port it implements and the upstream client it calls; upstream/ stays free of lifecycle/.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "upstream/certificate_api.h"
+#include "lifecycle/certificate_api.h"
 #include "upstream/client.h"
 
 namespace pmb::upstream {

@@ -1,8 +1,7 @@
-// The upstream's certificate tariffs as pricelist.export publishes them, and the interface
-// tariff import reads them through (a fake in tests, the streamed export in production).
+// The upstream's certificate tariffs as pricelist.export publishes them: plain data that
+// upstream/ parses and lifecycle/ turns into local tariffs.
 #pragma once
 
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,17 +29,6 @@ struct ExportedTariff {
     // Every child element that holds only text, by name: wildcard, multidomain, hideinorder…
     std::map<std::string, std::string> properties;
     std::vector<TariffPrice> prices;
-};
-
-using TariffVisitor = std::function<void(const ExportedTariff&)>;
-
-class TariffCatalog {
-public:
-    virtual ~TariffCatalog() = default;
-    // Hands each tariff of the certificate export to visit, one at a time, in export order.
-    // A non-empty only_id asks the upstream for that tariff alone; an upstream that ignores
-    // the filter sends them all. Throws UpstreamError, or what visit throws.
-    virtual void each_tariff(const TariffVisitor& visit, const std::string& only_id) = 0;
 };
 
 }  // namespace pmb::upstream

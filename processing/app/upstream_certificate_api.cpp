@@ -1,4 +1,4 @@
-#include "upstream/upstream_certificate_api.h"
+#include "app/upstream_certificate_api.h"
 
 #include "upstream/functions.h"
 #include "upstream/response.h"

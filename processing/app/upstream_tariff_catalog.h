@@ -1,12 +1,13 @@
 // TariffCatalog over the real upstream: pricelist.export fetched as a stream (ApiClient) and
 // parsed as it arrives (DocStream), one <pricelist> at a time, so a tens-of-MB export costs
-// the memory of one tariff.
+// the memory of one tariff. In app/ for the same reason as UpstreamCertificateApi: it joins
+// the lifecycle's port to the upstream client.
 #pragma once
 
 #include <string>
 
+#include "lifecycle/tariff_catalog.h"
 #include "upstream/client.h"
-#include "upstream/tariff_catalog.h"
 
 namespace pmb::upstream {
 

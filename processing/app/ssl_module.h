@@ -5,8 +5,9 @@
 #include <memory>
 
 #include "billmgr/module.h"
-#include "upstream/certificate_api.h"
-#include "upstream/tariff_catalog.h"
+#include "lifecycle/certificate_api.h"
+#include "lifecycle/tariff_catalog.h"
+#include "upstream/connection.h"
 
 namespace pmb {
 
@@ -42,7 +43,6 @@ protected:
     std::string import_pricelist(long long module, const std::string& subcommand,
                                  const std::string& id) override;
     std::string import_services(long long module, const std::string& itemtype) override;
-    bool implements(const std::string& command) const override;
 
 private:
     // Runs one lifecycle step of an item with the upstream of the item's module.

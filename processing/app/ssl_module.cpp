@@ -1,5 +1,7 @@
-#include "billmgr/ssl_module.h"
+#include "app/ssl_module.h"
 
+#include "app/upstream_certificate_api.h"
+#include "app/upstream_tariff_catalog.h"
 #include "billmgr/template_cache.h"
 #include "core/error.h"
 #include "core/scrub.h"
@@ -9,8 +11,6 @@
 #include "lifecycle/pricing.h"
 #include "lifecycle/service_import.h"
 #include "lifecycle/tariff_import.h"
-#include "upstream/upstream_certificate_api.h"
-#include "upstream/upstream_tariff_catalog.h"
 
 namespace pmb {
 namespace {
@@ -59,10 +59,6 @@ SslModule::SslModule(MgrRoot root, Config config, HostFactory host_factory, ApiF
     }
 }
 
-bool SslModule::implements(const std::string&) const {
-    return true;  // every command of the base table is a certificate command we handle
-}
-
 upstream::Connection SslModule::connection_for(const std::map<std::string, std::string>& params,
                                                const Config& config) {
     auto get = [&](const char* name) {
@@ -98,7 +94,7 @@ std::string SslModule::features() {
         doc.close();
     }
     doc.close().open("features");
-    for (const auto& command : implemented_commands())
+    for (const auto& command : feature_names())
         doc.open("feature").attr("name", command).close();
     // Written by import_pricelist; BILLmanager keys them by pricelist intname.
     doc.close().open("templates");
@@ -127,10 +123,10 @@ std::string SslModule::tune_connection(const std::string& input) {
 }
 
 void SslModule::with_service(long long item, const std::function<void(CertificateService&)>& step) {
-    Item data = host().item(item);
-    ModuleSettings module = host().module(data.processingmodule);
+    ModuleSettings module = host().module(host().item_module(item));
     auto api = api_factory_(connection_for(module.params, config()));
-    CertificateService service(host(), *api);
+    TemplateCache templates(root().template_cache());
+    CertificateService service(host(), *api, templates);
     step(service);
 }
 

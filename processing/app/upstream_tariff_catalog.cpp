@@ -1,4 +1,4 @@
-#include "upstream/upstream_tariff_catalog.h"
+#include "app/upstream_tariff_catalog.h"
 
 #include "upstream/doc_stream.h"
 #include "upstream/functions.h"

@@ -1,4 +1,4 @@
-#include "upstream/certificate_api.h"
+#include "model/upstream_error.h"
 
 namespace pmb::upstream {
 

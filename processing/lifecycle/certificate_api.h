@@ -1,0 +1,34 @@
+// The lifecycle's port to the upstream billing: what it needs, in its own terms. The real
+// implementation (app/upstream_certificate_api.h) turns each call into one or a few API
+// functions; tests substitute an in-memory one.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/certificate.h"
+#include "model/upstream_error.h"
+
+namespace pmb::upstream {
+
+class CertificateApi {
+public:
+    virtual ~CertificateApi() = default;
+    // One cheap authenticated call; throws UpstreamError when it fails.
+    virtual void check_access() = 0;
+    // Costs nothing (the order's first wizard step): the upstream makes a key and CSR from
+    // the request's subject, tariff and SANs.
+    virtual GeneratedKey generate_key(const OrderRequest& request) = 0;
+    // Spends money: sent once, never retried by the client.
+    virtual OrderResult order(const OrderRequest& request) = 0;
+    virtual std::vector<UpstreamCertificate> list() = 0;
+    virtual UpstreamCertificate get(const std::string& id) = 0;
+    virtual IssuedFile download(const std::string& id) = 0;
+    virtual void reissue(const std::string& id, const ReissueRequest& request) = 0;
+    // false when the upstream says the certificate is already gone.
+    virtual bool remove(const std::string& id) = 0;
+    // Spends money: sent once. Returns the new expiry date (YYYY-MM-DD).
+    virtual std::string prolong(const std::string& id, int period_months) = 0;
+};
+
+}  // namespace pmb::upstream

@@ -1,0 +1,76 @@
+// The certificate data both sides speak: what the lifecycle asks the upstream for (orders,
+// reissues) and what the upstream answers (its certificates, issued files). Plain data with
+// no behaviour, so lifecycle/ (which uses it) and upstream/ (which turns it into API calls)
+// share it without depending on each other. Named in pmb::upstream: these are the
+// upstream's objects.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pmb::upstream {
+
+struct Contact {
+    std::string fname, lname, jtitle, email, phone, phone_country;
+    bool operator==(const Contact& o) const {
+        return fname == o.fname && lname == o.lname && jtitle == o.jtitle && email == o.email &&
+               phone == o.phone && phone_country == o.phone_country;
+    }
+};
+
+struct Approval {
+    std::string method;               // auth_email | auth_dnstxt | auth_file
+    std::vector<std::string> emails;  // one per domain: CN first, then the SANs
+};
+
+struct Subject {  // used only when the upstream generates the key (no local CSR)
+    std::string cn, o, ou, l, st, email;
+};
+
+// A key pair and CSR made by the upstream (certificate.order.csr) for an order without a
+// local CSR.
+struct GeneratedKey {
+    std::string csr;  // PEM
+    std::string key;  // PEM private key: a secret
+};
+
+struct OrderRequest {
+    std::string pricelist;  // upstream tariff id
+    int period_months = 12;
+    std::string remoteid;  // our item id, ties the upstream service to ours
+    std::string csr;       // PEM, always sent
+    std::string key;       // only with an upstream-made CSR: then crt_type=generate, else manual
+    Subject subject;
+    std::string altnames;  // space-separated SANs
+    std::string country;   // BILLmanager country id, same directory on both sides
+    Contact admin;
+    Contact tech;
+    std::vector<std::pair<std::string, std::string>> org;  // org_* fields as given
+    Approval approval;
+};
+
+struct OrderResult {
+    std::string id;  // the upstream certificate (item) id
+};
+
+struct UpstreamCertificate {
+    std::string id, cn, altname, pricelist, createdate, expiredate, remoteid, status_msg;
+    int period = 0;
+    int item_status = 0;     // 1 ordered, 2 active, 3 suspended, 4 deleted, 5 processing
+    int service_status = 0;  // 3 requested, 4 awaiting validation, 5 issued, 6 failed; 0 unknown
+};
+
+struct IssuedFile {
+    std::string content;  // PEM, or base64 of a zip
+    bool zip = false;
+};
+
+struct ReissueRequest {
+    std::string crt_type;  // oldrequest | manual | altname
+    std::string csr;       // with manual
+    std::string altnames;  // with altname
+    Approval approval;
+};
+
+}  // namespace pmb::upstream
