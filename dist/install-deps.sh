@@ -7,7 +7,7 @@ packages=(
   cmake g++ make pkg-config ca-certificates openssl
   libcurl4-openssl-dev libxml2-dev libssl-dev libboost-program-options-dev
   libmariadb-dev libidn2-dev libpsl-dev
-  doctest-dev libcpp-httplib-dev mariadb-server libxml2-utils
+  doctest-dev libcpp-httplib-dev mariadb-server libxml2-utils clang-format
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The full test suite: installs what is missing, builds twice (normal, and with
-# AddressSanitizer + UBSan) and runs every test with ctest in both builds.
+# The full test suite: installs what is missing, checks formatting (a badly formatted file
+# fails it), builds twice (normal, and with AddressSanitizer + UBSan) and runs every test
+# with ctest in both builds.
 #   bash tests/run.sh            # everything
 #   SANITIZE=0 bash tests/run.sh # skip the sanitizer build (faster local runs)
 set -euo pipefail
@@ -15,6 +16,10 @@ build_and_test() {
   cmake --build "$dir" -j "$jobs"
   ctest --test-dir "$dir" --output-on-failure -j 2 --timeout 900
 }
+
+echo "== C++ sources follow .clang-format"
+git ls-files -co --exclude-standard -- processing tests bench | grep -E '\.(cpp|h)$' |
+  xargs clang-format --dry-run -Werror
 
 echo "== descriptor is well-formed"
 xmllint --noout xml/billmgr_mod_pmbillmgrssl.xml

@@ -5,6 +5,7 @@
 #include "billmgr/template_cache.h"
 #include "core/error.h"
 #include "core/scrub.h"
+#include "core/text.h"
 #include "core/xml.h"
 #include "lifecycle/certificate_service.h"
 #include "lifecycle/domain.h"
@@ -23,13 +24,8 @@ const char* const kCryptedParams[] = {"password"};
 long number_or(const std::string& text, long fallback, const char* name) {
     if (text.empty())
         return fallback;
-    try {
-        size_t used = 0;
-        long value = std::stol(text, &used);
-        if (used == text.size() && value > 0)
-            return value;
-    } catch (const std::exception&) {
-    }
+    if (auto value = parse_positive(text))
+        return static_cast<long>(*value);
     throw Error(errtype::kValue, name, text, std::string(name) + " must be a positive number");
 }
 
@@ -68,8 +64,7 @@ upstream::Connection SslModule::connection_for(const std::map<std::string, std::
     upstream::Connection c;
     c.url = get("url");
     c.username = get("username");
-    c.password = get("password");
-    Scrubber::global().add_secret(c.password);
+    c.password = get("password");  // registered with the Scrubber where it was read
     if (c.url.empty() || c.username.empty())
         throw Error(errtype::kMissed, c.url.empty() ? "url" : "username", "",
                     "the processing module has no upstream URL or username");

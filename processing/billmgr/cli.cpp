@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace po = boost::program_options;
 
@@ -35,16 +36,9 @@ po::options_description describe(Args& a) {
 long long parse_id(const std::string& option, const std::string& text) {
     if (text.empty())
         throw Error(errtype::kMissed, option, "", "the option --" + option + " is required");
-    size_t used = 0;
-    long long id = 0;
-    try {
-        id = std::stoll(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != text.size() || id <= 0)
-        throw Error(errtype::kValue, option, text, "--" + option + " must be a positive number");
-    return id;
+    if (auto id = parse_positive(text))
+        return *id;
+    throw Error(errtype::kValue, option, text, "--" + option + " must be a positive number");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The command line BILLmanager gives a module (SPEC §2). Unknown options are ignored:
+// The command line BILLmanager gives a processing module: --command and the options of that
+// command (--item, --module, --runningoperation, …). Unknown options are ignored:
 // BILLmanager adds new ones over versions.
 #pragma once
 

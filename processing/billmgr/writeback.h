@@ -1,4 +1,5 @@
-// Every BILLmanager function the module calls (SPEC §2 write-back table), typed.
+// Every BILLmanager function the module calls (the "written back" column of the README's
+// command table), typed.
 #pragma once
 
 #include <string>

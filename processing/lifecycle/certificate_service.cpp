@@ -4,9 +4,11 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "lifecycle/csr.h"
+#include "lifecycle/item_params.h"
 #include "lifecycle/order_builder.h"
-#include "lifecycle/status.h"
+#include "model/status.h"
 
 namespace pmb {
 namespace {
@@ -22,10 +24,6 @@ std::string today_utc(int days_offset = 0) {
     char buf[16];
     std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
     return buf;
-}
-
-std::string date_part(const std::string& value) {
-    return value.substr(0, 10);
 }
 
 // An error document means the upstream refused: nothing was bought. Anything else (no

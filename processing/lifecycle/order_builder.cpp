@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "lifecycle/csr.h"
 #include "lifecycle/domain.h"
 
@@ -21,17 +22,6 @@ std::vector<std::string> split(const std::string& text, const std::string& separ
         pos = end;
     }
     return out;
-}
-
-std::string lowercase(std::string text) {
-    for (char& c : text)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
-
-bool contains_any(const std::string& text, std::initializer_list<const char*> words) {
-    return std::any_of(words.begin(), words.end(),
-                       [&](const char* w) { return text.find(w) != std::string::npos; });
 }
 
 void require(const Item& item, const std::string& name, const std::string& what) {

@@ -7,6 +7,7 @@
 
 #include "billmgr/host.h"
 #include "lifecycle/certificate_api.h"
+#include "lifecycle/item_params.h"
 
 namespace pmb {
 
@@ -44,16 +45,5 @@ upstream::OrderRequest build_order(const Item& item);
 // CSR is for the ordered domain and belongs to the key. Throws Error(bad_response) if not.
 void attach_generated_key(upstream::OrderRequest& order, const upstream::GeneratedKey& generated);
 upstream::ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256);
-
-// Item params the module itself writes.
-namespace param {
-inline constexpr const char* kUpstreamId = "upstream_id";
-inline constexpr const char* kOrderAttempt = "order_attempt";
-inline constexpr const char* kProlongAttempt = "prolong_attempt";
-inline constexpr const char* kCsrSha256 = "csr_sha256";
-inline constexpr const char* kPrivateKey = "private_key";
-inline constexpr const char* kServiceStatus = "service_status";
-inline constexpr const char* kCertificateOpened = "certificate_opened";
-}  // namespace param
 
 }  // namespace pmb

@@ -4,24 +4,15 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/text.h"
+#include "lifecycle/item_params.h"
 #include "lifecycle/order_builder.h"
-#include "lifecycle/status.h"
+#include "model/status.h"
 
 namespace pmb {
 namespace {
 
 using upstream::UpstreamCertificate;
-
-std::optional<long long> local_id(const std::string& remoteid) {
-    try {
-        size_t used = 0;
-        long long id = std::stoll(remoteid, &used);
-        if (used == remoteid.size() && id > 0)
-            return id;
-    } catch (const std::exception&) {
-    }
-    return std::nullopt;
-}
 
 bool issued(const UpstreamCertificate& cert) {
     return cert.item_status == kItemActive || cert.service_status == kStatusIssued;
@@ -85,7 +76,7 @@ bool ServiceImport::linked(long long module, const UpstreamCertificate& cert) {
         log_debug("upstream certificate " + cert.id + " is service " + std::to_string(*item));
         return true;
     }
-    auto ordered_by = local_id(cert.remoteid);
+    auto ordered_by = parse_positive(cert.remoteid);  // remoteid: our item id
     if (ordered_by && host_.item_exists(*ordered_by)) {
         log_debug("upstream certificate " + cert.id + " was ordered by service " + cert.remoteid);
         return true;

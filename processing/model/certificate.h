@@ -57,8 +57,8 @@ struct OrderResult {
 struct UpstreamCertificate {
     std::string id, cn, altname, pricelist, createdate, expiredate, remoteid, status_msg;
     int period = 0;
-    int item_status = 0;     // 1 ordered, 2 active, 3 suspended, 4 deleted, 5 processing
-    int service_status = 0;  // 3 requested, 4 awaiting validation, 5 issued, 6 failed; 0 unknown
+    int item_status = 0;     // kItem* of model/status.h; 0 unknown
+    int service_status = 0;  // kStatus* of model/status.h; 0 unknown
 };
 
 struct IssuedFile {

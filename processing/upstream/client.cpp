@@ -46,9 +46,7 @@ ApiClient::ApiClient(Connection connection)
     : connection_(std::move(connection)),
       origin_(url_origin(connection_.url)),
       endpoints_(endpoint_candidates(connection_.url)),
-      http_(connection_) {
-    Scrubber::global().add_secret(connection_.password);
-}
+      http_(connection_) {}
 
 XmlDoc ApiClient::call(const Request& request, Retry retry) {
     std::optional<XmlDoc> answer;

@@ -29,7 +29,8 @@ long backoff_delay_ms(long first_delay_ms, int retries_done);
 
 class ApiClient {
 public:
-    // Registers the password with the global Scrubber. Throws pmb::Error(value) for a URL
+    // The password is a secret registered with the Scrubber where it was read (module
+    // params, check_connection input). Throws pmb::Error(value) for a URL
     // that is not http(s).
     explicit ApiClient(Connection connection);
 

@@ -1,5 +1,6 @@
-// The one place that maps our operations to upstream function names and parameters
-// (SPEC §3). Everything here is pure: no I/O, so the exact wire shape is unit-tested.
+// The one place that maps our operations to upstream function names and parameters (the
+// README's "How it maps BILLmanager to the upstream"). Everything here is pure: no I/O, so
+// the exact wire shape is unit-tested.
 #pragma once
 
 #include <string>

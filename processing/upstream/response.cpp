@@ -9,36 +9,23 @@
 #include <string_view>
 
 #include "core/scrub.h"
+#include "core/text.h"
+#include "model/status.h"
 
 namespace pmb::upstream {
 namespace {
 
 using Failure = UpstreamError::Failure;
 
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-bool contains_any(const std::string& text, std::initializer_list<const char*> needles) {
-    return std::any_of(needles.begin(), needles.end(),
-                       [&](const char* needle) { return text.find(needle) != std::string::npos; });
-}
-
 bool starts_with(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
 }
 
-std::string_view trim(std::string_view text) {
+// Also drops a UTF-8 byte order mark, which some upstreams put before their text.
+std::string_view trim_answer(std::string_view text) {
     if (starts_with(text, "\xEF\xBB\xBF"))
-        text.remove_prefix(3);  // UTF-8 byte order mark
-    size_t begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos)
-        return {};
-    size_t end = text.find_last_not_of(" \t\r\n");
-    return text.substr(begin, end - begin + 1);
+        text.remove_prefix(3);
+    return trim(text);
 }
 
 UpstreamError bad_response(const std::string& detail, const std::string& message) {
@@ -90,12 +77,12 @@ std::optional<XmlNode> find_descendant(const XmlNode& root, const std::string& n
 
 std::string descendant_text(const XmlNode& root, const std::string& name) {
     auto node = find_descendant(root, name);
-    return node ? std::string(trim(node->text())) : std::string();
+    return node ? std::string(trim_answer(node->text())) : std::string();
 }
 
 std::string field(const XmlNode& node, std::initializer_list<const char*> names) {
     for (const char* name : names) {
-        std::string text(trim(node.child_text(name)));
+        std::string text(trim_answer(node.child_text(name)));
         if (!text.empty())
             return text;
     }
@@ -103,13 +90,9 @@ std::string field(const XmlNode& node, std::initializer_list<const char*> names)
 }
 
 std::optional<int> to_int(const std::string& text) {
-    if (text.empty())
-        return std::nullopt;
-    char* end = nullptr;
-    long value = std::strtol(text.c_str(), &end, 10);
-    if (end == text.c_str() || *end != '\0')
-        return std::nullopt;
-    return static_cast<int>(value);
+    if (auto value = parse_number(text))
+        return static_cast<int>(*value);
+    return std::nullopt;
 }
 
 int item_status_of(const XmlNode& node) {
@@ -142,7 +125,7 @@ std::string own_text(const XmlNode& node) {
         if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
             text += reinterpret_cast<const char*>(c->content);
     }
-    return std::string(trim(text));
+    return std::string(trim_answer(text));
 }
 
 std::string without_whitespace(const std::string& text) {
@@ -181,7 +164,7 @@ XmlDoc parse_document(long http_status, const std::string& body, const std::stri
     try {
         doc.emplace(XmlDoc::parse(body, errtype::kBadResponse));
     } catch (const Error&) {
-        throw bad_answer_from(origin, unparsable_xml_kind(trim(body)));
+        throw bad_answer_from(origin, unparsable_xml_kind(trim_answer(body)));
     }
     std::string root_problem = unusable_root(doc->root().name());
     if (!root_problem.empty())
@@ -197,7 +180,7 @@ void check_http_status(long http_status, const std::string& origin) {
 }
 
 std::string unusable_start(std::string_view head) {
-    std::string_view text = trim(head);
+    std::string_view text = trim_answer(head);
     if (text.empty())
         return "an empty body";
     if (looks_like_html(text))
@@ -227,7 +210,7 @@ UpstreamError error_from_element(const XmlNode& error, const std::string& origin
     std::string type = error.attr("type").value_or("");
     std::string object = error.attr("object").value_or("");
     std::string value = error.attr("value").value_or("");
-    std::string msg(trim(error.child_text("msg")));
+    std::string msg(trim_answer(error.child_text("msg")));
     if (msg.empty())
         msg = type;
     std::string lowered_msg = lowercase(msg);
@@ -301,19 +284,9 @@ UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string&
     return certificate;
 }
 
-Slists parse_slists(const XmlDoc& doc) {
-    Slists slists;
-    for (const XmlNode& slist : doc.root().children("slist")) {
-        auto& values = slists[slist.attr("name").value_or("")];
-        for (const XmlNode& val : slist.children("val"))
-            values.emplace_back(val.attr("key").value_or(""), std::string(trim(val.text())));
-    }
-    return slists;
-}
-
 IssuedFile parse_issued_file(const XmlDoc& doc) {
     auto crt = find_descendant(doc.root(), "crt");
-    std::string content = crt ? std::string(trim(crt->text())) : own_text(doc.root());
+    std::string content = crt ? std::string(trim_answer(crt->text())) : own_text(doc.root());
     if (content.empty())
         throw missing_in_answer("certificate.file", "certificate");
     if (content.find("-----BEGIN CERTIFICATE-----") != std::string::npos)
@@ -336,7 +309,7 @@ ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {
     ExportedTariff tariff;
     for (const XmlNode& child : pricelist.children())
         if (child.children().empty())
-            tariff.properties.emplace(child.name(), std::string(trim(child.text())));
+            tariff.properties.emplace(child.name(), std::string(trim_answer(child.text())));
     auto property = [&](const char* name) {
         auto it = tariff.properties.find(name);
         return it == tariff.properties.end() ? std::string() : it->second;
@@ -361,40 +334,24 @@ ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {
         for (const XmlNode& period : price.children("period"))
             added.periods.push_back(
                 {period.attr("cost").value_or(""), period.attr("type").value_or(""),
-                 period.attr("length").value_or(""), std::string(trim(period.text()))});
+                 period.attr("length").value_or(""), std::string(trim_answer(period.text()))});
     }
     return tariff;
-}
-
-std::string date_part(const std::string& text) {
-    std::string date = text.substr(0, 10);
-    if (date.size() != 10 || date == "0000-00-00")
-        return {};
-    for (size_t i = 0; i < date.size(); ++i) {
-        bool dash_expected = i == 4 || i == 7;
-        bool ok =
-            dash_expected ? date[i] == '-' : std::isdigit(static_cast<unsigned char>(date[i]));
-        if (!ok)
-            return {};
-    }
-    if (text.size() > 10 && text[10] != ' ' && text[10] != 'T')
-        return {};
-    return date;
 }
 
 int item_status_from_text(const std::string& text) {
     std::string lowered = lowercase(text);
     if (contains_any(lowered, {"delet", "closed"}))
-        return 4;
+        return kItemDeleted;
     if (contains_any(lowered, {"suspend", "stopped", "blocked"}))
-        return 3;
+        return kItemSuspended;
     if (contains_any(lowered, {"process", "progress"}))
-        return 5;
+        return kItemProcessing;
     if (contains_any(lowered, {"order", "unpaid", "not paid"}))
-        return 1;
+        return kItemOrdered;
     if (contains_any(lowered, {"active", "issued"}))
-        return 2;
-    return 0;
+        return kItemActive;
+    return 0;  // unknown
 }
 
 }  // namespace pmb::upstream

@@ -55,10 +55,6 @@ std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc);
 // The form view of certificate.edit; id is used when the form does not echo its own.
 UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string& id);
 
-// The select lists of a form: name → (key, label) pairs in document order.
-using Slists = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
-Slists parse_slists(const XmlDoc& doc);
-
 // The issued certificate of certificate.file: PEM in <crt>, a base64 zip (crt_type=zip, or
 // recognised by its content), or either one as the bare text of <doc>.
 IssuedFile parse_issued_file(const XmlDoc& doc);
@@ -68,9 +64,6 @@ std::string parse_new_expire_date(const XmlDoc& doc);
 
 // One <pricelist> of pricelist.export.
 ExportedTariff parse_exported_tariff(const XmlNode& pricelist);
-
-// YYYY-MM-DD of "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS"; empty for anything else.
-std::string date_part(const std::string& text);
 
 // item_status from a status text when the number is missing (English texts, lang=en).
 int item_status_from_text(const std::string& text);

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace pmb::upstream {
 namespace {
@@ -13,27 +14,13 @@ struct UrlParts {
     std::string rest;    // path, query and fragment as typed
 };
 
-std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
-std::string trim(const std::string& text) {
-    size_t begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string::npos)
-        return {};
-    size_t end = text.find_last_not_of(" \t\r\n");
-    return text.substr(begin, end - begin + 1);
-}
-
 Error bad_url(const std::string& why) {
     // The URL itself is not echoed: an admin may have typed credentials into it.
     return Error(errtype::kValue, "url", "", "the upstream URL " + why);
 }
 
 UrlParts split_url(const std::string& typed) {
-    std::string url = trim(typed);
+    std::string url(trim(typed));
     size_t scheme_end = url.find("://");
     std::string scheme =
         scheme_end == std::string::npos ? "https" : lowercase(url.substr(0, scheme_end));

@@ -42,7 +42,7 @@ std::set<std::string> names_of(const XmlNode& parent, const std::string& child) 
 
 }  // namespace
 
-TEST_CASE("command line: every SPEC option, short forms, unknown options ignored") {
+TEST_CASE("command line: every documented option, short forms, unknown options ignored") {
     Args a = parse({"--command",
                     "open",
                     "--item",

@@ -1,4 +1,5 @@
-// The wire shape of every upstream call: encoding and the exact parameter lists (SPEC §3).
+// The wire shape of every upstream call: encoding and the exact parameter lists (README,
+// "How it maps BILLmanager to the upstream").
 #include <doctest/doctest.h>
 
 #include "core/error.h"

@@ -5,9 +5,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/text.h"
 #include "upstream/response.h"
 
 using namespace pmb::upstream;
+using pmb::date_part;
 using Failure = UpstreamError::Failure;
 
 namespace {
@@ -141,14 +143,6 @@ TEST_CASE("upstream response: the certificate.edit form view") {
     CHECK(minimal.id == "7");
     CHECK(minimal.cn == "bare.example.com");
     CHECK(minimal.item_status == 2);
-}
-
-TEST_CASE("upstream response: select lists of a form") {
-    Slists slists = parse_slists(document("edit.xml"));
-    REQUIRE(slists.count("approver_email_1") == 1);
-    CHECK(slists["approver_email_1"].size() == 2);
-    CHECK(slists["approver_email_1"][1].first == "webmaster@example.com");
-    CHECK(slists["period"][1] == std::make_pair(std::string("24"), std::string("2 years")));
 }
 
 TEST_CASE("upstream response: the issued certificate as PEM") {

@@ -1,4 +1,5 @@
-// Status numbers shared by the lifecycle and the service import.
+// Status numbers both sides speak: the upstream parser maps status texts to them, the
+// lifecycle and the service import decide by them.
 #pragma once
 
 namespace pmb {
@@ -10,7 +11,7 @@ inline constexpr int kItemSuspended = 3;
 inline constexpr int kItemDeleted = 4;
 inline constexpr int kItemProcessing = 5;
 
-// Certificate service_status (SPEC §2).
+// Certificate service_status, as BILLmanager's certificate items and the upstream use it.
 inline constexpr int kStatusRequested = 3;
 inline constexpr int kStatusPending = 4;
 inline constexpr int kStatusIssued = 5;

@@ -1,0 +1,27 @@
+// Small text and number helpers shared by every folder.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pmb {
+
+// ASCII lowercase; other bytes (UTF-8) unchanged.
+std::string lowercase(std::string_view text);
+// Without leading and trailing spaces, tabs, CR and LF.
+std::string_view trim(std::string_view text);
+bool contains_any(std::string_view text, std::initializer_list<const char*> needles);
+
+// The whole text as a decimal number (leading spaces and a sign allowed, nothing after it);
+// nullopt when it is not one.
+std::optional<long long> parse_number(const std::string& text);
+// The same, but only a number above zero (ids, timeouts).
+std::optional<long long> parse_positive(const std::string& text);
+
+// The YYYY-MM-DD of "YYYY-MM-DD", "YYYY-MM-DD hh:mm:ss" or "YYYY-MM-DDThh:mm:ss"; empty for
+// anything else and for BILLmanager's "no date", 0000-00-00.
+std::string date_part(const std::string& text);
+
+}  // namespace pmb
