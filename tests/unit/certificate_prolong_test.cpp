@@ -1,0 +1,92 @@
+// The certificate lifecycle, prolong: one renewal per attempt, never charged twice.
+// Every case asserts the exact upstream requests and the exact BILLmanager calls, in order.
+#include <doctest/doctest.h>
+
+#include "certificate_service_fixture.h"
+
+using namespace pmtest;
+
+namespace {
+void renewable(World& w) {
+    opened(w, 5);
+    w.api.certs["1001"].expiredate = "2025-06-01 00:00:00";
+    w.host.at(42).expiredate = "2025-06-01";
+}
+}  // namespace
+
+TEST_CASE("prolong: records the attempt, renews once, writes the new expiry") {
+    World w;
+    renewable(w);
+
+    w.service.prolong(42);
+
+    CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12"});
+    CHECK(w.host.journal() == Lines{
+                                  save("prolong_attempt", "2025-06-01"),
+                                  expire("2026-06-01"),
+                                  post("prolong"),
+                                  drop("prolong_attempt"),
+                              });
+    CHECK(w.api.prolongs == 1);
+    CHECK_FALSE(w.item().has_param("prolong_attempt"));
+}
+
+TEST_CASE("prolong: an answer without the new expiry reads it back") {
+    World w;
+    renewable(w);
+    w.api.prolong_returns_date = false;
+
+    w.service.prolong(42);
+
+    CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12", "get 1001"});
+    CHECK(w.host.journal().at(1) == expire("2026-06-01"));
+}
+
+TEST_CASE("prolong: never charged twice") {
+    struct Case {
+        const char* name;
+        bool committed;  // the upstream renewed before the reply was lost
+        Lines retry_api;
+    };
+    const Case cases[] = {
+        {"reply lost after the upstream renewed: no second prolong", true, {"get 1001"}},
+        {"request lost before the upstream: renews once", false, {"get 1001", "prolong 1001 12"}},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            renewable(w);
+            w.api.fail("prolong", Failure::kTransport, c.committed);
+
+            CHECK_THROWS_AS(w.service.prolong(42), UpstreamError);
+            CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12"});
+            CHECK(w.host.journal() == Lines{save("prolong_attempt", "2025-06-01")});
+
+            w.clear();
+            w.service.prolong(42);
+
+            CHECK(w.api.calls == c.retry_api);
+            CHECK(w.host.journal() ==
+                  Lines{expire("2026-06-01"), post("prolong"), drop("prolong_attempt")});
+            CHECK(w.api.prolongs == 1);
+        }
+    }
+}
+
+// A stale prolong_attempt would make a later paid prolong skip the upstream renewal once the
+// expiry moved by other means (staff renewing upstream by hand).
+TEST_CASE("prolong: a definite refusal drops prolong_attempt") {
+    World w;
+    renewable(w);
+    w.api.fail("prolong", Failure::kBalance);
+    CHECK_THROWS_AS(w.service.prolong(42), UpstreamError);
+    CHECK(w.host.journal() ==
+          Lines{save("prolong_attempt", "2025-06-01"), drop("prolong_attempt")});
+    CHECK_FALSE(w.item().has_param("prolong_attempt"));
+}
+
+TEST_CASE("prolong: a service never ordered is a missed error, with no upstream call") {
+    World w;
+    expect_refused_untouched(
+        w, [&] { w.service.prolong(42); }, "missed", "upstream_id");
+}

@@ -1,0 +1,123 @@
+// The certificate lifecycle, reissue (reopen): altname, manual or oldrequest, and refusals.
+// Every case asserts the exact upstream requests and the exact BILLmanager calls, in order.
+#include <doctest/doctest.h>
+
+#include "certificate_service_fixture.h"
+
+using namespace pmtest;
+
+TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key") {
+    const std::string csr_a = make_csr("www.example.com");
+    const std::string csr_b = make_csr("www.example.com");
+    struct Case {
+        const char* name;
+        std::function<void(Item&)> change;
+        std::string crt_type, csr, altnames;
+        Lines journal;
+        Lines emails;
+    };
+    const Case cases[] = {
+        {"nothing changed: oldrequest",
+         [](Item&) {},
+         "oldrequest",
+         "",
+         "",
+         {status(3)},
+         {"admin@www.example.com"}},
+        {"new CSR: manual",
+         [&](Item& i) { i.certificate.csr = csr_b; },
+         "manual",
+         csr_b,
+         "",
+         {save("csr_sha256", csr_der_sha256(csr_b)), status(3)},
+         {"admin@www.example.com"}},
+        {"altname changed: altname, in punycode",
+         [](Item& i) {
+             i.pricelist_params["multidomain"] = "on";
+             i.params["old_altname"] = "a.example.com";
+             i.params["altname"] = "a.example.com пример.рф";
+             i.params["approver_email"] =
+                 "x@www.example.com x@a.example.com x@xn--e1afmkfd.xn--p1ai";
+         },
+         "altname",
+         "",
+         "a.example.com xn--e1afmkfd.xn--p1ai",
+         {save("old_altname", "a.example.com пример.рф"), status(3)},
+         {"x@www.example.com", "x@a.example.com", "x@xn--e1afmkfd.xn--p1ai"}},
+        {"altname as before: oldrequest",
+         [](Item& i) {
+             i.pricelist_params["multidomain"] = "on";
+             i.params["old_altname"] = "a.example.com";
+             i.params["altname"] = "a.example.com";
+             i.params["approver_email"] = "x@www.example.com x@a.example.com";
+         },
+         "oldrequest",
+         "",
+         "",
+         {status(3)},
+         {"x@www.example.com", "x@a.example.com"}},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = with_csr(base_item(), csr_a);
+            item.params["csr_sha256"] = csr_der_sha256(csr_a);
+            item.certificate.crt = kPem;
+            item.certificate.pkey = "-----BEGIN PRIVATE KEY-----\nCUSTOMER\n";
+            World w(item);
+            opened(w, 5);
+            c.change(w.host.at(42));
+
+            w.service.reissue(42);
+
+            CHECK(w.api.calls == Lines{"reissue 1001"});
+            REQUIRE(w.api.reissues.size() == 1);
+            const auto& r = w.api.reissues[0].second;
+            CHECK(r.crt_type == c.crt_type);
+            CHECK(r.csr == c.csr);
+            CHECK(r.altnames == c.altnames);
+            CHECK(r.approval.method == "auth_email");
+            CHECK(r.approval.emails == c.emails);
+            CHECK(w.host.journal() == c.journal);
+            for (const auto& call : w.host.calls) {
+                CHECK(call.arg("name") != "private_key");
+                CHECK_FALSE(call.has_arg("pkey"));
+            }
+            CHECK(w.item().certificate.pkey == item.certificate.pkey);
+        }
+    }
+}
+
+TEST_CASE("reissue: refused before any upstream call when it cannot be right") {
+    struct Case {
+        const char* name;
+        std::function<void(Item&)> change;
+        const char* type;
+        const char* object;
+    };
+    const Case cases[] = {
+        {"never ordered", [](Item& i) { i.params.erase("upstream_id"); }, "missed", "upstream_id"},
+        {"new CSR for another domain",
+         [](Item& i) { i.certificate.csr = make_csr("other.example.com"); }, "value", "CN"},
+        {"new CSR is garbage", [](Item& i) { i.certificate.csr = "-----BEGIN nonsense"; }, "value",
+         "csr"},
+        {"too few approver e-mails", [](Item& i) { i.params.erase("approver_email"); }, "missed",
+         "approver_email"},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            Item item = with_csr(base_item(), make_csr("www.example.com"));
+            item.params["csr_sha256"] = csr_der_sha256(item.certificate.csr);
+            World w(item);
+            opened(w, 5);
+            c.change(w.host.at(42));
+
+            expect_refused_untouched(
+                w, [&] { w.service.reissue(42); }, c.type, c.object);
+        }
+    }
+}
+
+TEST_CASE("reissue: an upstream refusal leaves the service untouched") {
+    World w;
+    expect_upstream_failure_untouched(w, "reissue", Failure::kApi, [&] { w.service.reissue(42); });
+}

@@ -1,0 +1,109 @@
+// The certificate lifecycle, sync_item: the upstream state becomes status, certificate and
+// expiry, each written once.
+// Every case asserts the exact upstream requests and the exact BILLmanager calls, in order.
+#include <doctest/doctest.h>
+
+#include "certificate_service_fixture.h"
+
+using namespace pmtest;
+
+TEST_CASE("sync: pending sets status 4 once") {
+    World w;
+    opened(w, 4);
+
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal() == Lines{status(4)});
+
+    w.clear();
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once") {
+    struct Case {
+        const char* name;
+        pmb::upstream::IssuedFile file;
+        std::string save_call;
+    };
+    const Case cases[] = {
+        {"PEM", {kPem, false}, "certificate.save elid=42 crt=" + std::string(kPem) + " sok=ok"},
+        {"zip",
+         {"UEsDBBQAAAAI", true},
+         "certificate.save elid=42 crt=UEsDBBQAAAAI crt_type=zip sok=ok"},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            opened(w, 5);
+            w.api.files["1001"] = c.file;
+
+            w.service.sync(42);
+
+            CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
+            CHECK(w.host.journal() == Lines{
+                                          c.save_call,
+                                          expire("2026-03-01"),
+                                          status(5),
+                                          "certificate.open elid=42 sok=ok",
+                                          save("certificate_opened", "yes"),
+                                      });
+            CHECK(w.item().certificate.crt == c.file.content);
+
+            w.clear();
+            w.service.sync(42);
+            CHECK(w.api.calls == Lines{"get 1001"});
+            CHECK(w.host.journal().empty());
+        }
+    }
+}
+
+TEST_CASE("sync: failed upstream sets certificate.failed and status 6 once") {
+    World w;
+    opened(w, 6);
+
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal() == Lines{"certificate.failed elid=42 sok=ok", status(6)});
+
+    w.clear();
+    w.service.sync(42);
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("sync: a certificate deleted upstream is a state error, with no write-back") {
+    struct Case {
+        const char* name;
+        std::function<void(World&)> change;
+    };
+    const Case cases[] = {
+        {"upstream item_status 4", [](World& w) { w.api.certs["1001"].item_status = 4; }},
+        {"upstream says not found", [](World& w) { w.api.certs.clear(); }},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            opened(w, 5);
+            c.change(w);
+
+            auto [type, object] = error_of([&] { w.service.sync(42); });
+
+            CHECK(type == "state");
+            CHECK(object == "upstream_id");
+            CHECK(w.api.calls == Lines{"get 1001"});
+            CHECK(w.host.journal().empty());
+        }
+    }
+}
+
+TEST_CASE("sync: other upstream failures propagate, with no write-back") {
+    World w;
+    expect_upstream_failure_untouched(w, "get", Failure::kTransport, [&] { w.service.sync(42); });
+}
+
+TEST_CASE("sync: a service never ordered upstream is a missed error, with no upstream call") {
+    World w;
+    expect_refused_untouched(
+        w, [&] { w.service.sync(42); }, "missed", "upstream_id");
+}
