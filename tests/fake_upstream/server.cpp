@@ -130,10 +130,16 @@ void hang_then_drop(const httplib::Request& req, httplib::Response& res, int del
 
 // Closes the connection before a single byte of the answer: on a reused connection libcurl
 // takes this for a stale keep-alive and sends the request again by itself.
+// Without the socket it cannot stay silent; a loud 500 beats an empty 200 that looks like a fault
+// that worked.
 void drop_silently(const httplib::Request& req, httplib::Response& res) {
     int fd = connection_socket(req);
-    if (fd >= 0)
-        ::shutdown(fd, SHUT_RDWR);
+    if (fd < 0) {
+        res.status = 500;
+        res.set_content("fake_upstream: the connection's socket was not found", "text/plain");
+        return;
+    }
+    ::shutdown(fd, SHUT_RDWR);
     res.status = 200;
 }
 
