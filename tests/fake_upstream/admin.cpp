@@ -177,6 +177,8 @@ int default_delay_ms(FaultKind kind) {
             return 120000;
         case FaultKind::kDelay:
             return 1000;
+        case FaultKind::kTrickle:
+            return 500;
         default:
             return 0;
     }
@@ -201,10 +203,14 @@ XmlNode admin_fault(Shared& shared, const ApiRequest& params) {
     fault.func = params.get("func");
     fault.kind = *kind;
     fault.remaining = integer_param(params, "count", 1);
+    fault.skip = integer_param(params, "skip", 0);
+    fault.commit = flag_on(params, "commit", false);
     fault.delay_ms = integer_param(params, "delay_ms", default_delay_ms(*kind));
     fault.error = injected_error(params);
     if (fault.remaining < 0)
         reject("count", params.get("count"), "count must be >= 0");
+    if (fault.skip < 0)
+        reject("skip", params.get("skip"), "skip must be >= 0");
     shared.faults.push_back(fault);
     return ok_document();
 }
@@ -222,7 +228,64 @@ XmlNode admin_counts(Shared& shared, const ApiRequest&) {
     for (const auto& [func, count] : counts) {
         doc.add("count", std::to_string(count)).attr("func", func);
     }
+    for (const auto& entry : counts) {
+        doc.add("committing", std::to_string(shared.count(entry.first, true)))
+            .attr("func", entry.first);
+    }
     return doc;
+}
+
+using ShapeSwitch = std::function<void(AnswerShapes&, bool on, const ApiRequest&)>;
+
+const std::map<std::string, ShapeSwitch>& shape_switches() {
+    static const std::map<std::string, ShapeSwitch> kSwitches = {
+        {"edit_without_service_status",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.edit_without_service_status = on;
+             shapes.status_lang = on && params.get("lang") == "ru" ? "ru" : "en";
+         }},
+        {"file_as_zip", [](AnswerShapes& shapes, bool on,
+                           const ApiRequest&) { shapes.file_format = on ? "zip" : "xml"; }},
+        {"file_as_pem",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.file_format = on ? "pem" : "xml";
+             shapes.pem_content_type =
+                 params.has("content_type") ? params.get("content_type") : "text/plain";
+         }},
+        {"file_with_private_key",
+         [](AnswerShapes& shapes, bool on, const ApiRequest&) {
+             shapes.appended_key_pem = on ? generate_csr("leaked-key.invalid").key_pem : "";
+         }},
+        {"file_garbage_pem",
+         [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.file_garbage_pem = on; }},
+        {"order_billorder_only", [](AnswerShapes& shapes, bool on,
+                                    const ApiRequest&) { shapes.order_billorder_only = on; }},
+        {"prolong_without_newexpiredate",
+         [](AnswerShapes& shapes, bool on, const ApiRequest&) {
+             shapes.prolong_without_newexpiredate = on;
+         }},
+        {"export_numeric_itemtype", [](AnswerShapes& shapes, bool on,
+                                       const ApiRequest&) { shapes.export_numeric_itemtype = on; }},
+        {"export_addons",
+         [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.export_addons = on; }},
+    };
+    return kSwitches;
+}
+
+XmlNode admin_shape(Shared& shared, const ApiRequest& params) {
+    auto it = shape_switches().find(params.get("name"));
+    if (it == shape_switches().end())
+        reject("name", params.get("name"), "unknown answer shape");
+    it->second(shared.config.shapes, flag_on(params, "on", true), params);
+    XmlNode doc = ok_document();
+    if (!shared.config.shapes.appended_key_pem.empty())
+        doc.add("key", shared.config.shapes.appended_key_pem);
+    return doc;
+}
+
+XmlNode admin_clear_shapes(Shared& shared, const ApiRequest&) {
+    shared.config.shapes = AnswerShapes{};
+    return ok_document();
 }
 
 const std::map<std::string, AdminHandler>& admin_handlers() {
@@ -237,6 +300,8 @@ const std::map<std::string, AdminHandler>& admin_handlers() {
         {"fault", admin_fault},
         {"fault/clear", admin_clear_faults},
         {"counts", admin_counts},
+        {"shape", admin_shape},
+        {"shape/clear", admin_clear_shapes},
     };
     return kHandlers;
 }

@@ -1,4 +1,63 @@
 // Test-control endpoints under /_admin/ (no auth): drive certificates, inspect and inject faults.
+// Every endpoint is a GET with query parameters and answers <doc><ok/>...</doc> (HTTP 400 with an
+// error document on a bad parameter). README.md says, per switch, which real upstream behaviour it
+// models.
+//
+// Certificates and account:
+//   advance?id=ID&to=issued|failed|pending  moves a certificate; answers <expiredate>
+//   zip?id=ID&on=1|0           certificate.file answers XML crt_type=zip + base64 zip for ID
+//   state                      <balance>, <two_factor>, one <certificate> per certificate
+//   balance?amount=12.34       sets the account balance
+//   twofactor?on=1|0           auth answers a totp error
+// Requests (every API request is recorded with its params as sent, secrets included, and the
+// client's source port: equal ports = one reused connection):
+//   requests                   <request n method path query content_type func client_port>
+//                              with <param name source> children
+//   requests/clear             forgets them
+//   counts                     <count func=F>N</count> per func, then <committing func=F>N
+//                              </committing>: only the requests that carried a non-empty sok
+// Faults (each targets one func=F, or "*" for all; the first matching fault fires):
+//   fault?func=F&kind=K[&count=N][&skip=S][&delay_ms=D][&commit=1][&type=&object=&msg=]
+//     count    how many matching requests it hits (default 1; 0 = every one, until cleared)
+//     skip     lets the first S matching requests through untouched (S+1-th is hit)
+//     delay_ms for delay (default 1000), hang/hang_after_commit (120000, ends with a dropped
+//              connection, early once the client gave up) and trickle (500 ms per byte)
+//     commit=1 for partial and trickle: apply the request before answering (default: not)
+//   kinds, "(commits)" = the request is applied before the broken answer:
+//     delay                       waits delay_ms, then answers normally (commits after the wait)
+//     hang / hang_after_commit    no answer until delay_ms, then the connection is dropped
+//     http500 / http502           an HTML error page with that status
+//     html                        HTTP 200 with an HTML page
+//     empty                       HTTP 200, empty body
+//     truncated                   HTTP 200, the first half of the XML with a matching length
+//     error_xml                   <doc><error type= object=><msg>msg</msg></error></doc>
+//                                 (defaults: type=value object=fault msg="Injected fault")
+//     drop_after_commit           (commits) declares the full length, sends half, closes
+//     drop_silently_after_commit  (commits) closes the TCP connection before a single byte
+//     partial                     declares the full length, sends half, closes
+//     trickle                     declares the full length, sends one byte every delay_ms
+//   fault/clear                removes every fault
+// Answer shapes (global until switched off; on defaults to 1):
+//   shape?name=N&on=1|0[&...]  with N one of
+//     edit_without_service_status [&lang=ru]  certificate.edit and the certificate list carry
+//                              no service_status, only status_msg (en "Issued", ru "Выпущен")
+//                              and item_status (2 = active once issued)
+//     file_as_zip              certificate.file answers the raw zip (Content-Type
+//                              application/zip) holding CN.crt and CN.ca.crt
+//     file_as_pem [&content_type=T]  certificate.file answers the PEM chain as text (default
+//                              text/plain); file_as_zip and file_as_pem replace each other
+//     file_with_private_key    a PRIVATE KEY block is appended to the certificate PEM, in every
+//                              file format; the answer carries that key in <key>
+//     file_garbage_pem         the certificate is PEM armour around "not a cert"
+//     order_billorder_only     certificate.order.param answers <ok/><billorder.id>90001...
+//                              and no id; the certificate is still created (find it by remoteid)
+//     prolong_without_newexpiredate  service.prolong answers <ok/> only; the expiry still moves
+//     export_numeric_itemtype  pricelist.export rows carry <itemtype>48</itemtype> and no
+//                              itemtype_info; itemtype=48 filters like itemtype=certificate
+//     export_addons            multi-domain plans (117, 120) carry an additional-domain <addon>
+//                              (id = plan id + "1", addonlimit 3 included, addonmax 250, prices
+//                              per extra domain = a tenth of the plan's, EUR and RUB)
+//   shape/clear                every shape back to the default
 #pragma once
 
 #include <string>

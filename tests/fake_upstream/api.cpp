@@ -154,6 +154,33 @@ std::vector<std::string> approver_emails(const ApiRequest& request) {
 
 // --- certificate views ------------------------------------------------------------------------
 
+std::string status_text(const Certificate& cert, const std::string& lang) {
+    if (lang != "ru")
+        return cert.status_msg();
+    if (cert.deleted())
+        return "Удалён";
+    switch (cert.service_status) {
+        case kRequested:
+            return "Заказан";
+        case kAwaitingDcv:
+            return "Ожидает проверки домена";
+        case kIssued:
+            return "Выпущен";
+        case kFailed:
+            return "Ошибка выпуска";
+        default:
+            return cert.status_msg();
+    }
+}
+
+// The numeric service_status unless the shape hides it; status_msg in the shape's language.
+void add_status_fields(XmlNode& node, const AnswerShapes& shapes, const Certificate& cert) {
+    node.add("status_msg", status_text(cert, shapes.status_lang));
+    node.add("item_status", std::to_string(cert.item_status));
+    if (!shapes.edit_without_service_status)
+        node.add("service_status", std::to_string(cert.service_status));
+}
+
 std::string tariff_name(const State& state, const std::string& id) {
     const Tariff* tariff = state.find_tariff(id);
     return tariff ? tariff->name : "";
@@ -168,9 +195,7 @@ XmlNode list_row(const State& state, const ApiConfig& config, const Certificate&
     elem.add("period", std::to_string(cert.period));
     elem.add("createdate", cert.createdate);
     elem.add("expiredate", cert.expiredate);
-    elem.add("status_msg", cert.status_msg());
-    elem.add("item_status", std::to_string(cert.item_status));
-    elem.add("service_status", std::to_string(cert.service_status));
+    add_status_fields(elem, config.shapes, cert);
     if (!config.list_without_remoteid)
         elem.add("remoteid", cert.remoteid);
     return elem;
@@ -183,7 +208,7 @@ Body func_certificate_list(State& state, const ApiConfig& config, const ApiReque
     return document_body(doc);
 }
 
-void add_edit_fields(XmlNode& node, const Certificate& cert) {
+void add_edit_fields(XmlNode& node, const AnswerShapes& shapes, const Certificate& cert) {
     node.add("id", std::to_string(cert.id));
     node.add("CN", cert.cn);
     node.add("altname", cert.altname);
@@ -191,18 +216,16 @@ void add_edit_fields(XmlNode& node, const Certificate& cert) {
     node.add("period", std::to_string(cert.period));
     node.add("createdate", cert.createdate);
     node.add("expiredate", cert.expiredate);
-    node.add("item_status", std::to_string(cert.item_status));
-    node.add("service_status", std::to_string(cert.service_status));
-    node.add("status_msg", cert.status_msg());
+    add_status_fields(node, shapes, cert);
     node.add("remoteid", cert.remoteid);
     node.add("approver_method", cert.approver_method);
 }
 
-Body func_certificate_edit(State& state, const ApiConfig&, const ApiRequest& request) {
+Body func_certificate_edit(State& state, const ApiConfig& config, const ApiRequest& request) {
     const Certificate& cert = existing_certificate(state, request);
     XmlNode doc("doc");
     doc.add("elid", std::to_string(cert.id));
-    add_edit_fields(doc, cert);
+    add_edit_fields(doc, config.shapes, cert);
     return document_body(doc);
 }
 
@@ -212,19 +235,45 @@ std::string file_stem(const std::string& cn) {
     return stem;
 }
 
+// The certificate as the shape delivers it: a junk PEM instead of it, or a key appended.
+std::string delivered_certificate(const AnswerShapes& shapes, const Certificate& cert) {
+    std::string leaf =
+        shapes.file_garbage_pem
+            ? "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+            : cert.crt;
+    return leaf + shapes.appended_key_pem;
+}
+
+std::string certificate_zip(const std::string& stem, const std::string& leaf,
+                            const std::string& ca_pem) {
+    return make_zip({{stem + ".crt", leaf}, {stem + ".ca.crt", ca_pem}});
+}
+
+Body raw_body(std::string bytes, std::string content_type) {
+    Body body = whole_body(std::move(bytes));
+    body.content_type = std::move(content_type);
+    return body;
+}
+
 Body func_certificate_file(State& state, const ApiConfig& config, const ApiRequest& request) {
     const Certificate& cert = existing_certificate(state, request);
     if (!cert.issued())
         throw invalid_value("status", "Certificate is not issued yet");
+    const AnswerShapes& shapes = config.shapes;
+    std::string leaf = delivered_certificate(shapes, cert);
+    std::string stem = file_stem(cert.cn);
+    if (shapes.file_format == "pem")
+        return raw_body(leaf + config.ca_pem, shapes.pem_content_type);
+    if (shapes.file_format == "zip") {
+        return raw_body(certificate_zip(stem, leaf, config.ca_pem), "application/zip");
+    }
     XmlNode doc("doc");
     if (!cert.zip) {
-        doc.add("crt", cert.crt + config.ca_pem);
+        doc.add("crt", leaf + config.ca_pem);
         return document_body(doc);
     }
-    std::string stem = file_stem(cert.cn);
-    std::string zip = make_zip({{stem + ".crt", cert.crt}, {stem + ".ca.crt", config.ca_pem}});
     doc.add("crt_type", "zip");
-    doc.add("crt", base64_encode(zip));
+    doc.add("crt", base64_encode(certificate_zip(stem, leaf, config.ca_pem)));
     return document_body(doc);
 }
 
@@ -313,7 +362,7 @@ Certificate& create_certificate(State& state, const ApiRequest& request, const O
     return state.certificates[cert.id] = cert;
 }
 
-Body func_order(State& state, const ApiConfig&, const ApiRequest& request) {
+Body func_order(State& state, const ApiConfig& config, const ApiRequest& request) {
     if (!committing(request))
         return order_form(state, request);
     const Tariff& tariff = requested_tariff(state, request);
@@ -327,6 +376,10 @@ Body func_order(State& state, const ApiConfig&, const ApiRequest& request) {
     charge(state, tariff.price_eur.at(period));
     const Certificate& cert = create_certificate(state, request, csr, period);
     XmlNode doc = ok_document();
+    if (config.shapes.order_billorder_only) {
+        doc.add("billorder.id", std::to_string(state.next_billorder++));
+        return document_body(doc);
+    }
     doc.add("id", std::to_string(cert.id));
     return document_body(doc);
 }
@@ -399,7 +452,7 @@ Body prolong_form(const State& state, const Certificate& cert) {
     return document_body(doc);
 }
 
-Body func_prolong(State& state, const ApiConfig&, const ApiRequest& request) {
+Body func_prolong(State& state, const ApiConfig& config, const ApiRequest& request) {
     Certificate& cert = existing_certificate(state, request);
     if (!committing(request))
         return prolong_form(state, cert);
@@ -412,7 +465,8 @@ Body func_prolong(State& state, const ApiConfig&, const ApiRequest& request) {
     charge(state, tariff->price_eur.at(period));
     cert.expiredate = add_months(cert.expiredate.empty() ? today() : cert.expiredate, period);
     XmlNode doc = ok_document();
-    doc.add("doc").add("newexpiredate", cert.expiredate);
+    if (!config.shapes.prolong_without_newexpiredate)
+        doc.add("doc").add("newexpiredate", cert.expiredate);
     return document_body(doc);
 }
 
@@ -434,14 +488,51 @@ std::string on_off(bool value) {
     return value ? "on" : "off";
 }
 
-XmlNode tariff_node(const Tariff& tariff) {
+// The numeric certificate itemtype of the install C-DATAHATA documents (ids differ per install).
+const char kNumericCertificateItemtype[] = "48";
+constexpr int kIncludedDomains = 3;
+constexpr int kMaxDomains = 250;
+
+// Per extra domain, per period: a tenth of the plan's price.
+std::map<int, Cents> addon_prices(const std::map<int, Cents>& plan) {
+    std::map<int, Cents> prices;
+    for (const auto& [months, cost] : plan)
+        prices[months] = cost / 10;
+    return prices;
+}
+
+// The additional-domain addon of a multi-domain plan, in the export's addon shape: ordered as
+// addon_<id>=<total domains>, the first addonlimit domains included in the plan's price.
+XmlNode domain_addon_node(const Tariff& tariff) {
+    XmlNode addon("addon");
+    addon.add("id", tariff.id + "1");
+    addon.add("intname", "additional_domain");
+    addon.add("name", "Additional domain");
+    addon.add("name_ru", "Дополнительный домен");
+    addon.add("addontype", "2");
+    addon.add("billtype", "1");
+    addon.add("addonmin", std::to_string(kIncludedDomains));
+    addon.add("addonmax", std::to_string(kMaxDomains));
+    addon.add("addonlimit", std::to_string(kIncludedDomains));
+    addon.add("measure", "domain");
+    addon.add("addon_itemtype_info").add("intname", "domain");
+    addon.add(price_node("EUR", addon_prices(tariff.price_eur)));
+    addon.add(price_node("RUB", addon_prices(tariff.price_rub)));
+    return addon;
+}
+
+XmlNode tariff_node(const Tariff& tariff, const AnswerShapes& shapes) {
     XmlNode node("pricelist");
     node.add("id", tariff.id);
     node.add("name", tariff.name);
     node.add("name_ru", tariff.name_ru);
     node.add("description", tariff.description);
-    node.add("itemtype", "certificate");
-    node.add("itemtype_info").add("intname", "certificate");
+    if (shapes.export_numeric_itemtype) {
+        node.add("itemtype", kNumericCertificateItemtype);
+    } else {
+        node.add("itemtype", "certificate");
+        node.add("itemtype_info").add("intname", "certificate");
+    }
     node.add("intname", tariff.intname);
     node.add("active", "on");
     node.add("hideinorder", "off");
@@ -451,20 +542,25 @@ XmlNode tariff_node(const Tariff& tariff) {
     node.add("orginfo", on_off(tariff.orginfo));
     node.add(price_node("EUR", tariff.price_eur));
     node.add(price_node("RUB", tariff.price_rub));
+    if (shapes.export_addons && tariff.multidomain)
+        node.add(domain_addon_node(tariff));
     return node;
 }
 
 // Pieces: the opening, every built-in tariff, every generated tariff, the closing.
 Body func_export(State& state, const ApiConfig& config, const ApiRequest& request) {
     std::string itemtype = request.get("itemtype");
-    bool wanted = itemtype.empty() || itemtype == "certificate";
+    bool wanted =
+        itemtype.empty() || itemtype == "certificate" ||
+        (config.shapes.export_numeric_itemtype && itemtype == kNumericCertificateItemtype);
+    AnswerShapes shapes = config.shapes;
     auto builtin = std::make_shared<const std::vector<Tariff>>(state.tariffs);
     size_t generated = wanted ? config.large_export : 0;
     size_t listed = wanted ? builtin->size() : 0;
     std::string only = request.get("pricelist");
     Body body;
     body.pieces = listed + generated + 2;
-    body.piece = [builtin, listed, generated, only](size_t index) -> std::string {
+    body.piece = [builtin, listed, generated, only, shapes](size_t index) -> std::string {
         if (index == 0)
             return std::string(kXmlDeclaration) + "<doc>";
         if (index == listed + generated + 1)
@@ -473,7 +569,7 @@ Body func_export(State& state, const ApiConfig& config, const ApiRequest& reques
             index <= listed ? (*builtin)[index - 1] : generated_tariff(index - 1 - listed);
         if (!only.empty() && only != tariff.id)
             return "";
-        return tariff_node(tariff).str();
+        return tariff_node(tariff, shapes).str();
     };
     return body;
 }

@@ -39,16 +39,33 @@ XmlNode error_document(const ApiError& error);
 struct Body {
     size_t pieces = 0;
     std::function<std::string(size_t)> piece;
+    std::string content_type = "text/xml; charset=UTF-8";
 
     std::string joined() const;
 };
 
 Body whole_body(std::string text);
 
+// Answer shapes a real upstream may use instead of the fake's default ones (admin.h lists the
+// switches that set them).
+struct AnswerShapes {
+    bool edit_without_service_status = false;
+    std::string status_lang = "en";               // "ru": status_msg in Russian ("Выпущен")
+    std::string file_format = "xml";              // "zip" or "pem": the file itself, not XML
+    std::string pem_content_type = "text/plain";  // for file_format "pem"
+    std::string appended_key_pem;                 // non-empty: appended to the certificate PEM
+    bool file_garbage_pem = false;                // PEM armour around bytes that are no certificate
+    bool order_billorder_only = false;  // the order answers billorder.id, no certificate id
+    bool prolong_without_newexpiredate = false;
+    bool export_numeric_itemtype = false;  // <itemtype>48</itemtype>, no itemtype_info
+    bool export_addons = false;            // multi-domain plans carry an additional-domain addon
+};
+
 struct ApiConfig {
     bool list_without_remoteid = false;
     size_t large_export = 0;
     std::string ca_pem;
+    AnswerShapes shapes;
 };
 
 // Runs func=... against the state (the caller holds the state lock). Application errors are

@@ -282,13 +282,25 @@ void FakeUpstream::clear_requests() {
     admin("requests/clear");
 }
 
-int FakeUpstream::count(const std::string& func) {
-    auto doc = parse_xml(admin("counts"));
-    for (xmlNode* node : child_elements(xmlDocGetRootElement(doc.get()), "count")) {
+namespace {
+
+int counted(const std::string& counts, const std::string& element, const std::string& func) {
+    auto doc = parse_xml(counts);
+    for (xmlNode* node : child_elements(xmlDocGetRootElement(doc.get()), element)) {
         if (attribute(node, "func") == func)
             return std::stoi(node_text(node));
     }
     return 0;
+}
+
+}  // namespace
+
+int FakeUpstream::count(const std::string& func) {
+    return counted(admin("counts"), "count", func);
+}
+
+int FakeUpstream::count_committing(const std::string& func) {
+    return counted(admin("counts"), "committing", func);
 }
 
 std::vector<CertificateState> FakeUpstream::state() {
@@ -324,7 +336,21 @@ void FakeUpstream::fault(const std::string& func, const std::string& kind,
         params.emplace_back("object", options.object);
     if (!options.msg.empty())
         params.emplace_back("msg", options.msg);
+    if (options.skip > 0)
+        params.emplace_back("skip", std::to_string(options.skip));
+    if (options.commit)
+        params.emplace_back("commit", "1");
     admin("fault", params);
+}
+
+std::string FakeUpstream::set_shape(const std::string& name, bool on, const Params& extra) {
+    Params params = {{"name", name}, {"on", on ? "1" : "0"}};
+    params.insert(params.end(), extra.begin(), extra.end());
+    return admin("shape", params);
+}
+
+void FakeUpstream::clear_shapes() {
+    admin("shape/clear");
 }
 
 void FakeUpstream::clear_faults() {

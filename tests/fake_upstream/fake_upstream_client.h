@@ -54,8 +54,10 @@ struct FaultOptions {
           msg(std::move(msg)) {}
 
     int count;                      // 0 = every matching request
-    int delay_ms;                   // -1: the kind's default (delay 1000, hang 120000)
+    int delay_ms;                   // -1: the kind's default (delay 1000, hang 120000, trickle 500)
     std::string type, object, msg;  // for kind error_xml
+    int skip = 0;                   // let this many matching requests through first
+    bool commit = false;            // kinds partial and trickle: apply the request first
 };
 
 // Form encoding as curl and browsers send it: RFC 3986 unreserved characters kept, the rest %XX.
@@ -97,12 +99,22 @@ public:
     std::vector<Request> requests();
     void clear_requests();
     int count(const std::string& func);
+    int count_requests(const std::string& func) {
+        return count(func);
+    }
+    // Only the requests that carried sok (the ones that can charge or change something).
+    int count_committing(const std::string& func);
     std::vector<CertificateState> state();
     std::string balance();  // e.g. "990.00"
     void set_balance(const std::string& amount);
     void set_two_factor(bool on);
     void fault(const std::string& func, const std::string& kind, const FaultOptions& options = {});
     void clear_faults();
+    // An answer shape switch (admin.h); returns the admin answer (file_with_private_key: the
+    // appended key in /doc/key).
+    std::string set_shape(const std::string& name, bool on = true,
+                          const std::vector<std::pair<std::string, std::string>>& extra = {});
+    void clear_shapes();
 
     // GET /_admin/<endpoint>?<params>; returns the XML body, throws unless HTTP 200.
     std::string admin(const std::string& endpoint,

@@ -1,5 +1,6 @@
 // Tests of the fake upstream itself, over real TLS, through the client library.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <curl/curl.h>
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <libxml/parser.h>
@@ -63,6 +64,23 @@ std::string xpath(const std::string& body, const std::string& expression) {
     return value;
 }
 
+Params order_params(const std::string& cn, const std::string& remoteid,
+                    const std::string& altname = "") {
+    return {{"func", "certificate.order.param"},
+            {"sok", "ok"},
+            {"skipbasket", "on"},
+            {"clicked_button", "finish"},
+            {"pricelist", "115"},
+            {"period", "12"},
+            {"crt_type", "manual"},
+            {"csr", fake_upstream::generate_csr(cn).csr_pem},
+            {"altname", altname},
+            {"remoteid", remoteid},
+            {"adm_email", "admin@" + cn},
+            {"approver_method", "auth_email"},
+            {"approver_email_1", "admin@" + cn}};
+}
+
 class Api {
 public:
     explicit Api(FakeUpstream& fake, std::string path = "/billmgr")
@@ -97,19 +115,7 @@ public:
 
     std::string order_manual(const std::string& cn, const std::string& remoteid,
                              const std::string& altname = "") const {
-        return call({{"func", "certificate.order.param"},
-                     {"sok", "ok"},
-                     {"skipbasket", "on"},
-                     {"clicked_button", "finish"},
-                     {"pricelist", "115"},
-                     {"period", "12"},
-                     {"crt_type", "manual"},
-                     {"csr", fake_upstream::generate_csr(cn).csr_pem},
-                     {"altname", altname},
-                     {"remoteid", remoteid},
-                     {"adm_email", "admin@" + cn},
-                     {"approver_method", "auth_email"},
-                     {"approver_email_1", "admin@" + cn}});
+        return call(order_params(cn, remoteid, altname));
     }
 
     std::string issued_certificate(const std::string& cn) const {
@@ -554,4 +560,296 @@ TEST_CASE("hang: the client times out, the fake keeps answering other calls") {
     auto result = api.post({{"func", "certificate"}});
     REQUIRE_FALSE(result);
     CHECK(result.error() == httplib::Error::Read);
+}
+
+namespace {
+
+size_t append_to_string(char* data, size_t size, size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+// Plain libcurl on one easy handle, as a client without any protection would use it.
+class CurlSession {
+public:
+    explicit CurlSession(FakeUpstream& fake) : fake_(fake), handle_(curl_easy_init()) {
+        REQUIRE(handle_);
+    }
+    ~CurlSession() { curl_easy_cleanup(handle_); }
+    CurlSession(const CurlSession&) = delete;
+    CurlSession& operator=(const CurlSession&) = delete;
+
+    // fresh: a new connection, closed afterwards (CURLOPT_FRESH_CONNECT + CURLOPT_FORBID_REUSE).
+    CURLcode post(Params params, bool fresh = false, long timeout_ms = 10000) {
+        params.insert(params.begin(), {"out", "xml"});
+        params.insert(params.begin(), {"authinfo", fake_.user() + ":" + fake_.password()});
+        form_ = pmtest::form_encode(params);
+        url_ = fake_.base_url() + "/billmgr";
+        ca_ = fake_.ca_file();
+        body_.clear();
+        curl_easy_setopt(handle_, CURLOPT_URL, url_.c_str());
+        curl_easy_setopt(handle_, CURLOPT_CAINFO, ca_.c_str());
+        curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, form_.c_str());
+        curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE, static_cast<long>(form_.size()));
+        curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, append_to_string);
+        curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &body_);
+        curl_easy_setopt(handle_, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+        curl_easy_setopt(handle_, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
+        curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, timeout_ms);
+        return curl_easy_perform(handle_);
+    }
+    const std::string& body() const { return body_; }
+    std::string content_type() const {
+        char* type = nullptr;
+        curl_easy_getinfo(handle_, CURLINFO_CONTENT_TYPE, &type);
+        return type ? type : "";
+    }
+
+private:
+    FakeUpstream& fake_;
+    CURL* handle_;
+    std::string form_, url_, ca_, body_;
+};
+
+std::vector<pmtest::Request> requests_of(FakeUpstream& fake, const std::string& func) {
+    std::vector<pmtest::Request> matching;
+    for (const auto& request : fake.requests()) {
+        if (request.func == func)
+            matching.push_back(request);
+    }
+    return matching;
+}
+
+}  // namespace
+
+TEST_CASE("drop_silently_after_commit: plain libcurl re-sends the POST on a reused connection") {
+    FakeUpstream fake(tls_options());
+    CurlSession curl(fake);
+    REQUIRE(curl.post({{"func", "certificate"}}) == CURLE_OK);
+    fake.fault("certificate.order.param", "drop_silently_after_commit");
+    CHECK(curl.post(order_params("a.example.com", "1")) == CURLE_OK);
+    CHECK(xpath(curl.body(), "/doc/id") == "5002");  // the answer to the silent re-send
+
+    auto orders = requests_of(fake, "certificate.order.param");
+    REQUIRE(orders.size() == 2);
+    CHECK(orders[0].client_port == requests_of(fake, "certificate").at(0).client_port);
+    CHECK(orders[1].client_port != orders[0].client_port);
+    CHECK(fake.count_committing("certificate.order.param") == 2);
+    CHECK(fake.state().size() == 2);
+    CHECK(fake.balance() == "980.00");
+}
+
+TEST_CASE("drop_silently_after_commit: a fresh, unreused connection is charged once") {
+    FakeUpstream fake(tls_options());
+    CurlSession curl(fake);
+    REQUIRE(curl.post({{"func", "certificate"}}) == CURLE_OK);
+    fake.fault("service.prolong", "drop_silently_after_commit", {0});  // persists
+    fake.fault("certificate.order.param", "drop_silently_after_commit");
+    CHECK(curl.post(order_params("a.example.com", "1"), true) == CURLE_GOT_NOTHING);
+    CHECK(curl.body().empty());
+    CHECK(fake.count_requests("certificate.order.param") == 1);
+    CHECK(fake.state().size() == 1);  // committed although nothing was answered
+
+    fake.advance("5001", "issued");
+    std::string expiredate = fake.state().at(0).expiredate;
+    Params prolong = {
+        {"func", "service.prolong"}, {"elid", "5001"}, {"period", "12"}, {"sok", "ok"}};
+    CHECK(curl.post(prolong, true) == CURLE_GOT_NOTHING);
+    CHECK(curl.post(prolong, true) == CURLE_GOT_NOTHING);
+    CHECK(fake.count_committing("service.prolong") == 2);
+    CHECK(fake.state().at(0).expiredate != expiredate);
+    CHECK(fake.balance() == "970.00");
+}
+
+TEST_CASE("partial and trickle; skip picks the Nth request; commit=1 applies first") {
+    FakeUpstream fake(tls_options());
+    CurlSession curl(fake);
+    Params list = {{"func", "certificate"}};
+
+    fake.fault("certificate.order.param", "partial");
+    CHECK(curl.post(order_params("a.example.com", "1")) == CURLE_PARTIAL_FILE);
+    CHECK(curl.body().rfind("<?xml", 0) == 0);
+    CHECK(fake.state().empty());
+    pmtest::FaultOptions committed;
+    committed.commit = true;
+    fake.fault("certificate.order.param", "partial", committed);
+    CHECK(curl.post(order_params("b.example.com", "2")) == CURLE_PARTIAL_FILE);
+    CHECK(fake.state().size() == 1);
+
+    fake.fault("certificate", "trickle", {1, 100});
+    auto start = std::chrono::steady_clock::now();
+    CHECK(curl.post(list, false, 1000) == CURLE_OPERATION_TIMEDOUT);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(950));
+    CHECK(!curl.body().empty());
+    CHECK(curl.body().size() < 20);  // about one byte per 100 ms
+    CHECK(curl.post(list) == CURLE_OK);
+    CHECK(xpath(curl.body(), "/doc/elem/remoteid") == "2");
+
+    pmtest::FaultOptions second;
+    second.skip = 1;
+    fake.fault("certificate.edit", "http500", second);
+    Params edit = {{"func", "certificate.edit"}, {"elid", "5001"}};
+    CHECK(curl.post(edit) == CURLE_OK);
+    CHECK(xpath(curl.body(), "/doc/id") == "5001");
+    CHECK(curl.post(edit) == CURLE_OK);
+    CHECK(curl.body().find("500 Internal Server Error") != std::string::npos);
+    CHECK(curl.post(edit) == CURLE_OK);
+    CHECK(xpath(curl.body(), "/doc/id") == "5001");
+}
+
+TEST_CASE("every fault kind is per function and leaves the other functions alone") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    Params list = {{"func", "certificate"}};
+    Params edit = {{"func", "certificate.edit"}, {"elid", "1"}};
+    fake.fault("certificate.edit", "error_xml", {1, -1, "access", "elid", "Access denied"});
+    CHECK(error_type(api.call(list)).empty());
+    std::string error = api.call(edit);
+    CHECK(error_type(error) == "access");
+    CHECK(error_object(error) == "elid");
+    CHECK(xpath(error, "/doc/error/msg") == "Access denied");
+    CHECK(error_object(api.call(edit)) == "elid");  // the model's own answer again: missed elid
+    CHECK(error_type(api.call(edit)) == "missed");
+    for (std::string kind : {"http500", "html", "empty", "truncated", "partial"}) {
+        CAPTURE(kind);
+        fake.fault("certificate.edit", kind);
+        CHECK(error_type(api.call(list)).empty());
+        auto broken = api.post(edit);
+        XmlDocPtr doc = broken ? parse(broken->body) : nullptr;
+        bool answer_doc = doc && xmlStrcmp(xmlDocGetRootElement(doc.get())->name,
+                                           reinterpret_cast<const xmlChar*>("doc")) == 0;
+        CHECK_FALSE((broken && broken->status == 200 && answer_doc));
+        CHECK(error_type(api.call(edit)) == "missed");
+    }
+}
+
+TEST_CASE("shape edit_without_service_status: status_msg and item_status only") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    fake.set_shape("edit_without_service_status");
+    Params edit = {{"func", "certificate.edit"}, {"elid", id}};
+    std::string answer = api.call(edit);
+    CHECK(xpath(answer, "count(/doc/service_status)") == "0");
+    CHECK(xpath(answer, "/doc/status_msg") == "Issued");
+    CHECK(xpath(answer, "/doc/item_status") == "2");
+    CHECK(xpath(api.call({{"func", "certificate"}}), "count(/doc/elem/service_status)") == "0");
+
+    fake.set_shape("edit_without_service_status", true, {{"lang", "ru"}});
+    CHECK(xpath(api.call(edit), "/doc/status_msg") == "Выпущен");
+    fake.advance(id, "pending");
+    CHECK(xpath(api.call(edit), "/doc/status_msg") == "Ожидает проверки домена");
+    fake.set_shape("edit_without_service_status", false);
+    CHECK(xpath(api.call(edit), "/doc/service_status") == "4");
+    CHECK(xpath(api.call(edit), "/doc/status_msg") == "Awaiting domain control validation");
+}
+
+TEST_CASE("shapes file_as_zip and file_as_pem: the file itself, not XML") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    Params file = {{"func", "certificate.file"}, {"elid", id}};
+    const std::string ca = pmtest::read_file(fake.ca_file());
+
+    fake.set_shape("file_as_zip");
+    auto zip = api.post(file);
+    REQUIRE(zip);
+    CHECK(zip->get_header_value("Content-Type") == "application/zip");
+    CHECK(zip->body.rfind("PK", 0) == 0);
+    auto files = unzip(zip->body);
+    CHECK(files["example.com.ca.crt"] == ca);
+    CHECK(verifies_against_ca(first_certificate(files["example.com.crt"]).get(), ca));
+
+    fake.set_shape("file_as_pem");
+    auto pem = api.post(file);
+    REQUIRE(pem);
+    CHECK(pem->get_header_value("Content-Type") == "text/plain");
+    CHECK(pem->body.rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
+    CHECK(verifies_against_ca(first_certificate(pem->body).get(), ca));
+    CHECK(pem->body.find(ca) != std::string::npos);
+
+    fake.set_shape("file_as_pem", true, {{"content_type", "application/x-pem-file"}});
+    CHECK(api.post(file)->get_header_value("Content-Type") == "application/x-pem-file");
+    fake.set_shape("file_as_pem", false);
+    CHECK(first_certificate(xpath(api.call(file), "/doc/crt")));
+}
+
+TEST_CASE("shapes file_with_private_key and file_garbage_pem") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    Params file = {{"func", "certificate.file"}, {"elid", id}};
+
+    std::string key = xpath(fake.set_shape("file_with_private_key"), "/doc/key");
+    CHECK(key.find("-----BEGIN PRIVATE KEY-----") != std::string::npos);
+    std::string crt = xpath(api.call(file), "/doc/crt");
+    CHECK(crt.find(key) != std::string::npos);
+    CHECK(first_certificate(crt));
+    fake.set_shape("file_as_pem");
+    CHECK(api.post(file)->body.find(key) != std::string::npos);
+    fake.clear_shapes();
+    CHECK(xpath(api.call(file), "/doc/crt").find("PRIVATE KEY") == std::string::npos);
+
+    fake.set_shape("file_garbage_pem");
+    std::string junk = xpath(api.call(file), "/doc/crt");
+    CHECK(junk.rfind("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+                     0) == 0);
+    CHECK_FALSE(first_certificate(junk));
+}
+
+TEST_CASE("shape order_billorder_only: the certificate is found by remoteid") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    fake.set_shape("order_billorder_only");
+    std::string answer = api.order_manual("example.com", "314");
+    CHECK(xpath(answer, "count(/doc/ok)") == "1");
+    CHECK(xpath(answer, "count(/doc/id)") == "0");
+    CHECK(xpath(answer, "/doc/billorder.id") == "90001");
+    CHECK(error_type(api.call({{"func", "certificate.edit"}, {"elid", "90001"}})) == "missed");
+    CHECK(xpath(api.call({{"func", "certificate"}}), "/doc/elem[remoteid='314']/id") == "5001");
+    CHECK(fake.balance() == "990.00");
+}
+
+TEST_CASE("shape prolong_without_newexpiredate: the expiry still moves") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    std::string expiredate = fake.state().at(0).expiredate;
+    fake.set_shape("prolong_without_newexpiredate");
+    std::string answer =
+        api.call({{"func", "service.prolong"}, {"elid", id}, {"period", "12"}, {"sok", "ok"}});
+    CHECK(xpath(answer, "count(/doc/ok)") == "1");
+    CHECK(answer.find("newexpiredate") == std::string::npos);
+    std::string moved =
+        xpath(api.call({{"func", "certificate.edit"}, {"elid", id}}), "/doc/expiredate");
+    CHECK(moved.substr(0, 4) == std::to_string(std::stoi(expiredate.substr(0, 4)) + 1));
+}
+
+TEST_CASE("shapes export_numeric_itemtype and export_addons") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    fake.set_shape("export_numeric_itemtype");
+    std::string numeric =
+        api.call({{"func", "pricelist.export"}, {"itemtype", "certificate"}}, false);
+    CHECK(xpath(numeric, "count(/doc/pricelist)") == "6");
+    CHECK(xpath(numeric, "/doc/pricelist[id='115']/itemtype") == "48");
+    CHECK(xpath(numeric, "count(/doc/pricelist/itemtype_info)") == "0");
+    CHECK(xpath(api.call({{"func", "pricelist.export"}, {"itemtype", "48"}}, false),
+                "count(/doc/pricelist)") == "6");
+
+    std::string plain = api.call({{"func", "pricelist.export"}}, false);
+    CHECK(xpath(plain, "count(/doc/pricelist/addon)") == "0");
+    fake.set_shape("export_addons");
+    std::string with_addons = api.call({{"func", "pricelist.export"}}, false);
+    CHECK(xpath(with_addons, "count(/doc/pricelist/addon)") == "2");  // 117 and 120
+    CHECK(xpath(with_addons, "count(/doc/pricelist[id='115']/addon)") == "0");
+    const std::string addon = "/doc/pricelist[id='117']/addon";
+    CHECK(xpath(with_addons, addon + "/id") == "1171");
+    CHECK(xpath(with_addons, addon + "/intname") == "additional_domain");
+    CHECK(xpath(with_addons, addon + "/addonlimit") == "3");
+    CHECK(xpath(with_addons, addon + "/measure") == "domain");
+    CHECK(xpath(with_addons, addon + "/price[@currency='EUR']/period[@length='12']/@cost") ==
+          "3.00");
+    CHECK(xpath(with_addons, addon + "/price[@currency='RUB']/period[@length='24']/@cost") ==
+          "530.00");
 }

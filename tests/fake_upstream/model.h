@@ -82,6 +82,7 @@ struct State {
     long next_id = 5001;
     std::set<std::string> sessions;
     long next_session = 1;
+    long next_billorder = 90001;  // billing order ids: never a certificate id
 
     const Tariff* find_tariff(const std::string& id) const;
     Certificate* find_certificate(const std::string& id);

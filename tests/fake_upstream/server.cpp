@@ -128,23 +128,39 @@ void hang_then_drop(const httplib::Request& req, httplib::Response& res, int del
     res.status = 200;
 }
 
+// Closes the connection before a single byte of the answer: on a reused connection libcurl
+// takes this for a stale keep-alive and sends the request again by itself.
+// Without the socket it cannot stay silent; a loud 500 beats an empty 200 that looks like a fault
+// that worked.
+void drop_silently(const httplib::Request& req, httplib::Response& res) {
+    int fd = connection_socket(req);
+    if (fd < 0) {
+        res.status = 500;
+        res.set_content("fake_upstream: the connection's socket was not found", "text/plain");
+        return;
+    }
+    ::shutdown(fd, SHUT_RDWR);
+    res.status = 200;
+}
+
 void set_body(httplib::Response& res, const Body& body) {
     if (body.pieces <= kStreamAbovePieces) {
-        res.set_content(body.joined(), kXmlType);
+        res.set_content(body.joined(), body.content_type);
         return;
     }
     auto cursor = std::make_shared<size_t>(0);
-    res.set_chunked_content_provider(kXmlType, [body, cursor](size_t, httplib::DataSink& sink) {
-        std::string chunk;
-        while (*cursor < body.pieces && chunk.size() < kStreamChunkBytes) {
-            chunk += body.piece((*cursor)++);
-        }
-        if (!chunk.empty() && !sink.write(chunk.data(), chunk.size()))
-            return false;
-        if (*cursor == body.pieces)
-            sink.done();
-        return true;
-    });
+    res.set_chunked_content_provider(
+        body.content_type, [body, cursor](size_t, httplib::DataSink& sink) {
+            std::string chunk;
+            while (*cursor < body.pieces && chunk.size() < kStreamChunkBytes) {
+                chunk += body.piece((*cursor)++);
+            }
+            if (!chunk.empty() && !sink.write(chunk.data(), chunk.size()))
+                return false;
+            if (*cursor == body.pieces)
+                sink.done();
+            return true;
+        });
 }
 
 // Declares the full Content-Length, sends half, then aborts: the client gets no usable reply.
@@ -160,8 +176,31 @@ void send_half_then_close(httplib::Response& res, std::string text) {
                              });
 }
 
-bool commits_at_once(FaultKind kind) {
-    return kind == FaultKind::kDropAfterCommit || kind == FaultKind::kHangAfterCommit;
+// Declares the full Content-Length and sends one byte every interval; stops once the client
+// gave up.
+void trickle(httplib::Response& res, const Body& body, int interval_ms) {
+    auto text = std::make_shared<const std::string>(body.joined());
+    res.status = 200;
+    res.set_content_provider(
+        text->size(), body.content_type,
+        [text, interval_ms](size_t offset, size_t, httplib::DataSink& sink) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+            return sink.write(text->data() + offset, 1);
+        });
+}
+
+bool commits_at_once(const Fault& fault) {
+    switch (fault.kind) {
+        case FaultKind::kDropAfterCommit:
+        case FaultKind::kHangAfterCommit:
+        case FaultKind::kDropSilentlyAfterCommit:
+            return true;
+        case FaultKind::kPartial:
+        case FaultKind::kTrickle:
+            return fault.commit;
+        default:
+            return false;
+    }
 }
 
 void set_html(httplib::Response& res, int status, const std::string& title) {
@@ -218,7 +257,8 @@ FakeServer::FakeServer(const ServerOptions& options) : options_(options) {
     shared_.state.account = options.account;
     shared_.state.balance = options.balance;
     shared_.state.tariffs = builtin_tariffs();
-    shared_.config = {options.list_without_remoteid, options.large_export, shared_.ca.cert_pem};
+    shared_.config = {options.list_without_remoteid, options.large_export, shared_.ca.cert_pem,
+                      AnswerShapes{}};
     if (!options.log_file.empty())
         log_.open(options.log_file, std::ios::app);
 
@@ -295,7 +335,7 @@ void FakeServer::serve_api(const httplib::Request& req, httplib::Response& res,
         std::lock_guard<std::mutex> lock(shared_.mutex);
         n = shared_.record(std::move(record));
         fault = shared_.take_fault(func);
-        if (!fault || commits_at_once(fault->kind)) {
+        if (!fault || commits_at_once(*fault)) {
             committed = handle_api(shared_.state, shared_.config, api);
         }
     }
@@ -335,6 +375,14 @@ void FakeServer::apply_fault(const Fault& fault, const httplib::Request& req,
             return res.set_content(xml_document(error_document(fault.error)), kXmlType);
         case FaultKind::kDropAfterCommit:
             return send_half_then_close(res, committed->joined());
+        case FaultKind::kDropSilentlyAfterCommit:
+            return drop_silently(req, res);
+        case FaultKind::kPartial:
+            return send_half_then_close(
+                res, committed ? committed->joined() : answer_without_commit(api));
+        case FaultKind::kTrickle:
+            return trickle(res, committed ? *committed : whole_body(answer_without_commit(api)),
+                           fault.delay_ms);
     }
 }
 

@@ -1,4 +1,5 @@
 // The HTTP(S) front: routes API paths, records requests, injects faults, serves /_admin/.
+// The admin endpoints, fault kinds and answer-shape switches are listed in admin.h.
 #pragma once
 
 #include <httplib.h>

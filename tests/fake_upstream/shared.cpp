@@ -18,6 +18,9 @@ const std::map<std::string, FaultKind>& fault_kinds() {
         {"error_xml", FaultKind::kErrorXml},
         {"drop_after_commit", FaultKind::kDropAfterCommit},
         {"hang_after_commit", FaultKind::kHangAfterCommit},
+        {"drop_silently_after_commit", FaultKind::kDropSilentlyAfterCommit},
+        {"partial", FaultKind::kPartial},
+        {"trickle", FaultKind::kTrickle},
     };
     return kKinds;
 }
@@ -45,10 +48,27 @@ long Shared::record(RecordedRequest request) {
     return request_counter;
 }
 
+// A committing request carries sok (the upstream's "submit" flag); forms and reads do not.
+long Shared::count(const std::string& func, bool only_committing) const {
+    long total = 0;
+    for (const auto& request : requests) {
+        if (request.func != func)
+            continue;
+        bool committing = !ApiRequest{request.params}.get("sok").empty();
+        if (!only_committing || committing)
+            ++total;
+    }
+    return total;
+}
+
 std::optional<Fault> Shared::take_fault(const std::string& func) {
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (it->func != func && it->func != "*")
             continue;
+        if (it->skip > 0) {
+            --it->skip;
+            continue;
+        }
         Fault fault = *it;
         if (it->remaining > 0 && --it->remaining == 0)
             faults.erase(it);

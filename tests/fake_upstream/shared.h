@@ -34,6 +34,9 @@ enum class FaultKind {
     kErrorXml,
     kDropAfterCommit,
     kHangAfterCommit,
+    kDropSilentlyAfterCommit,
+    kPartial,
+    kTrickle,
 };
 
 std::optional<FaultKind> parse_fault_kind(const std::string& name);
@@ -43,8 +46,10 @@ struct Fault {
     std::string func;  // "*" matches every func
     FaultKind kind = FaultKind::kDelay;
     int remaining = 1;  // 0 = forever
+    int skip = 0;       // matching requests let through untouched before the fault fires
     int delay_ms = 0;
-    ApiError error;  // for kErrorXml
+    bool commit = false;  // kPartial / kTrickle: apply the request before answering
+    ApiError error;       // for kErrorXml
 };
 
 struct Shared {
@@ -56,8 +61,9 @@ struct Shared {
     long request_counter = 0;
     std::vector<Fault> faults;
 
-    // Both need the mutex held.
+    // All need the mutex held.
     long record(RecordedRequest request);
+    long count(const std::string& func, bool only_committing) const;
     std::optional<Fault> take_fault(const std::string& func);
 };
 
