@@ -121,7 +121,7 @@ write_changelog() {
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/pmbillmgrssl-deb.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-stage="$work/root"
+stage="$work/debian/pmbillmgrssl"  # where dpkg-shlibdeps expects it
 mkdir -p "$stage"
 umask 022
 
@@ -153,15 +153,15 @@ done
 # the package must never ship such a folder.
 [ ! -e "$stage$prefix/src" ] || die "the staged tree contains $prefix/src; refusing to package it"
 
-# Versioned Depends from the libraries the binary links (dpkg-shlibdeps wants a
-# debian/control to exist in the directory it runs from).
-mkdir -p "$work/debian"
+# Versioned Depends from the libraries the binary links. dpkg-shlibdeps expects the
+# layout of a source package: debian/control, the staged tree in debian/<package>
+# with its DEBIAN folder.
+mkdir -p "$stage/DEBIAN"
 printf 'Source: pmbillmgrssl\n\nPackage: pmbillmgrssl\nArchitecture: any\n' >"$work/debian/control"
-depends="$(cd "$work" && dpkg-shlibdeps -O -e"$stage$prefix/processing/pmbillmgrssl" |
+depends="$(cd "$work" && dpkg-shlibdeps -O -e"debian/pmbillmgrssl$prefix/processing/pmbillmgrssl" |
 	sed -n 's/^shlibs:Depends=//p')"
 [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"
 
-mkdir -p "$stage/DEBIAN"
 installed_size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
 
 cat >"$stage/DEBIAN/control" <<EOF
