@@ -137,7 +137,7 @@ else
 	DESTDIR="$stage" "$src_dir/dist/install.sh" --prefix "$prefix" --jobs "$jobs" \
 		--logrotate-dir /etc/logrotate.d ${build_dir:+--build-dir "$build_dir"}
 fi
-strip --strip-unneeded "$stage$prefix/processing/pmbillmgrssl"
+strip --strip-unneeded --remove-section=.comment "$stage$prefix/processing/pmbillmgrssl"
 
 install -D -m 0644 "$src_dir/etc/pmbillmgrssl.conf" "$stage$prefix/etc/pmbillmgrssl.conf"
 install -D -m 0644 "$src_dir/dist/debian/copyright" "$stage/usr/share/doc/pmbillmgrssl/copyright"
