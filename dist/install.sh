@@ -139,7 +139,10 @@ install_build_deps() {
 	elif command -v dnf >/dev/null 2>&1; then
 		echo "==> Enabling CRB (PowerTools on EL 8)"
 		dnf install -y dnf-plugins-core
-		dnf config-manager --set-enabled crb 2>/dev/null || dnf config-manager --set-enabled powertools
+		# AlmaLinux/Rocky name it crb (9) or powertools (8); RHEL needs subscription-manager.
+		dnf config-manager --set-enabled crb 2>/dev/null ||
+			dnf config-manager --set-enabled powertools 2>/dev/null ||
+			echo "install.sh: warning: could not enable CRB/PowerTools; on RHEL enable CodeReady Linux Builder (subscription-manager repos --enable codeready-builder-for-rhel-\$(rpm -E %rhel)-\$(arch)-rpms)" >&2
 		echo "==> Installing build dependencies: ${DNF_BUILD_DEPS[*]}"
 		dnf install -y "${DNF_BUILD_DEPS[@]}"
 	else

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dist/install.sh --prefix DIR yields a module that, started from / with no
 # PMBILLMGRSSL_ROOT (as BILLmanager starts it), uses DIR: its log under DIR/var and its
-# kill switch DIR/etc/billmgr.DoNothing.
+# kill switch DIR/etc/billmgr.DoNothing. --deps-only on EL asks dnf for the EL packages.
 # Usage: install_test.sh SRC_DIR BUILD_DIR
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 
@@ -43,5 +43,19 @@ expect_no_match "$answer" "<error" "open under the kill switch reports no error"
 log="$(cat "$root/var/pmbillmgrssl.log" 2>/dev/null || true)"
 expect_match "$log" "pmbillmgrssl (DEBUG|INFO) command open item 7\$" "the run logs under $root/var"
 expect_match "$log" "open: .*DoNothing.*doing nothing" "the run honours $root/etc/billmgr.DoNothing"
+
+# --deps-only on EL: a stand-in dnf (and no apt-get) on the PATH records what is asked.
+fake_bin="$scratch/fake-bin"
+mkdir -p "$fake_bin"
+for tool in id dirname nproc; do ln -s "$(command -v "$tool")" "$fake_bin/$tool"; done
+printf '#!/bin/sh\necho "dnf $*" >>"%s/dnf.calls"\n' "$scratch" >"$fake_bin/dnf"
+chmod +x "$fake_bin/dnf"
+out="$(PATH="$fake_bin" "$BASH" "$src_dir/dist/install.sh" --deps-only --build-dir "$scratch/unused" 2>&1)" ||
+	fail "install.sh --deps-only with dnf failed: $out"
+calls="$(cat "$scratch/dnf.calls" 2>/dev/null || true)"
+expect_line "$calls" "dnf config-manager --set-enabled crb" "--deps-only enables CRB"
+expect_line "$calls" "dnf install -y cmake gcc-c++ make pkgconf-pkg-config libcurl-devel libxml2-devel openssl-devel boost-devel mariadb-connector-c-devel libidn2-devel libpsl-devel" \
+	"--deps-only installs the EL build dependencies with dnf"
+[ ! -e "$scratch/unused" ] || fail "--deps-only touched the build directory"
 
 finish
