@@ -29,10 +29,7 @@ Options:
 EOF
 }
 
-die() {
-	echo "debian-package.sh: $*" >&2
-	exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/package-common.sh"
 
 MAINTAINER="pmbillmgrssl maintainers <pmbillmgrssl@localhost>"
 
@@ -43,8 +40,6 @@ build_dir=""
 jobs="$(nproc 2>/dev/null || echo 2)"
 skip_build=0
 binary=""
-
-need_arg() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -73,10 +68,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-case "$prefix" in
-/?*) prefix="${prefix%/}" ;;
-*) die "--prefix must be an absolute path other than /: $prefix" ;;
-esac
+prefix="$(package_root "$prefix")"
 case "$jobs" in
 '' | *[!0-9]*) die "--jobs must be a number: $jobs" ;;
 esac
@@ -94,14 +86,7 @@ if [ ! -f "$src_dir/CMakeLists.txt" ] || [ ! -f "$src_dir/xml/billmgr_mod_pmbill
 	die "cannot find the pmbillmgrssl sources next to this script ($src_dir)"
 fi
 
-if [ -z "$version" ]; then
-	version="$(sed -n 's/^project(pmbillmgrssl VERSION \([0-9][0-9.]*\).*/\1/p' "$src_dir/CMakeLists.txt")"
-	[ -n "$version" ] || die "cannot read the project VERSION from CMakeLists.txt; use --version"
-fi
-case "$version" in
-[0-9]*) ;;
-*) die "a Debian version must start with a digit: $version" ;;
-esac
+version="$(package_version "$src_dir" "$version")"
 arch="$(dpkg --print-architecture)"
 
 mkdir -p "$out_dir"

@@ -27,12 +27,7 @@ Options:
 EOF
 }
 
-die() {
-	echo "rpm-package.sh: $*" >&2
-	exit 1
-}
-
-need_arg() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
+source "$(dirname "${BASH_SOURCE[0]}")/package-common.sh"
 
 out_dir="."
 version=""
@@ -61,23 +56,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-case "$prefix" in
-/?*) prefix="${prefix%/}" ;;
-*) die "--prefix must be an absolute path other than /: $prefix" ;;
-esac
+prefix="$(package_root "$prefix")"
 command -v rpmbuild >/dev/null 2>&1 || die "rpmbuild not found (dnf install rpm-build, or apt-get install rpm)"
 
 src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ -f "$src_dir/dist/pmbillmgrssl.spec" ] || die "cannot find dist/pmbillmgrssl.spec next to this script"
 
-if [ -z "$version" ]; then
-	version="$(sed -n 's/^project(pmbillmgrssl VERSION \([0-9][0-9.]*\).*/\1/p' "$src_dir/CMakeLists.txt")"
-	[ -n "$version" ] || die "cannot read the project VERSION from CMakeLists.txt; use --version"
-fi
+version="$(package_version "$src_dir" "$version")"
 case "$version" in
 *-*) die "an RPM version cannot contain '-': $version" ;;
-[0-9]*) ;;
-*) die "an RPM version must start with a digit: $version" ;;
 esac
 if [ -n "$build_dir" ]; then
 	mkdir -p "$build_dir"

@@ -6,13 +6,7 @@
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 
 root="$scratch/mgr"
-bash "$src_dir/dist/debian-package.sh" "$scratch/out" --prefix "$root" --build-dir "$build_dir" \
-	>"$scratch/build.log" 2>&1 || {
-	cat "$scratch/build.log"
-	fail "debian-package.sh exited with an error"
-	finish
-}
-deb="$(ls "$scratch"/out/pmbillmgrssl_*.deb)"
+deb="$(build_package debian-package.sh)"
 
 listing="$(dpkg-deb -c "$deb" | awk '{ print $NF }')"
 for f in "$root/processing/pmbillmgrssl" "$root/etc/xml/billmgr_mod_pmbillmgrssl.xml" \

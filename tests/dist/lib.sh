@@ -1,6 +1,8 @@
 # Shared by the tests/dist checks: assertions and a scratch directory.
 # Usage: source lib.sh SRC_DIR BUILD_DIR
 set -euo pipefail
+# The checks read text with here-strings, not `printf | grep -q`: grep -q stops at the
+# first match and the writer's SIGPIPE would fail the pipeline.
 
 src_dir="$(cd "$1" && pwd)"
 build_dir="$(cd "$2" && pwd)"
@@ -19,17 +21,17 @@ pass() {
 
 # expect_line TEXT LINE WHAT: TEXT has a line equal to LINE.
 expect_line() {
-	if printf '%s\n' "$1" | grep -qxF -- "$2"; then pass "$3"; else fail "$3: no line '$2' in:"$'\n'"$1"; fi
+	if grep -qxF -- "$2" <<<"$1"; then pass "$3"; else fail "$3: no line '$2' in:"$'\n'"$1"; fi
 }
 
 # expect_match TEXT REGEX WHAT: some line of TEXT matches the extended REGEX.
 expect_match() {
-	if printf '%s\n' "$1" | grep -qE -- "$2"; then pass "$3"; else fail "$3: nothing matches /$2/ in:"$'\n'"$(printf '%s\n' "$1" | head -n 20)"; fi
+	if grep -qE -- "$2" <<<"$1"; then pass "$3"; else fail "$3: nothing matches /$2/ in:"$'\n'"$(printf '%s\n' "$1" | head -n 20)"; fi
 }
 
 # expect_no_match TEXT REGEX WHAT
 expect_no_match() {
-	if printf '%s\n' "$1" | grep -qE -- "$2"; then fail "$3: /$2/ matches in:"$'\n'"$1"; else pass "$3"; fi
+	if grep -qE -- "$2" <<<"$1"; then fail "$3: /$2/ matches in:"$'\n'"$1"; else pass "$3"; fi
 }
 
 # The logrotate snippet installed for root $2, read from the file $1.
@@ -74,6 +76,18 @@ expect_var_after_script() {
 
 ALL_VAR_FILES="billmgr.log pmbillmgrssl.log pmbillmgrssl.log.1 pmbillmgrssl.log.2.gz pmbillmgrssl.templates.xml pmother.log"
 NOT_MODULE_VAR_FILES="billmgr.log pmother.log"
+
+# build_package SCRIPT: runs dist/SCRIPT for the root $scratch/mgr from this build and
+# prints the path of the one package it wrote; on failure shows its output and stops.
+build_package() {
+	if ! bash "$src_dir/dist/$1" "$scratch/out" --prefix "$scratch/mgr" --build-dir "$build_dir" \
+		>"$scratch/build.log" 2>&1; then
+		cat "$scratch/build.log" >&2
+		fail "$1 exited with an error"
+		finish
+	fi
+	ls "$scratch"/out/pmbillmgrssl*
+}
 
 finish() {
 	if [ "$failures" -gt 0 ]; then

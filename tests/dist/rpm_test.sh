@@ -6,13 +6,7 @@
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 
 root="$scratch/mgr"
-bash "$src_dir/dist/rpm-package.sh" "$scratch/out" --prefix "$root" --build-dir "$build_dir" \
-	>"$scratch/build.log" 2>&1 || {
-	cat "$scratch/build.log"
-	fail "rpm-package.sh exited with an error"
-	finish
-}
-rpm_file="$(ls "$scratch"/out/pmbillmgrssl-*.rpm)"
+rpm_file="$(build_package rpm-package.sh)"
 
 listing="$(rpm -qlp "$rpm_file")"
 for f in "$root/processing/pmbillmgrssl" "$root/etc/xml/billmgr_mod_pmbillmgrssl.xml" \
