@@ -13,6 +13,9 @@ OUTDIR/pmbillmgrssl_<version>_<arch>.deb containing
   <prefix>/processing/pmbillmgrssl
   <prefix>/etc/xml/billmgr_mod_pmbillmgrssl.xml
   <prefix>/etc/pmbillmgrssl.conf     (a conffile: local changes are kept)
+  /etc/logrotate.d/pmbillmgrssl      (a conffile)
+  /usr/share/doc/pmbillmgrssl/       (copyright, changelog.gz)
+Depends are computed by dpkg-shlibdeps from the binary (versioned).
 
 Options:
   OUTDIR, --out DIR  where to write the .deb (default: current directory)
@@ -26,14 +29,9 @@ Options:
 EOF
 }
 
-die() {
-	echo "debian-package.sh: $*" >&2
-	exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/package-common.sh"
 
-# Runtime libraries of the binary (Debian 12 package names).
-RUNTIME_DEPENDS=(libc6 libgcc-s1 libstdc++6 libcurl4 libxml2 libssl3 libboost-program-options1.74.0
-	libmariadb3 libidn2-0 libpsl5)
+MAINTAINER="pmbillmgrssl maintainers <pmbillmgrssl@localhost>"
 
 out_dir="."
 version=""
@@ -42,8 +40,6 @@ build_dir=""
 jobs="$(nproc 2>/dev/null || echo 2)"
 skip_build=0
 binary=""
-
-need_arg() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -72,10 +68,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-case "$prefix" in
-/?*) prefix="${prefix%/}" ;;
-*) die "--prefix must be an absolute path other than /: $prefix" ;;
-esac
+prefix="$(package_root "$prefix")"
 case "$jobs" in
 '' | *[!0-9]*) die "--jobs must be a number: $jobs" ;;
 esac
@@ -93,22 +86,27 @@ if [ ! -f "$src_dir/CMakeLists.txt" ] || [ ! -f "$src_dir/xml/billmgr_mod_pmbill
 	die "cannot find the pmbillmgrssl sources next to this script ($src_dir)"
 fi
 
-if [ -z "$version" ]; then
-	version="$(sed -n 's/^project(pmbillmgrssl VERSION \([0-9][0-9.]*\).*/\1/p' "$src_dir/CMakeLists.txt")"
-	[ -n "$version" ] || die "cannot read the project VERSION from CMakeLists.txt; use --version"
-fi
-case "$version" in
-[0-9]*) ;;
-*) die "a Debian version must start with a digit: $version" ;;
-esac
+version="$(package_version "$src_dir" "$version")"
 arch="$(dpkg --print-architecture)"
 
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd)"
 
+# The maintained changelog; a --version it does not know gets an entry of its own on top.
+write_changelog() {
+	local known
+	known="$(dpkg-parsechangelog -l "$src_dir/dist/debian/changelog" -S Version)"
+	if [ "$known" != "$version" ]; then
+		printf 'pmbillmgrssl (%s) unstable; urgency=medium\n\n' "$version"
+		printf '  * Built from the source tree of %s with --version %s.\n\n' "$known" "$version"
+		printf ' -- %s  %s\n\n' "$MAINTAINER" "$(date -R)"
+	fi
+	cat "$src_dir/dist/debian/changelog"
+}
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/pmbillmgrssl-deb.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-stage="$work/root"
+stage="$work/debian/pmbillmgrssl"  # where dpkg-shlibdeps expects it
 mkdir -p "$stage"
 umask 022
 
@@ -117,44 +115,39 @@ if [ "$skip_build" = 1 ]; then
 	install -D -m 0755 "$binary" "$stage$prefix/processing/pmbillmgrssl"
 	install -D -m 0644 "$src_dir/xml/billmgr_mod_pmbillmgrssl.xml" \
 		"$stage$prefix/etc/xml/billmgr_mod_pmbillmgrssl.xml"
+	mkdir -p "$stage/etc/logrotate.d"
+	sed "s|@MGR_ROOT@|$prefix|g" "$src_dir/dist/pmbillmgrssl.logrotate" >"$stage/etc/logrotate.d/pmbillmgrssl"
 else
 	# The same configure, build and install as an admin's install.sh, staged under DESTDIR.
 	DESTDIR="$stage" "$src_dir/dist/install.sh" --prefix "$prefix" --jobs "$jobs" \
-		${build_dir:+--build-dir "$build_dir"}
-	strip --strip-unneeded "$stage$prefix/processing/pmbillmgrssl" 2>/dev/null || true
+		--logrotate-dir /etc/logrotate.d ${build_dir:+--build-dir "$build_dir"}
 fi
+strip --strip-unneeded --remove-section=.comment "$stage$prefix/processing/pmbillmgrssl"
 
 install -D -m 0644 "$src_dir/etc/pmbillmgrssl.conf" "$stage$prefix/etc/pmbillmgrssl.conf"
+install -D -m 0644 "$src_dir/dist/debian/copyright" "$stage/usr/share/doc/pmbillmgrssl/copyright"
+install -D -m 0644 "$src_dir/dist/debian/lintian-overrides" \
+	"$stage/usr/share/lintian/overrides/pmbillmgrssl"
+write_changelog | gzip -9n >"$stage/usr/share/doc/pmbillmgrssl/changelog.gz"
 
-for f in processing/pmbillmgrssl etc/xml/billmgr_mod_pmbillmgrssl.xml etc/pmbillmgrssl.conf; do
-	[ -f "$stage$prefix/$f" ] || die "staging is missing $prefix/$f"
+for f in "$prefix/processing/pmbillmgrssl" "$prefix/etc/xml/billmgr_mod_pmbillmgrssl.xml" \
+	"$prefix/etc/pmbillmgrssl.conf" /etc/logrotate.d/pmbillmgrssl; do
+	[ -f "$stage$f" ] || die "staging is missing $f"
 done
 # BILLmanager rebuilds a module from <root>/src/<module> when `features` fails;
 # the package must never ship such a folder.
 [ ! -e "$stage$prefix/src" ] || die "the staged tree contains $prefix/src; refusing to package it"
 
-# Warn when the binary links a library whose package is not in Depends.
-if [ "$skip_build" = 0 ] && command -v objdump >/dev/null 2>&1; then
-	while read -r lib; do
-		path="$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l { print $NF; exit }')"
-		[ -n "$path" ] || continue
-		# Debian 12 has a merged /usr: dpkg may know the file only by its /usr path.
-		pkg="$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1)" || true
-		if [ -z "$pkg" ]; then
-			pkg="$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1)" || true
-		fi
-		[ -n "$pkg" ] || continue
-		case " ${RUNTIME_DEPENDS[*]} " in
-		*" $pkg "*) ;;
-		*) echo "debian-package.sh: warning: $lib comes from $pkg, which is not in Depends" >&2 ;;
-		esac
-	done < <(objdump -p "$stage$prefix/processing/pmbillmgrssl" | awk '$1 == "NEEDED" { print $2 }')
-fi
-
+# Versioned Depends from the libraries the binary links. dpkg-shlibdeps expects the
+# layout of a source package: debian/control, the staged tree in debian/<package>
+# with its DEBIAN folder.
 mkdir -p "$stage/DEBIAN"
+printf 'Source: pmbillmgrssl\n\nPackage: pmbillmgrssl\nArchitecture: any\n' >"$work/debian/control"
+depends="$(cd "$work" && dpkg-shlibdeps -O -e"debian/pmbillmgrssl$prefix/processing/pmbillmgrssl" |
+	sed -n 's/^shlibs:Depends=//p')"
+[ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies"
+
 installed_size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
-depends="$(printf '%s, ' "${RUNTIME_DEPENDS[@]}")"
-depends="${depends%, }"
 
 cat >"$stage/DEBIAN/control" <<EOF
 Package: pmbillmgrssl
@@ -162,9 +155,10 @@ Version: $version
 Section: admin
 Priority: optional
 Architecture: $arch
-Maintainer: pmbillmgrssl <pmbillmgrssl@localhost>
+Maintainer: $MAINTAINER
 Installed-Size: $installed_size
 Depends: $depends
+Recommends: logrotate
 Description: BILLmanager processing module for reselling SSL certificates
  pmbillmgrssl lets a BILLmanager resell SSL certificates bought from an
  upstream BILLmanager (by default the ispmanager billing at
@@ -174,17 +168,29 @@ Description: BILLmanager processing module for reselling SSL certificates
  Installs into the BILLmanager root $prefix.
 EOF
 
-echo "$prefix/etc/pmbillmgrssl.conf" >"$stage/DEBIAN/conffiles"
+printf '%s\n' "$prefix/etc/pmbillmgrssl.conf" /etc/logrotate.d/pmbillmgrssl >"$stage/DEBIAN/conffiles"
 
-cat >"$stage/DEBIAN/postinst" <<'EOF'
+cat >"$stage/DEBIAN/postinst" <<EOF
 #!/bin/sh
 set -e
-if [ "$1" = configure ]; then
-	echo "pmbillmgrssl: restart BILLmanager to load the module: killall core (or: systemctl restart billmgr)"
+if [ "\$1" = configure ]; then
+	echo "pmbillmgrssl: restart BILLmanager to load the module: $prefix/sbin/mgrctl -m billmgr -R"
 fi
 exit 0
 EOF
-chmod 0755 "$stage/DEBIAN/postinst"
+
+# dpkg removes the conffiles on purge; the module's own log (rotated copies included)
+# and its template cache are left to this script.
+cat >"$stage/DEBIAN/postrm" <<EOF
+#!/bin/sh
+set -e
+if [ "\$1" = purge ]; then
+	rm -f $prefix/var/pmbillmgrssl.log $prefix/var/pmbillmgrssl.log.* \\
+		$prefix/var/pmbillmgrssl.templates.xml
+fi
+exit 0
+EOF
+chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/postrm"
 
 (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print0 | sed -z 's|^\./||' |
 	LC_ALL=C sort -z | xargs -0 md5sum) >"$stage/DEBIAN/md5sums"

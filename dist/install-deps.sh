@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package needed to build the module, run its tests, the sandbox
-# demo and the benchmark. Used by tests/run.sh, tests/sandbox/run.sh and .ci/run.
+# demo and the benchmark; dpkg-dev and rpm build the .deb and the RPM (tests/dist).
+# Used by tests/run.sh, tests/sandbox/run.sh and .ci/run.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libcurl4-openssl-dev libxml2-dev libssl-dev libboost-program-options-dev
   libmariadb-dev libidn2-dev libpsl-dev
   doctest-dev libcpp-httplib-dev mariadb-server libxml2-utils clang-format
+  dpkg-dev rpm
 )
 
 missing=()

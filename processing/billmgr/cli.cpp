@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/text.h"
 
 namespace po = boost::program_options;
@@ -63,7 +64,13 @@ Args Args::parse(int argc, const char* const argv[]) {
 std::string Args::usage() {
     Args scratch;
     std::ostringstream out;
-    out << "usage: pmbillmgrssl --command COMMAND [options]\n" << describe(scratch);
+    out << "usage: pmbillmgrssl --command COMMAND [options]\n"
+        << describe(scratch) << "\n"
+        << "BILLmanager root (config etc/pmbillmgrssl.conf, log var/pmbillmgrssl.log,\n"
+        << "sbin/mgrctl, kill switches etc/billmgr.DoNothing and etc/pmbillmgrssl.DoNothing):\n"
+        << "  $" << MgrRoot::kEnvVariable << " when set and not empty; otherwise <root> when\n"
+        << "  this executable is <root>/processing/<name> (its real path, symlinks resolved);\n"
+        << "  otherwise " << MgrRoot::kDefaultDir << ".\n";
     return out.str();
 }
 

@@ -1,4 +1,4 @@
-// Where things live under the BILLmanager root (default /usr/local/mgr5, or $PMBILLMGRSSL_ROOT).
+// Where things live under the BILLmanager root.
 #pragma once
 
 #include <string>
@@ -7,7 +7,16 @@ namespace pmb {
 
 class MgrRoot {
 public:
+    static constexpr const char* kDefaultDir = "/usr/local/mgr5";
+    static constexpr const char* kEnvVariable = "PMBILLMGRSSL_ROOT";
+
+    // The root of this process: $PMBILLMGRSSL_ROOT, else derived from /proc/self/exe.
     static MgrRoot from_environment();
+    // A non-empty env_root wins. Otherwise an executable at <root>/processing/<file> means
+    // <root>, so a module installed with --prefix finds its own config, log and mgrctl.
+    // Any other location (a build tree, a copy elsewhere) means kDefaultDir.
+    static std::string derive_dir(const std::string& exe_path, const char* env_root);
+
     explicit MgrRoot(std::string dir) : dir_(std::move(dir)) {}
 
     const std::string& dir() const { return dir_; }
