@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev libxml2-dev libssl-dev libboost-program-options-dev
   libmariadb-dev libidn2-dev libpsl-dev
   doctest-dev libcpp-httplib-dev mariadb-server libxml2-utils
+  clang libclang-rt-14-dev
 )
 
 missing=()
