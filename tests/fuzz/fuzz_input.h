@@ -15,13 +15,14 @@ inline std::string as_text(const uint8_t* data, size_t size) {
     return std::string(reinterpret_cast<const char*>(data), size);
 }
 
-// Runs f; an Error (the module's refusal of bad input) is an expected outcome, anything
-// else escapes and fails the run.
+// Runs f; an Error (the module's refusal of bad input) is an expected outcome and is
+// rendered as the module prints it; anything else escapes and fails the run.
 template <class F>
 void refusing_is_fine(F&& f) {
     try {
         f();
-    } catch (const pmb::Error&) {
+    } catch (const pmb::Error& error) {
+        error.to_xml();
     }
 }
 

@@ -37,7 +37,7 @@ while read -r name seeds; do
   if "$build/tests/fuzz/$name" -max_total_time="$seconds" -timeout=10 -error_exitcode=77 \
     -timeout_exitcode=78 -print_final_stats=1 -artifact_prefix="$work/$name/found/" \
     "$work/$name/corpus" "${inputs[@]}" </dev/null >"$work/$name/log" 2>&1; then
-    awk -v name="$name" -F': *' '/^stat::/ { stat[substr($1, 7)] = $2 }
+    awk -v name="$name" -F': +' '/^stat::/ { stat[substr($1, 7)] = $2 }
       END { printf "%s: %d runs, %d exec/s, %d new units, peak RSS %d MB\n", name,
             stat["number_of_executed_units"], stat["average_exec_per_sec"],
             stat["new_units_added"], stat["peak_rss_mb"] }' "$work/$name/log"
