@@ -10,6 +10,7 @@ packages=(
   libmariadb-dev libidn2-dev libpsl-dev
   doctest-dev libcpp-httplib-dev mariadb-server libxml2-utils clang-format
   dpkg-dev rpm
+  clang libclang-rt-14-dev
 )
 
 missing=()

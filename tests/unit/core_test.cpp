@@ -1,6 +1,10 @@
 // Errors, XML output, the scrubber, the config file and the log line format.
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <cstdio>
+#include <vector>
+
 #include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -80,6 +84,90 @@ TEST_CASE("scrubber") {
         CHECK(fresh.clean("a -----BEGIN EC PRIVATE KEY-----\nMHcCAQEE") ==
               "a [private key hidden]");
     }
+}
+
+namespace {
+
+// One form of a secret a scrubbed text may carry.
+struct SecretForm {
+    const char* name;
+    std::string secret;
+    std::string text;
+};
+
+const std::string kFormPassword = "p@ss&w0rd:+ \"x\"/y";
+
+// Every character as &#N; (or &#xH; when hex is set).
+std::string references_of(const std::string& ascii, bool hex) {
+    std::string out;
+    for (unsigned char c : ascii) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, hex ? "&#x%x;" : "&#%d;", c);
+        out += buf;
+    }
+    return out;
+}
+
+std::string lower_case_percent(std::string encoded) {
+    for (size_t at = encoded.find('%'); at != std::string::npos; at = encoded.find('%', at + 1))
+        for (size_t i = at + 1; i < at + 3; ++i)
+            encoded[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(encoded[i])));
+    return encoded;
+}
+
+std::vector<SecretForm> secret_forms() {
+    const std::string& pw = kFormPassword;
+    return {
+        {"raw", pw, pw},
+        {"%XX upper case", pw, url_encode(pw)},
+        {"%xx lower case", pw, lower_case_percent(url_encode(pw))},
+        {"+ for space (form encoding)", pw, "p%40ss%26w0rd%3A%2B+%22x%22%2Fy"},
+        {"&#38; decimal reference for the specials", pw, "p@ss&#38;w0rd:+ &#34;x&#34;/y"},
+        {"&#N; decimal reference for every character", pw, references_of(pw, false)},
+        {"&#x26; hex reference, leading zeros", pw, "p@ss&#x0026;w0rd:+ &#X22;x&#x22;/y"},
+        {"&#xH; hex reference for every character", pw, references_of(pw, true)},
+        {"&amp; named entities", pw, "p@ss&amp;w0rd:+ &quot;x&quot;/y"},
+        {"\\u0026 JSON escape", pw, "p@ss\\u0026w0rd:+ \\u0022x\\u0022\\u002Fy"},
+        {"JSON \\\" and \\/", pw, "p@ss&w0rd:+ \\\"x\\\"\\/y"},
+        {"mixed within one occurrence", pw, "p%40ss&amp;w0rd%3a%2b+\\\"x&#34;\\u002fy"},
+        {"JSON \\\\ for a backslash", "back\\slash\"q", "back\\\\slash\\\"q"},
+        {"non-ASCII as %xx, &#N; and \\uXXXX", "Пароль-1",
+         "%d0%9f&#1072;\\u0440\\u043E&#x43b;%D1%8C-1"},
+        {"past the BMP: a JSON surrogate pair", "key\xF0\x9F\x94\x91!", "key\\ud83d\\udd11!"},
+    };
+}
+
+}  // namespace
+
+TEST_CASE("scrubber hides a registered secret in every encoding, and nothing around it") {
+    for (const SecretForm& form : secret_forms()) {
+        CAPTURE(form.name);
+        CAPTURE(form.text);
+        Scrubber s;
+        s.add_secret(form.secret);
+        CHECK(s.clean("left " + form.text + " right") == "left [hidden] right");
+        CHECK(s.clean("<msg>bad password " + form.text + "</msg>") ==
+              "<msg>bad password [hidden]</msg>");
+        CHECK(s.clean(form.text + form.text) == "[hidden][hidden]");
+    }
+}
+
+TEST_CASE("scrubber leaves text that only looks like a registered secret") {
+    Scrubber s;
+    s.add_secret(kFormPassword);
+    for (const std::string& near : {std::string("p@ss&w0rd:+ \"x\"/z"), std::string("p@ss&w0rd"),
+                                    std::string("p%41ss%26w0rd"), std::string("p@ss&#39;w0rd"),
+                                    std::string("p@ss\\u0027w0rd"), std::string("&#38;&amp;%26")})
+        CHECK(s.clean("say " + near) == "say " + near);
+}
+
+TEST_CASE("scrubber hides the longest of overlapping secrets whole") {
+    Scrubber s;
+    s.add_secret("abc");
+    s.add_secret("abcdef");
+    CHECK(s.clean("1 abcdef 2 abc 3 ab%63d") == "1 [hidden] 2 [hidden] 3 [hidden]d");
+    s.add_secret("ab");  // too short: would hide ordinary text
+    CHECK(s.clean("ab") == "ab");
 }
 
 TEST_CASE("config defaults when the file is absent") {

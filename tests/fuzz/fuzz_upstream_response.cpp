@@ -1,0 +1,36 @@
+// The upstream answer parsers: the bytes as an answer body, through parse_document and then
+// every parser of a document, as the module applies them to what the upstream sends.
+#include "fuzz_input.h"
+#include "upstream/response.h"
+
+using namespace pmb;
+using namespace pmb::upstream;
+
+namespace {
+
+const std::string kOrigin = "https://upstream.example";
+
+void parse_every_way(const XmlDoc& doc) {
+    pmfuzz::refusing_is_fine([&] { expect_ok(doc, "certificate.edit"); });
+    pmfuzz::refusing_is_fine([&] { find_new_id(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_order(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_generated_key(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_certificate_list(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_certificate_form(doc, "101"); });
+    pmfuzz::refusing_is_fine([&] { parse_slists(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_issued_file(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_new_expire_date(doc); });
+    for (const XmlNode& pricelist : doc.root().children("pricelist"))
+        pmfuzz::refusing_is_fine([&] { parse_exported_tariff(pricelist); });
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string body = pmfuzz::as_text(data, size);
+    unusable_start(body);
+    date_part(body);
+    item_status_from_text(body);
+    pmfuzz::refusing_is_fine([&] { parse_every_way(parse_document(200, body, kOrigin)); });
+    return 0;
+}
