@@ -33,38 +33,30 @@ source "$(dirname "${BASH_SOURCE[0]}")/package-common.sh"
 
 MAINTAINER="pmbillmgrssl maintainers <pmbillmgrssl@localhost>"
 
-out_dir="."
-version=""
-prefix="/usr/local/mgr5"
-build_dir=""
 jobs="$(nproc 2>/dev/null || echo 2)"
 skip_build=0
 binary=""
 
 while [ $# -gt 0 ]; do
+	take_common_option "$@"
+	[ "$used" = 0 ] || {
+		shift "$used"
+		continue
+	}
 	case "$1" in
 	-h | --help)
 		usage
 		exit 0
 		;;
-	--out) need_arg "$1" $# && out_dir="$2" && shift 2 ;;
-	--out=*) out_dir="${1#*=}" && shift ;;
-	--version) need_arg "$1" $# && version="$2" && shift 2 ;;
-	--version=*) version="${1#*=}" && shift ;;
-	--prefix) need_arg "$1" $# && prefix="$2" && shift 2 ;;
-	--prefix=*) prefix="${1#*=}" && shift ;;
-	--build-dir) need_arg "$1" $# && build_dir="$2" && shift 2 ;;
-	--build-dir=*) build_dir="${1#*=}" && shift ;;
 	--jobs) need_arg "$1" $# && jobs="$2" && shift 2 ;;
 	--jobs=*) jobs="${1#*=}" && shift ;;
 	--skip-build) skip_build=1 && shift ;;
 	--binary) need_arg "$1" $# && binary="$2" && shift 2 ;;
 	--binary=*) binary="${1#*=}" && shift ;;
-	-*)
+	*)
 		usage >&2
 		die "unknown option: $1"
 		;;
-	*) out_dir="$1" && shift ;;
 	esac
 done
 

@@ -9,6 +9,32 @@ die() {
 # need_arg OPTION ARGS_LEFT: the option is followed by its value.
 need_arg() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
 
+# Options both builders take, with their defaults: OUTDIR (or --out), --version, --prefix,
+# --build-dir.
+out_dir="."
+version=""
+prefix="/usr/local/mgr5"
+build_dir=""
+
+# take_common_option ARGS...: when ARGS starts with one of the options above, stores its
+# value and sets `used` to the number of arguments it took; else `used` is 0.
+take_common_option() {
+	local name="$1" value="${2:-}"
+	used=2
+	case "$1" in
+	--out=* | --version=* | --prefix=* | --build-dir=*) name="${1%%=*}" value="${1#*=}" used=1 ;;
+	--out | --version | --prefix | --build-dir) need_arg "$1" $# ;;
+	-*) used=0 ;;
+	*) name=--out value="$1" used=1 ;;
+	esac
+	case "$name" in
+	--out) out_dir="$value" ;;
+	--version) version="$value" ;;
+	--prefix) prefix="$value" ;;
+	--build-dir) build_dir="$value" ;;
+	esac
+}
+
 # package_root PREFIX: PREFIX without a trailing slash; absolute and not / itself.
 package_root() {
 	case "$1" in

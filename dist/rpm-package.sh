@@ -29,30 +29,21 @@ EOF
 
 source "$(dirname "${BASH_SOURCE[0]}")/package-common.sh"
 
-out_dir="."
-version=""
-prefix="/usr/local/mgr5"
-build_dir=""
-
 while [ $# -gt 0 ]; do
+	take_common_option "$@"
+	[ "$used" = 0 ] || {
+		shift "$used"
+		continue
+	}
 	case "$1" in
 	-h | --help)
 		usage
 		exit 0
 		;;
-	--out) need_arg "$1" $# && out_dir="$2" && shift 2 ;;
-	--out=*) out_dir="${1#*=}" && shift ;;
-	--version) need_arg "$1" $# && version="$2" && shift 2 ;;
-	--version=*) version="${1#*=}" && shift ;;
-	--prefix) need_arg "$1" $# && prefix="$2" && shift 2 ;;
-	--prefix=*) prefix="${1#*=}" && shift ;;
-	--build-dir) need_arg "$1" $# && build_dir="$2" && shift 2 ;;
-	--build-dir=*) build_dir="${1#*=}" && shift ;;
-	-*)
+	*)
 		usage >&2
 		die "unknown option: $1"
 		;;
-	*) out_dir="$1" && shift ;;
 	esac
 done
 
