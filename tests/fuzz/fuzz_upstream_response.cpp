@@ -1,5 +1,6 @@
 // The upstream answer parsers: the bytes as an answer body, through parse_document and then
 // every parser of a document, as the module applies them to what the upstream sends.
+#include "core/text.h"
 #include "fuzz_input.h"
 #include "upstream/response.h"
 
@@ -17,7 +18,6 @@ void parse_every_way(const XmlDoc& doc) {
     pmfuzz::refusing_is_fine([&] { parse_generated_key(doc); });
     pmfuzz::refusing_is_fine([&] { parse_certificate_list(doc); });
     pmfuzz::refusing_is_fine([&] { parse_certificate_form(doc, "101"); });
-    pmfuzz::refusing_is_fine([&] { parse_slists(doc); });
     pmfuzz::refusing_is_fine([&] { parse_issued_file(doc); });
     pmfuzz::refusing_is_fine([&] { parse_new_expire_date(doc); });
     for (const XmlNode& pricelist : doc.root().children("pricelist"))
