@@ -94,7 +94,7 @@ TEST_CASE("crypted params: a wrong key or corrupt data is a clear error without 
         try {
             f();
         } catch (const pmb::Error& e) {
-            CHECK(e.type() == "crypt");
+            CHECK(e.type() == pmb::errtype::kCrypt);
             return e.message() + e.to_xml();
         }
         return std::string("no error");
@@ -200,7 +200,7 @@ TEST_CASE("an error answer of mgrctl is an mgrctl error naming the function") {
         w.writeback.post_open(1);
         FAIL("no error");
     } catch (const pmb::Error& e) {
-        CHECK(e.type() == "mgrctl");
+        CHECK(e.type() == pmb::errtype::kMgrctl);
         CHECK(e.message().find("service.postopen") != std::string::npos);
     }
 }

@@ -129,7 +129,7 @@ TEST_CASE("import: a certificate whose tariff is not imported fails, naming it; 
     ModuleResult r = w.run(import_args(w));
     INFO(r.out);
     CHECK(r.exit_code == 1);
-    CHECK(error_type(r) == "mgrctl");
+    CHECK(error_type(r) == pmb::errtype::kMgrctl);
     CHECK(xpath(r.out, "/doc/error/msg").find("second.example.com") != std::string::npos);
     CHECK(w.host_calls("processing.import.service").size() == 2);
 

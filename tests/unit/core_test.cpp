@@ -34,7 +34,8 @@ TEST_CASE("error XML has BILLmanager's shape and escapes every value") {
 
 TEST_CASE("error XML never carries a registered secret") {
     Scrubber::global().add_secret("Err-Secret-42");
-    Error e("upstream", "password", "Err-Secret-42", "upstream said: bad password Err-Secret-42");
+    Error e(pmb::errtype::kUpstream, "password", "Err-Secret-42",
+            "upstream said: bad password Err-Secret-42");
     CHECK(e.to_xml().find("Err-Secret-42") == std::string::npos);
 }
 
@@ -201,7 +202,7 @@ TEST_CASE("config errors name the line") {
         try {
             Config::parse(text, "my.conf");
         } catch (const Error& e) {
-            CHECK(e.type() == "config");
+            CHECK(e.type() == pmb::errtype::kConfig);
             return e.message();
         }
         return std::string("no error");
