@@ -81,6 +81,18 @@ TEST_CASE("module params: plain and crypted (decrypted with etc/billmgr.pem)") {
     CHECK(settings.param("password") == "Пароль & secret:1");
 }
 
+TEST_CASE("crypted params: an empty value is an empty string, with or without the key") {
+    HostWorld w;
+    CHECK(pmb::ParamDecryptor(w.sandbox.root() + "/etc/billmgr.pem").decrypt("password", "") == "");
+    CHECK(pmb::ParamDecryptor("/nonexistent.pem").decrypt("password", "") == "");
+    int module = w.sandbox.add_module("upstream", {{"url", "https://api.example"}},
+                                      {{"password", ""}, {"token", "t-1"}});
+    pmb::ModuleSettings settings = w.host.module(module);
+    CHECK(settings.params.count("password") == 1);
+    CHECK(settings.param("password").empty());
+    CHECK(settings.param("token") == "t-1");
+}
+
 TEST_CASE("crypted params: a wrong key or corrupt data is a clear error without the data") {
     HostWorld w;
     const std::string secret = "Do-Not-Print-Me";

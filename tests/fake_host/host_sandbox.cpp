@@ -479,7 +479,8 @@ CertificateOrder HostSandbox::add_certificate_order(const CertificateOrderOption
 }
 
 std::string HostSandbox::crypt(const std::string& value) const {
-    return billmgr_encrypt(key_pem_, value);
+    // BILLmanager's Crypt leaves an empty value empty.
+    return value.empty() ? value : billmgr_encrypt(key_pem_, value);
 }
 
 // ---- HostSandbox: readers ----
