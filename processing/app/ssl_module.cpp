@@ -9,6 +9,7 @@
 #include "core/xml.h"
 #include "lifecycle/certificate_service.h"
 #include "lifecycle/domain.h"
+#include "lifecycle/param_change.h"
 #include "lifecycle/pricing.h"
 #include "lifecycle/service_import.h"
 #include "lifecycle/tariff_import.h"
@@ -137,6 +138,11 @@ std::string SslModule::sync_item(long long item) {
 
 std::string SslModule::reopen(long long item) {
     with_service(item, [&](CertificateService& s) { s.reissue(item); });
+    return "";
+}
+
+std::string SslModule::setparam(long long item) {
+    apply_param_change(host(), item);
     return "";
 }
 

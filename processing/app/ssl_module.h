@@ -34,6 +34,7 @@ protected:
     std::string open(long long item) override;
     std::string sync_item(long long item) override;
     std::string reopen(long long item) override;
+    std::string setparam(long long item) override;
     std::string prolong(long long item) override;
     std::string close(long long item) override;
     std::string suspend(long long item) override;

@@ -54,6 +54,8 @@ const std::vector<Command>& Module::commands() {
          [](Module& m, A a, In) { return m.sync_item(a.item_id()); }},
         {"reopen",           {"reissue"}, Kind::kItem,       kNoStdin, kTries,   kValidConfig,
          [](Module& m, A a, In) { return m.reopen(a.item_id()); }},
+        {"setparam",         {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.setparam(a.item_id()); }},
         {"prolong",          {},          Kind::kItem,       kNoStdin, kCharged, kValidConfig,
          [](Module& m, A a, In) { return m.prolong(a.item_id()); }},
         {"close",            {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
@@ -185,6 +187,9 @@ std::string Module::sync_item(long long) {
 }
 std::string Module::reopen(long long) {
     unsupported("reopen");
+}
+std::string Module::setparam(long long) {
+    unsupported("setparam");
 }
 std::string Module::prolong(long long) {
     unsupported("prolong");

@@ -64,6 +64,8 @@ protected:
     virtual std::string open(long long item);
     virtual std::string sync_item(long long item);
     virtual std::string reopen(long long item);
+    // The service's params, tariff or addons were changed in BILLmanager.
+    virtual std::string setparam(long long item);
     virtual std::string prolong(long long item);
     virtual std::string close(long long item);
     virtual std::string suspend(long long item);

@@ -18,6 +18,9 @@ public:
     void post_suspend(long long item) { post("service.postsuspend", item); }
     void post_resume(long long item) { post("service.postresume", item); }
     void post_prolong(long long item) { post("service.postprolong", item); }
+    void post_setparam(long long item) { post("service.postsetparam", item); }
+    // Undoes a tariff change BILLmanager made before a setparam that failed.
+    void rollback_pricelist(long long item) { post("service.changepricelist.rollback", item); }
     void set_status(long long item, int service_status);
     void set_expiredate(long long item, const std::string& date);
     void save_param(long long item, const std::string& name, const std::string& value);

@@ -272,6 +272,16 @@ std::string record_only(Context&, const MgrctlCall&) {
     return ok_answer();
 }
 
+// Back to the tariff the service had before the change.
+std::string changepricelist_rollback(Context& ctx, const MgrctlCall& call) {
+    std::string id = require_item(ctx, call);
+    ctx.db.execute(
+        "UPDATE item SET pricelist = COALESCE(lastpricelist, pricelist), lastpricelist = NULL"
+        " WHERE id = ?",
+        {id});
+    return ok_answer();
+}
+
 const std::map<std::string, Handler>& handlers() {
     static const std::map<std::string, Handler> table = {
         {"paramlist", paramlist},
@@ -280,6 +290,8 @@ const std::map<std::string, Handler>& handlers() {
         {"service.postsuspend", set_status(3)},
         {"service.postresume", set_status(2)},
         {"service.postprolong", postprolong},
+        {"service.postsetparam", record_only},
+        {"service.changepricelist.rollback", changepricelist_rollback},
         {"service.setstatus", setstatus},
         {"service.setexpiredate", setexpiredate},
         {"service.saveparam", saveparam},

@@ -87,7 +87,8 @@ const char* const kSchema[] = {
     " processingmodule INT, intname VARCHAR(255), value TEXT)",
     "CREATE TABLE processingcryptedparam (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
     " processingmodule INT, intname VARCHAR(255), value TEXT)",
-    "CREATE TABLE item (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, pricelist INT, period INT,"
+    "CREATE TABLE item (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, pricelist INT,"
+    " lastpricelist INT NULL, period INT,"
     " status INT, expiredate DATE NULL, remoteid VARCHAR(255) NULL, processingmodule INT)"
     " AUTO_INCREMENT=1001",
     "CREATE TABLE itemparam (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, item INT,"
@@ -426,6 +427,11 @@ void HostSandbox::set_item_param(int item, const std::string& name, const std::s
         "INSERT INTO itemparam (item, intname, value) VALUES (?, ?, ?)"
         " ON DUPLICATE KEY UPDATE value = VALUES(value)",
         {std::to_string(item), name, value});
+}
+
+void HostSandbox::set_item_lastpricelist(int item, int pricelist) {
+    db_.execute("UPDATE item SET lastpricelist = ? WHERE id = ?",
+                {std::to_string(pricelist), std::to_string(item)});
 }
 
 void HostSandbox::set_certificate(int item, const std::string& csr, const std::string& pkey,

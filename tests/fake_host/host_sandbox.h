@@ -131,6 +131,8 @@ public:
     int add_item(int pricelist, int period, int status, int module,
                  const std::optional<std::string>& remoteid = std::nullopt);
     void set_item_param(int item, const std::string& name, const std::string& value);
+    // BILLmanager's item.lastpricelist: the tariff before a change setparam applies.
+    void set_item_lastpricelist(int item, int pricelist);
     void set_certificate(int item, const std::string& csr, const std::string& pkey,
                          const std::optional<std::string>& crt = std::nullopt);
     int add_running_operation(int trycount = 0);

@@ -181,6 +181,9 @@ private:
             item.status = 3;
         } else if (c.func == "service.postclose") {
             item.status = 4;
+        } else if (c.func == "service.changepricelist.rollback") {
+            item.pricelist = item.lastpricelist;
+            item.lastpricelist = 0;
         } else if (c.func == "certificate.save") {
             item.certificate.present = true;
             item.certificate.crt = c.arg("crt");

@@ -133,8 +133,8 @@ TEST_CASE("features: itemtype, params with crypted password, implemented feature
     CHECK(crypted == std::set<std::string>{"password"});
     CHECK(names_of(*root.child("features"), "feature") ==
           std::set<std::string>{"check_connection", "tune_connection", "open", "sync_item",
-                                "reopen", "prolong", "close", "suspend", "resume", "approver",
-                                "import_pricelist", "import"});
+                                "reopen", "setparam", "prolong", "close", "suspend", "resume",
+                                "approver", "import_pricelist", "import"});
     CHECK(root.child("templates"));
 }
 
