@@ -1,5 +1,6 @@
 // The panel-side commands a real BILLmanager sends: setparam (posted, logged, a failed tariff
-// change rolled back). The mgrctl calls are asserted exactly.
+// change rolled back) and postreopen after a reissue (tolerated on an older panel). The
+// mgrctl calls are asserted exactly.
 #include <doctest/doctest.h>
 
 #include "e2e_util.h"
@@ -65,5 +66,33 @@ TEST_CASE("setparam: a failure after a tariff change rolls the tariff back") {
         w.clear_records();
         CHECK(w.run_item("setparam", order.item).exit_code == 1);
         CHECK(w.host_funcs() == Funcs{"service.postsetparam"});
+    }
+}
+
+TEST_CASE("reopen: an older panel without service.postreopen still gets status 3") {
+    World w;
+    CertificateOrder order = opened(w);
+    const std::string upstream_id = *w.host.item_param(order.item, "upstream_id");
+    w.upstream.advance(upstream_id, "issued");
+    REQUIRE(w.run_item("sync_item", order.item).exit_code == 0);
+    w.host.unknown_function("service.postreopen");
+    w.clear_records();
+
+    ModuleResult r = w.run_item("reopen", order.item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.reissue.step2"});
+    REQUIRE(w.host_funcs() == Funcs{"service.postreopen", "service.setstatus"});
+    expect_call(w.host_calls().at(1), "service.setstatus", {{"service_status", "3"}});
+    CHECK(w.log().find("no service.postreopen") != std::string::npos);
+
+    SUBCASE("any other refusal of service.postreopen fails the reissue") {
+        w.host.clear_faults();
+        w.host.fail("service.postreopen");
+        w.clear_records();
+        ModuleResult again = w.run_item("reopen", order.item);
+        CHECK(again.exit_code == 1);
+        CHECK(error_type(again) == pmb::errtype::kMgrctl);
+        CHECK(w.host_funcs() == Funcs{"service.postreopen"});
     }
 }

@@ -291,6 +291,7 @@ const std::map<std::string, Handler>& handlers() {
         {"service.postresume", set_status(2)},
         {"service.postprolong", postprolong},
         {"service.postsetparam", record_only},
+        {"service.postreopen", record_only},
         {"service.changepricelist.rollback", changepricelist_rollback},
         {"service.setstatus", setstatus},
         {"service.setexpiredate", setexpiredate},
@@ -323,13 +324,17 @@ std::string apply(const FakeHostConfig& config, const Handler& handler, const Mg
     }
 }
 
+std::string unknown_function(const std::string& func) {
+    return error_answer("missed", "func", func, "Unknown function " + func);
+}
+
 std::string dispatch(const FakeHostConfig& config, const MgrctlCall& call,
                      const std::optional<std::string>& env_problem) {
     if (env_problem)
         return error_answer("value", "-e", "", *env_problem);
     auto handler = handlers().find(call.func);
     if (handler == handlers().end())
-        return error_answer("missed", "func", call.func, "Unknown function " + call.func);
+        return unknown_function(call.func);
     try {
         return apply(config, handler->second, call);
     } catch (const MgrError& error) {
@@ -376,7 +381,9 @@ std::string answer(const std::string& root, const std::vector<std::string>& argv
     hang_if_asked(config, call, HangWhen::kBefore);
     append_record(mgrctl_calls_path(root), call_record(argv, from_environment));
     std::string reply;
-    if (find_fault(config, call, Fault::Kind::kFail)) {
+    if (find_fault(config, call, Fault::Kind::kUnknown)) {
+        reply = unknown_function(call.func);
+    } else if (find_fault(config, call, Fault::Kind::kFail)) {
         reply = error_answer("value", "fake_host", call.func, "Injected failure of " + call.func);
     } else {
         reply = dispatch(config, call, find_env_problem(argv, from_environment));

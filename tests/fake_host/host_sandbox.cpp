@@ -569,6 +569,10 @@ void HostSandbox::fail(const std::string& func, const std::string& match) {
     add_fault(Fault{Fault::Kind::kFail, func, match, HangWhen::kBefore, 0});
 }
 
+void HostSandbox::unknown_function(const std::string& func) {
+    add_fault(Fault{Fault::Kind::kUnknown, func, "", HangWhen::kBefore, 0});
+}
+
 void HostSandbox::hang(const std::string& func, const std::string& match, HangWhen when,
                        double seconds) {
     add_fault(Fault{Fault::Kind::kHang, func, match, when, seconds});

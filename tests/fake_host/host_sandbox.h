@@ -163,6 +163,8 @@ public:
     void fail(const std::string& func, const std::string& match = "");
     // Sleeps before (nothing applied or recorded yet) or after applying and recording.
     void hang(const std::string& func, const std::string& match, HangWhen when, double seconds);
+    // fake_mgrctl answers `func` as a panel that has no such function.
+    void unknown_function(const std::string& func);
     void clear_faults();
 
 private:
