@@ -166,14 +166,19 @@ std::string SslModule::resume(long long item) {
     return "";
 }
 
-std::string SslModule::approver(long long, const std::string& domain, const std::string&) {
-    if (domain.empty())
+// --domain is a comma-separated list (ISPsystem's GlobalSign module: domain.split(",")): one
+// <domain> block per name, each with its own addresses.
+std::string SslModule::approver(long long, const std::string& domains, const std::string&) {
+    std::vector<std::string> names = split(domains, ", \t\r\n");
+    if (names.empty())
         throw Error(errtype::kMissed, "domain", "", "the option --domain is required");
     XmlDoc doc("doc");
-    XmlNode node = doc.root().add("domain");
-    node.set_attr("name", domain);
-    for (const auto& address : approver_addresses(domain))
-        node.add("approver", address);
+    for (const auto& name : names) {
+        XmlNode node = doc.root().add("domain");
+        node.set_attr("name", name);
+        for (const auto& address : approver_addresses(name))
+            node.add("approver", address);
+    }
     return doc.to_string();
 }
 

@@ -1,6 +1,6 @@
 // The panel-side commands a real BILLmanager sends: setparam (posted, logged, a failed tariff
-// change rolled back) and postreopen after a reissue (tolerated on an older panel). The
-// mgrctl calls are asserted exactly.
+// change rolled back), postreopen after a reissue (tolerated on an older panel) and the
+// approver list for several domains. The mgrctl calls are asserted exactly.
 #include <doctest/doctest.h>
 
 #include "e2e_util.h"
@@ -95,4 +95,26 @@ TEST_CASE("reopen: an older panel without service.postreopen still gets status 3
         CHECK(error_type(again) == pmb::errtype::kMgrctl);
         CHECK(w.host_funcs() == Funcs{"service.postreopen"});
     }
+}
+
+TEST_CASE("approver: a comma-separated --domain gets one block per domain") {
+    World w;
+    ModuleResult r = w.run({"--command", "approver", "--module", std::to_string(w.module),
+                            "--domain", " a.example.com, ,shop.пример.рф,", "--intname", "x"});
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(xpath(r.out, "count(/doc/domain)") == "2");
+    CHECK(xpath(r.out, "/doc/domain[1]/@name") == "a.example.com");
+    CHECK(xpath(r.out, "/doc/domain[2]/@name") == "shop.пример.рф");
+    CHECK(xpath(r.out, "count(/doc/domain[1]/approver)") == "10");
+    CHECK(xpath(r.out, "/doc/domain[1]/approver[1]") == "admin@a.example.com");
+    CHECK(xpath(r.out, "/doc/domain[1]/approver[10]") == "webmaster@example.com");
+    CHECK(xpath(r.out, "/doc/domain[2]/approver[1]") == "admin@shop.xn--e1afmkfd.xn--p1ai");
+    CHECK(xpath(r.out, "count(/doc/domain[2]/approver[contains(., 'example.com')])") == "0");
+    CHECK(r.out.find("a.example.com,") == std::string::npos);
+
+    ModuleResult none =
+        w.run({"--command", "approver", "--module", std::to_string(w.module), "--domain", " , "});
+    CHECK(none.exit_code == 1);
+    CHECK(error_type(none) == pmb::errtype::kMissed);
 }

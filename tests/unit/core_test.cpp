@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/scrub.h"
+#include "core/text.h"
 #include "core/xml.h"
 
 using namespace pmb;
@@ -212,6 +213,14 @@ TEST_CASE("config errors name the line") {
     CHECK(message_of("\n\nLogLevel loud") ==
           "my.conf:3: LogLevel must be one of error, warning, info, debug");
     CHECK(message_of("Timeout") == "my.conf:1: 'Timeout' needs a value");
+}
+
+TEST_CASE("split: the non-empty pieces between any separator") {
+    using V = std::vector<std::string>;
+    CHECK(pmb::split(" a.com, ,www.a.com,,", ", ") == V{"a.com", "www.a.com"});
+    CHECK(pmb::split("one", ",") == V{"one"});
+    CHECK(pmb::split(" ,\t", ", \t").empty());
+    CHECK(pmb::split("", ",").empty());
 }
 
 TEST_CASE("log line format") {
