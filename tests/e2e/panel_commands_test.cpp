@@ -31,9 +31,10 @@ TEST_CASE("setparam: nothing upstream; service.postsetparam, and the change in t
     REQUIRE(r.exit_code == 0);
     CHECK(w.upstream_funcs().empty());
     REQUIRE(w.host_funcs() == Funcs{"service.postsetparam"});
-    expect_call(w.host_calls().at(0), "service.postsetparam",
+    MgrctlCall post = w.host_calls("service.postsetparam").at(0);
+    expect_call(post, "service.postsetparam",
                 {{"elid", std::to_string(order.item)}, {"sok", "ok"}});
-    CHECK(w.host_calls().at(0).params.size() == 2);
+    CHECK(post.params.size() == 2);
     std::string log = w.log();
     CHECK(log.find("setparam: service " + std::to_string(order.item) + ": tariff " +
                    std::to_string(order.pricelist) + " (" + order.tariff +
@@ -56,7 +57,8 @@ TEST_CASE("setparam: a failure after a tariff change rolls the tariff back") {
     CHECK(error_type(r) == pmb::errtype::kMgrctl);
     REQUIRE(w.host_funcs() == Funcs{"service.postsetparam", "service.changepricelist.rollback",
                                     "runningoperation.edit"});
-    expect_call(w.host_calls().at(1), "service.changepricelist.rollback",
+    expect_call(w.host_calls("service.changepricelist.rollback").at(0),
+                "service.changepricelist.rollback",
                 {{"elid", std::to_string(order.item)}, {"sok", "ok"}});
     CHECK(w.host.item_row(order.item).pricelist == old_tariff);
 
@@ -83,10 +85,13 @@ TEST_CASE("reopen: an older panel without service.postreopen still gets status 3
     REQUIRE(r.exit_code == 0);
     CHECK(w.upstream_funcs() == Funcs{"certificate.reissue.step2"});
     REQUIRE(w.host_funcs() == Funcs{"service.postreopen", "service.setstatus"});
-    expect_call(w.host_calls().at(1), "service.setstatus", {{"service_status", "3"}});
+    expect_call(w.host_calls("service.setstatus").at(0), "service.setstatus",
+                {{"service_status", "3"}});
     CHECK(w.log().find("no service.postreopen") != std::string::npos);
 
     SUBCASE("any other refusal of service.postreopen fails the reissue") {
+        w.upstream.advance(upstream_id, "issued");
+        REQUIRE(w.run_item("sync_item", order.item).exit_code == 0);
         w.host.clear_faults();
         w.host.fail("service.postreopen");
         w.clear_records();
