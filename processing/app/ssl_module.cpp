@@ -198,13 +198,14 @@ std::string SslModule::import_pricelist(long long module, const std::string& sub
     return subcommand == "available" ? import.available() : import.pricelist(id, pricing);
 }
 
-std::string SslModule::import_services(long long module, const std::string& itemtype) {
+std::string SslModule::import_services(long long module, const std::string& itemtype,
+                                       const std::string& searchstring) {
     if (!itemtype.empty() && itemtype != "certificate")
         throw Error(errtype::kValue, "itemtype", itemtype,
                     "pmbillmgrssl imports certificate services only");
     ModuleSettings settings = host().module(module);
     auto api = api_factory_(connection_for(settings.params, config()));
-    ServiceImport(host(), *api).run(module);
+    ServiceImport(host(), *api).run(module, ImportFilter(searchstring));
     return "";
 }
 

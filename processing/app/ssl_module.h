@@ -43,7 +43,8 @@ protected:
                          const std::string& intname) override;
     std::string import_pricelist(long long module, const std::string& subcommand,
                                  const std::string& id) override;
-    std::string import_services(long long module, const std::string& itemtype) override;
+    std::string import_services(long long module, const std::string& itemtype,
+                                const std::string& searchstring) override;
 
 private:
     // Runs one lifecycle step of an item with the upstream of the item's module.

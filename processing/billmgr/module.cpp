@@ -69,7 +69,7 @@ const std::vector<Command>& Module::commands() {
         {"import_pricelist", {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
          [](Module& m, A a, In) { return m.import_pricelist(a.module_id(), a.subcommand, a.id); }},
         {"import",           {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
-         [](Module& m, A a, In) { return m.import_services(a.module_id(), a.itemtype); }},
+         [](Module& m, A a, In) { return m.import_services(a.module_id(), a.itemtype, a.searchstring); }},
     };
     // clang-format on
     return table;
@@ -209,7 +209,7 @@ std::string Module::approver(long long, const std::string&, const std::string&) 
 std::string Module::import_pricelist(long long, const std::string&, const std::string&) {
     unsupported("import_pricelist");
 }
-std::string Module::import_services(long long, const std::string&) {
+std::string Module::import_services(long long, const std::string&, const std::string&) {
     unsupported("import");
 }
 

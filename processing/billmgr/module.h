@@ -74,8 +74,10 @@ protected:
                                  const std::string& intname);
     virtual std::string import_pricelist(long long module, const std::string& subcommand,
                                          const std::string& id);
-    // The command `import`: services bought upstream become local services.
-    virtual std::string import_services(long long module, const std::string& itemtype);
+    // The command `import`: services bought upstream become local services; a non-empty
+    // searchstring limits it to the certificates it names.
+    virtual std::string import_services(long long module, const std::string& itemtype,
+                                        const std::string& searchstring);
 
     Host& host();
     const MgrRoot& root() const { return root_; }
