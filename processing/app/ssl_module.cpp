@@ -9,6 +9,7 @@
 #include "core/xml.h"
 #include "lifecycle/certificate_service.h"
 #include "lifecycle/domain.h"
+#include "lifecycle/param_change.h"
 #include "lifecycle/pricing.h"
 #include "lifecycle/service_import.h"
 #include "lifecycle/tariff_import.h"
@@ -140,6 +141,11 @@ std::string SslModule::reopen(long long item) {
     return "";
 }
 
+std::string SslModule::setparam(long long item) {
+    apply_param_change(host(), item);
+    return "";
+}
+
 std::string SslModule::prolong(long long item) {
     with_service(item, [&](CertificateService& s) { s.prolong(item); });
     return "";
@@ -160,14 +166,19 @@ std::string SslModule::resume(long long item) {
     return "";
 }
 
-std::string SslModule::approver(long long, const std::string& domain, const std::string&) {
-    if (domain.empty())
+// --domain is a comma-separated list (ISPsystem's GlobalSign module: domain.split(",")): one
+// <domain> block per name, each with its own addresses.
+std::string SslModule::approver(long long, const std::string& domains, const std::string&) {
+    std::vector<std::string> names = split(domains, ", \t\r\n");
+    if (names.empty())
         throw Error(errtype::kMissed, "domain", "", "the option --domain is required");
     XmlDoc doc("doc");
-    XmlNode node = doc.root().add("domain");
-    node.set_attr("name", domain);
-    for (const auto& address : approver_addresses(domain))
-        node.add("approver", address);
+    for (const auto& name : names) {
+        XmlNode node = doc.root().add("domain");
+        node.set_attr("name", name);
+        for (const auto& address : approver_addresses(name))
+            node.add("approver", address);
+    }
     return doc.to_string();
 }
 
@@ -187,13 +198,14 @@ std::string SslModule::import_pricelist(long long module, const std::string& sub
     return subcommand == "available" ? import.available() : import.pricelist(id, pricing);
 }
 
-std::string SslModule::import_services(long long module, const std::string& itemtype) {
+std::string SslModule::import_services(long long module, const std::string& itemtype,
+                                       const std::string& searchstring) {
     if (!itemtype.empty() && itemtype != "certificate")
         throw Error(errtype::kValue, "itemtype", itemtype,
                     "pmbillmgrssl imports certificate services only");
     ModuleSettings settings = host().module(module);
     auto api = api_factory_(connection_for(settings.params, config()));
-    ServiceImport(host(), *api).run(module);
+    ServiceImport(host(), *api).run(module, ImportFilter(searchstring));
     return "";
 }
 

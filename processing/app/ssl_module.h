@@ -34,6 +34,7 @@ protected:
     std::string open(long long item) override;
     std::string sync_item(long long item) override;
     std::string reopen(long long item) override;
+    std::string setparam(long long item) override;
     std::string prolong(long long item) override;
     std::string close(long long item) override;
     std::string suspend(long long item) override;
@@ -42,7 +43,8 @@ protected:
                          const std::string& intname) override;
     std::string import_pricelist(long long module, const std::string& subcommand,
                                  const std::string& id) override;
-    std::string import_services(long long module, const std::string& itemtype) override;
+    std::string import_services(long long module, const std::string& itemtype,
+                                const std::string& searchstring) override;
 
 private:
     // Runs one lifecycle step of an item with the upstream of the item's module.

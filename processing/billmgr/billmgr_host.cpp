@@ -8,7 +8,7 @@ namespace pmb {
 namespace {
 
 const char* const kItemQuery =
-    "SELECT i.id, i.pricelist, i.period, i.status, i.expiredate, i.remoteid,"
+    "SELECT i.id, i.pricelist, i.lastpricelist, i.period, i.status, i.expiredate, i.remoteid,"
     " i.processingmodule, p.intname AS pricelist_intname, it.intname AS itemtype"
     " FROM item i LEFT JOIN pricelist p ON p.id = i.pricelist"
     " LEFT JOIN itemtype it ON it.id = p.itemtype WHERE i.id = ?";
@@ -109,6 +109,7 @@ Item BillmgrHost::item(long long id) {
     item.id = id;
     item.pricelist = number(row, "pricelist");
     item.pricelist_intname = text(row, "pricelist_intname");
+    item.lastpricelist = number(row, "lastpricelist");
     item.itemtype = text(row, "itemtype");
     item.period = static_cast<int>(number(row, "period"));
     item.status = static_cast<int>(number(row, "status"));

@@ -23,7 +23,8 @@ po::options_description describe(Args& a) {
         ("id", po::value(&a.id), "object id (import_pricelist pricelist)")            //
         ("itemtype,t", po::value(&a.itemtype), "item type intname")                   //
         ("intname", po::value(&a.intname), "tariff intname (approver)")               //
-        ("domain", po::value(&a.domain), "domain (approver)")                         //
+        ("domain", po::value(&a.domain), "domains, comma-separated (approver)")       //
+        ("searchstring", po::value(&a.searchstring), "what to import (import)")       //
         ("param", po::value(&a.param), "parameter name")                              //
         ("value", po::value(&a.value), "parameter value")                             //
         ("lang,l", po::value(&a.lang), "language")                                    //

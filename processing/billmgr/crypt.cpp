@@ -54,6 +54,10 @@ std::string base64_decode(const std::string& text) {
 
 std::string ParamDecryptor::decrypt(const std::string& param_name,
                                     const std::string& base64_value) const {
+    // BILLmanager stores an empty crypted param as an empty string (ISPsystem's own decrypt:
+    // `if (value.empty()) return value;`); it is not a cipher and needs no key.
+    if (base64_value.empty())
+        return base64_value;
     auto key = load_key(key_path_);
     std::string cipher;
     try {

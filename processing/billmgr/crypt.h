@@ -8,7 +8,8 @@ namespace pmb {
 class ParamDecryptor {
 public:
     explicit ParamDecryptor(std::string key_path) : key_path_(std::move(key_path)) {}
-    // Throws pmb::Error(crypt) naming the param; never includes the data in the message.
+    // An empty value is an empty string. Throws pmb::Error(crypt) naming the param; never
+    // includes the data in the message.
     std::string decrypt(const std::string& param_name, const std::string& base64_value) const;
 
 private:

@@ -24,8 +24,10 @@ struct Item {
     std::string itemtype;  // itemtype intname, "certificate"
     long long pricelist = 0;
     std::string pricelist_intname;  // = the template name
-    int period = 0;                 // months
-    int status = 0;                 // 1 ordered, 2 active, 3 suspended, 4 deleted, 5 processing
+    // The tariff before a tariff change still being applied (setparam); 0 when none.
+    long long lastpricelist = 0;
+    int period = 0;  // months
+    int status = 0;  // 1 ordered, 2 active, 3 suspended, 4 deleted, 5 processing
     std::string expiredate;
     std::string remoteid;
     long long processingmodule = 0;

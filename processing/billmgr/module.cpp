@@ -54,6 +54,8 @@ const std::vector<Command>& Module::commands() {
          [](Module& m, A a, In) { return m.sync_item(a.item_id()); }},
         {"reopen",           {"reissue"}, Kind::kItem,       kNoStdin, kTries,   kValidConfig,
          [](Module& m, A a, In) { return m.reopen(a.item_id()); }},
+        {"setparam",         {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+         [](Module& m, A a, In) { return m.setparam(a.item_id()); }},
         {"prolong",          {},          Kind::kItem,       kNoStdin, kCharged, kValidConfig,
          [](Module& m, A a, In) { return m.prolong(a.item_id()); }},
         {"close",            {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
@@ -67,7 +69,7 @@ const std::vector<Command>& Module::commands() {
         {"import_pricelist", {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
          [](Module& m, A a, In) { return m.import_pricelist(a.module_id(), a.subcommand, a.id); }},
         {"import",           {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
-         [](Module& m, A a, In) { return m.import_services(a.module_id(), a.itemtype); }},
+         [](Module& m, A a, In) { return m.import_services(a.module_id(), a.itemtype, a.searchstring); }},
     };
     // clang-format on
     return table;
@@ -186,6 +188,9 @@ std::string Module::sync_item(long long) {
 std::string Module::reopen(long long) {
     unsupported("reopen");
 }
+std::string Module::setparam(long long) {
+    unsupported("setparam");
+}
 std::string Module::prolong(long long) {
     unsupported("prolong");
 }
@@ -204,7 +209,7 @@ std::string Module::approver(long long, const std::string&, const std::string&) 
 std::string Module::import_pricelist(long long, const std::string&, const std::string&) {
     unsupported("import_pricelist");
 }
-std::string Module::import_services(long long, const std::string&) {
+std::string Module::import_services(long long, const std::string&, const std::string&) {
     unsupported("import");
 }
 

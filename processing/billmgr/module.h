@@ -64,6 +64,8 @@ protected:
     virtual std::string open(long long item);
     virtual std::string sync_item(long long item);
     virtual std::string reopen(long long item);
+    // The service's params, tariff or addons were changed in BILLmanager.
+    virtual std::string setparam(long long item);
     virtual std::string prolong(long long item);
     virtual std::string close(long long item);
     virtual std::string suspend(long long item);
@@ -72,8 +74,10 @@ protected:
                                  const std::string& intname);
     virtual std::string import_pricelist(long long module, const std::string& subcommand,
                                          const std::string& id);
-    // The command `import`: services bought upstream become local services.
-    virtual std::string import_services(long long module, const std::string& itemtype);
+    // The command `import`: services bought upstream become local services; a non-empty
+    // searchstring limits it to the certificates it names.
+    virtual std::string import_services(long long module, const std::string& itemtype,
+                                        const std::string& searchstring);
 
     Host& host();
     const MgrRoot& root() const { return root_; }

@@ -75,4 +75,12 @@ void Writeback::create_task(long long item, long long operation, const std::stri
         {{"item", id(item)}, {"runningoperation", id(operation)}, {"type", type}, {"sok", "ok"}});
 }
 
+bool is_unknown_function(const Error& error) {
+    if (error.type() != errtype::kMgrctl)
+        return false;
+    const std::string& panel_type = error.value();
+    return panel_type == "missed" || panel_type == "unknown_func" ||
+           panel_type == "unknown command" || panel_type == "not_implemented";
+}
+
 }  // namespace pmb

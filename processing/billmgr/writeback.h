@@ -6,8 +6,13 @@
 #include <vector>
 
 #include "billmgr/host.h"
+#include "core/error.h"
 
 namespace pmb {
+
+// Whether a failed call was refused because the panel has no such function (an older
+// BILLmanager): mgrctl's error type is kept as the Error's value.
+bool is_unknown_function(const Error& error);
 
 class Writeback {
 public:
@@ -18,6 +23,10 @@ public:
     void post_suspend(long long item) { post("service.postsuspend", item); }
     void post_resume(long long item) { post("service.postresume", item); }
     void post_prolong(long long item) { post("service.postprolong", item); }
+    void post_setparam(long long item) { post("service.postsetparam", item); }
+    void post_reopen(long long item) { post("service.postreopen", item); }
+    // Undoes a tariff change BILLmanager made before a setparam that failed.
+    void rollback_pricelist(long long item) { post("service.changepricelist.rollback", item); }
     void set_status(long long item, int service_status);
     void set_expiredate(long long item, const std::string& date);
     void save_param(long long item, const std::string& name, const std::string& value);

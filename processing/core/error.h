@@ -6,23 +6,27 @@
 
 namespace pmb {
 
-// Error types the module emits; each has a msg_error_<type> in the descriptor.
+// Error types the module emits. The platform's own types (unsupported, missed, value,
+// invalid_login_or_passwd) keep BILLmanager's texts: the descriptor's msgerror table is merged
+// into the panel's one table, so the module never redefines them. The module's own types carry
+// the prefix pmbillmgrssl_ and each has a msg_error_<type> in the descriptor.
 namespace errtype {
 inline constexpr const char* kUnsupported = "unsupported";
 inline constexpr const char* kMissed = "missed";
 inline constexpr const char* kValue = "value";
 inline constexpr const char* kAuth = "invalid_login_or_passwd";
-inline constexpr const char* kTwoFactor = "twofactor";
-inline constexpr const char* kConnection = "connection";
-inline constexpr const char* kUpstream = "upstream";
-inline constexpr const char* kBadResponse = "bad_response";
-inline constexpr const char* kConfig = "config";
-inline constexpr const char* kDb = "db";
-inline constexpr const char* kMgrctl = "mgrctl";
-inline constexpr const char* kCrypt = "crypt";
-inline constexpr const char* kState = "state";
-inline constexpr const char* kInternal = "internal";
-inline constexpr const char* kBalance = "balance";
+inline constexpr const char* kTwoFactor = "pmbillmgrssl_twofactor";
+inline constexpr const char* kConnection = "pmbillmgrssl_connection";
+inline constexpr const char* kUpstream = "pmbillmgrssl_upstream";
+inline constexpr const char* kBadResponse = "pmbillmgrssl_bad_response";
+inline constexpr const char* kConfig = "pmbillmgrssl_config";
+inline constexpr const char* kDb = "pmbillmgrssl_db";
+inline constexpr const char* kMgrctl = "pmbillmgrssl_mgrctl";
+inline constexpr const char* kCrypt = "pmbillmgrssl_crypt";
+inline constexpr const char* kState = "pmbillmgrssl_state";
+// Module-own rather than the platform's "internal": its text points at the module's log.
+inline constexpr const char* kInternal = "pmbillmgrssl_internal";
+inline constexpr const char* kBalance = "pmbillmgrssl_balance";
 }  // namespace errtype
 
 class Error : public std::runtime_error {

@@ -21,6 +21,17 @@ std::string_view trim(std::string_view text) {
     return text.substr(begin, end - begin + 1);
 }
 
+std::vector<std::string> split(const std::string& text, const std::string& separators) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while ((pos = text.find_first_not_of(separators, pos)) != std::string::npos) {
+        size_t end = text.find_first_of(separators, pos);
+        out.push_back(text.substr(pos, end == std::string::npos ? end : end - pos));
+        pos = end;
+    }
+    return out;
+}
+
 bool contains_any(std::string_view text, std::initializer_list<const char*> needles) {
     return std::any_of(needles.begin(), needles.end(), [&](const char* needle) {
         return text.find(needle) != std::string_view::npos;

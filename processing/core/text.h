@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pmb {
 
@@ -13,6 +14,8 @@ std::string lowercase(std::string_view text);
 // Without leading and trailing spaces, tabs, CR and LF.
 std::string_view trim(std::string_view text);
 bool contains_any(std::string_view text, std::initializer_list<const char*> needles);
+// The non-empty pieces of text between any of the separator characters.
+std::vector<std::string> split(const std::string& text, const std::string& separators);
 
 // The whole text as a decimal number (leading spaces and a sign allowed, nothing after it);
 // nullopt when it is not one.

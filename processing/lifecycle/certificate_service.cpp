@@ -230,7 +230,20 @@ void CertificateService::reissue(long long item_id) {
         writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
     if (!request.altnames.empty())
         writeback_.save_param(item.id, "old_altname", item.param("altname"));
+    post_reopen(item.id);
     writeback_.set_status(item.id, kStatusRequested);
+}
+
+// BILLmanager 6 finishes a reissue with service.postreopen (ISPsystem's GlobalSign module);
+// an older panel without the function answers "unknown function", which is no failure.
+void CertificateService::post_reopen(long long item_id) {
+    try {
+        writeback_.post_reopen(item_id);
+    } catch (const Error& e) {
+        if (!is_unknown_function(e))
+            throw;
+        log_info("this BILLmanager has no service.postreopen (" + e.message() + "); going on");
+    }
 }
 
 void CertificateService::prolong(long long item_id) {

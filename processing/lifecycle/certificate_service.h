@@ -41,6 +41,7 @@ private:
     void record_issued(const Item& item, const upstream::UpstreamCertificate& cert,
                        const std::string& upstream_id);
     void set_status_once(const Item& item, int service_status);
+    void post_reopen(long long item_id);
     std::string require_upstream_id(const Item& item, const std::string& action);
 
     Host& host_;

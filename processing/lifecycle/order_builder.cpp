@@ -13,17 +13,6 @@
 namespace pmb {
 namespace {
 
-std::vector<std::string> split(const std::string& text, const std::string& separators) {
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while ((pos = text.find_first_not_of(separators, pos)) != std::string::npos) {
-        size_t end = text.find_first_of(separators, pos);
-        out.push_back(text.substr(pos, end == std::string::npos ? end : end - pos));
-        pos = end;
-    }
-    return out;
-}
-
 void require(const Item& item, const std::string& name, const std::string& what) {
     if (item.param(name).empty())
         throw Error(errtype::kMissed, name, std::to_string(item.id),

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "lifecycle/domain.h"
 #include "lifecycle/item_params.h"
 #include "lifecycle/order_builder.h"
 #include "model/status.h"
@@ -18,10 +19,10 @@ bool issued(const UpstreamCertificate& cert) {
     return cert.item_status == kItemActive || cert.service_status == kStatusIssued;
 }
 
+// The service is paid for upstream, so it is active here while the CA works on it (the
+// panel's sync_item follows the issuance); never left "processing".
 int local_status(const UpstreamCertificate& cert) {
-    if (cert.item_status == kItemSuspended)
-        return kItemSuspended;
-    return issued(cert) ? kItemActive : kItemProcessing;
+    return cert.item_status == kItemSuspended ? kItemSuspended : kItemActive;
 }
 
 int service_status(const UpstreamCertificate& cert) {
@@ -45,7 +46,36 @@ std::string describe(const UpstreamCertificate& cert) {
     return cert.id + " (" + cert.cn + ")";
 }
 
+// The word as it is and, for an IDN, in punycode, lower-cased.
+std::vector<std::string> spellings(const std::string& word) {
+    std::vector<std::string> out = {lowercase(word)};
+    try {
+        std::string ascii = domain_to_ascii(word);
+        if (ascii != out.front())
+            out.push_back(ascii);
+    } catch (const Error&) {
+        // Not a domain name (an id, a fragment): matched as typed.
+    }
+    return out;
+}
+
 }  // namespace
+
+ImportFilter::ImportFilter(const std::string& searchstring) {
+    for (const auto& word : split(searchstring, " ,;\t\r\n"))
+        for (auto& spelling : spellings(word))
+            words_.push_back(std::move(spelling));
+}
+
+bool ImportFilter::matches(const UpstreamCertificate& cert) const {
+    if (words_.empty())
+        return true;
+    const std::string names = lowercase(cert.cn + " " + cert.altname);
+    for (const auto& word : words_)
+        if (word == lowercase(cert.id) || names.find(word) != std::string::npos)
+            return true;
+    return false;
+}
 
 std::vector<MgrctlArg> import_fields(long long module, const UpstreamCertificate& cert) {
     std::vector<MgrctlArg> fields = {
@@ -99,15 +129,18 @@ UpstreamCertificate ServiceImport::details(const UpstreamCertificate& listed) {
     return cert;
 }
 
-std::vector<std::string> ServiceImport::run(long long module) {
+std::vector<std::string> ServiceImport::run(long long module, const ImportFilter& filter) {
     std::vector<std::string> created;
     std::optional<Error> first_refusal;
     std::string refused;
     for (const UpstreamCertificate& listed : api_.list()) {
         if (skipped(module, listed))
             continue;
+        // The list may lack the names; the form view has them.
+        if (!filter.matches(listed) && !listed.altname.empty())
+            continue;
         UpstreamCertificate cert = details(listed);
-        if (skipped(module, cert))
+        if (skipped(module, cert) || !filter.matches(cert))
             continue;  // the form view may know a remoteid the list lacks
         try {
             created.push_back(writeback_.import_service(import_fields(module, cert)));

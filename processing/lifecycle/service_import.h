@@ -1,8 +1,9 @@
 // import --itemtype certificate: every upstream certificate that no local service stands for
-// becomes one, through processing.import.service. A certificate is linked when a service of
-// the module carries its id as upstream_id, or when its remoteid names a local service (the
-// one that ordered it, even if the order's reply was lost); so a second import imports
-// nothing.
+// becomes one, through processing.import.service. A paid certificate is an active service
+// (status 2) even before the CA issued it; service_status tells the issuance state. A certificate
+// is linked when a service of the module carries its id as upstream_id, or when its remoteid names
+// a local service (the one that ordered it, even if the order's reply was lost); so a second import
+// imports nothing.
 #pragma once
 
 #include <string>
@@ -14,6 +15,18 @@
 
 namespace pmb {
 
+// import --searchstring: words separated by spaces or commas; a certificate is imported when a
+// word is its upstream id or occurs in its CN or names (any case; an IDN also in punycode).
+// An empty search string imports every certificate.
+class ImportFilter {
+public:
+    explicit ImportFilter(const std::string& searchstring);
+    bool matches(const upstream::UpstreamCertificate& cert) const;
+
+private:
+    std::vector<std::string> words_;
+};
+
 class ServiceImport {
 public:
     ServiceImport(Host& host, upstream::CertificateApi& api)
@@ -22,7 +35,7 @@ public:
     // Imports the unlinked certificates of the module's upstream; returns the new service ids.
     // A certificate BILLmanager refuses does not stop the others: the first refusal is thrown
     // at the end, naming every certificate that was not imported.
-    std::vector<std::string> run(long long module);
+    std::vector<std::string> run(long long module, const ImportFilter& filter = ImportFilter(""));
 
 private:
     // Deleted upstream, or linked to a local service already.

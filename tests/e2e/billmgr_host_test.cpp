@@ -81,6 +81,18 @@ TEST_CASE("module params: plain and crypted (decrypted with etc/billmgr.pem)") {
     CHECK(settings.param("password") == "Пароль & secret:1");
 }
 
+TEST_CASE("crypted params: an empty value is an empty string, with or without the key") {
+    HostWorld w;
+    CHECK(pmb::ParamDecryptor(w.sandbox.root() + "/etc/billmgr.pem").decrypt("password", "") == "");
+    CHECK(pmb::ParamDecryptor("/nonexistent.pem").decrypt("password", "") == "");
+    int module = w.sandbox.add_module("upstream", {{"url", "https://api.example"}},
+                                      {{"password", ""}, {"token", "t-1"}});
+    pmb::ModuleSettings settings = w.host.module(module);
+    CHECK(settings.params.count("password") == 1);
+    CHECK(settings.param("password").empty());
+    CHECK(settings.param("token") == "t-1");
+}
+
 TEST_CASE("crypted params: a wrong key or corrupt data is a clear error without the data") {
     HostWorld w;
     const std::string secret = "Do-Not-Print-Me";
@@ -94,7 +106,7 @@ TEST_CASE("crypted params: a wrong key or corrupt data is a clear error without 
         try {
             f();
         } catch (const pmb::Error& e) {
-            CHECK(e.type() == "crypt");
+            CHECK(e.type() == pmb::errtype::kCrypt);
             return e.message() + e.to_xml();
         }
         return std::string("no error");
@@ -200,7 +212,7 @@ TEST_CASE("an error answer of mgrctl is an mgrctl error naming the function") {
         w.writeback.post_open(1);
         FAIL("no error");
     } catch (const pmb::Error& e) {
-        CHECK(e.type() == "mgrctl");
+        CHECK(e.type() == pmb::errtype::kMgrctl);
         CHECK(e.message().find("service.postopen") != std::string::npos);
     }
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "core/error.h"
 #include "harness.h"
 
 using namespace pmtest;
@@ -73,7 +74,7 @@ TEST_CASE("two-factor account: a clear hint") {
     w.upstream.set_two_factor(true);
     ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
     CHECK(r.exit_code == 1);
-    CHECK(error_of(r).type == "twofactor");
+    CHECK(error_of(r).type == pmb::errtype::kTwoFactor);
     CHECK(error_of(r).msg.find("two-factor") != std::string::npos);
     no_password_anywhere(w, r);
 }
@@ -85,7 +86,7 @@ TEST_CASE("untrusted server certificate: a TLS error, never success") {
     w.write_config("ReadRetries 0\n");
     ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
     CHECK(r.exit_code == 1);
-    CHECK(error_of(r).type == "connection");
+    CHECK(error_of(r).type == pmb::errtype::kConnection);
     CHECK(error_of(r).msg.find("127.0.0.1") != std::string::npos);
     CHECK(error_of(r).msg.find("certificate") != std::string::npos);
     CHECK(w.upstream_calls().empty());
@@ -111,7 +112,7 @@ TEST_CASE("a hang past the timeout fails in bounded time with a timeout message"
     ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     CHECK(r.exit_code == 1);
-    CHECK(error_of(r).type == "connection");
+    CHECK(error_of(r).type == pmb::errtype::kConnection);
     CHECK(error_of(r).msg.find("timed out") != std::string::npos);
     CHECK(seconds < 8);
 }
@@ -124,11 +125,11 @@ TEST_CASE("upstream failures are readable errors; reads are retried") {
         const char* words;
     };
     const Case cases[] = {
-        {"502 with an HTML page", "http502", "bad_response", "502"},
-        {"500", "http500", "bad_response", "500"},
-        {"truncated XML", "truncated", "bad_response", "XML"},
-        {"empty body", "empty", "bad_response", "empty"},
-        {"HTML with status 200", "html", "bad_response", "HTML"},
+        {"502 with an HTML page", "http502", pmb::errtype::kBadResponse, "502"},
+        {"500", "http500", pmb::errtype::kBadResponse, "500"},
+        {"truncated XML", "truncated", pmb::errtype::kBadResponse, "XML"},
+        {"empty body", "empty", pmb::errtype::kBadResponse, "empty"},
+        {"HTML with status 200", "html", pmb::errtype::kBadResponse, "HTML"},
     };
     for (const Case& c : cases) {
         CAPTURE(c.name);

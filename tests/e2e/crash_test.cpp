@@ -61,7 +61,7 @@ TEST_CASE("open: reply dropped after the upstream committed the order") {
         w.upstream.fault("certificate.order.param", "drop_after_commit");
         ModuleResult r = w.run_item("open", order.item);
         CHECK(r.exit_code == 1);
-        CHECK(error_type(r) == "connection");
+        CHECK(error_type(r) == pmb::errtype::kConnection);
         CHECK(w.upstream.count("certificate.order.param") == 1);
         CHECK(w.host.item_param(order.item, "order_attempt"));
         CHECK_FALSE(w.host.item_param(order.item, "upstream_id"));

@@ -17,17 +17,20 @@ struct UpstreamFault {
 };
 
 const UpstreamFault kFaults[] = {
-    {"timeout", "hang", "connection", {0, 6000}},
-    {"HTTP 500", "http500", "bad_response", {0}},
-    {"502 HTML page", "http502", "bad_response", {0}},
-    {"HTML with 200", "html", "bad_response", {0}},
-    {"truncated XML", "truncated", "bad_response", {0}},
-    {"empty body", "empty", "bad_response", {0}},
+    {"timeout", "hang", pmb::errtype::kConnection, {0, 6000}},
+    {"HTTP 500", "http500", pmb::errtype::kBadResponse, {0}},
+    {"502 HTML page", "http502", pmb::errtype::kBadResponse, {0}},
+    {"HTML with 200", "html", pmb::errtype::kBadResponse, {0}},
+    {"truncated XML", "truncated", pmb::errtype::kBadResponse, {0}},
+    {"empty body", "empty", pmb::errtype::kBadResponse, {0}},
     {"auth error",
      "error_xml",
      "invalid_login_or_passwd",
      {0, -1, "auth", "badpassword", "Invalid"}},
-    {"upstream value error", "error_xml", "upstream", {0, -1, "value", "period", "Bad period"}},
+    {"upstream value error",
+     "error_xml",
+     pmb::errtype::kUpstream,
+     {0, -1, "value", "period", "Bad period"}},
 };
 
 struct Command {
@@ -110,7 +113,7 @@ TEST_CASE("an empty upstream balance: a balance error, nothing charged, retry su
         w.upstream.set_balance("0.00");
         ModuleResult r = w.run_item(name, order.item);
         CHECK(r.exit_code == 1);
-        CHECK(error_type(r) == "balance");
+        CHECK(error_type(r) == pmb::errtype::kBalance);
         CHECK(w.upstream.balance() == "0.00");
         CHECK(w.upstream.state().size() == (name == "open" ? 0u : 1u));
         // the upstream refused before acting: no marker that would hold a retry back
@@ -191,7 +194,7 @@ TEST_CASE("a missing item and a failing mgrctl are clear errors") {
     w.host.fail("service.postopen");
     r = w.run_item("open", order.item);
     CHECK(r.exit_code == 1);
-    CHECK(error_type(r) == "mgrctl");
+    CHECK(error_type(r) == pmb::errtype::kMgrctl);
     w.host.clear_faults();
     CHECK(w.run_item("open", order.item).exit_code == 0);
     CHECK(w.upstream.state().size() == 1);
@@ -204,8 +207,8 @@ TEST_CASE("running operation: the error is stored; at the try limit staff get a 
     const int operation = w.host.add_running_operation(3);
     ModuleResult r = w.run_item("open", order.item, operation);
     CHECK(r.exit_code == 1);
-    CHECK(w.host.running_operation(operation).errorxml.value_or("").find("bad_response") !=
-          std::string::npos);
+    CHECK(w.host.running_operation(operation).errorxml.value_or("").find(
+              pmb::errtype::kBadResponse) != std::string::npos);
     CHECK(w.host.running_operation(operation).manual != "on");
     CHECK(w.host_calls("task.edit").empty());
     w.host.set_trycount(operation, 10);

@@ -225,8 +225,10 @@ TEST_CASE("export faults: retried before the stream starts, never after") {
         const char* kind;
         const char* type;
     };
-    for (Case c : {Case{"drop_after_commit", "connection"}, Case{"truncated", "bad_response"},
-                   Case{"html", "bad_response"}, Case{"empty", "bad_response"}}) {
+    for (Case c :
+         {Case{"drop_after_commit", pmb::errtype::kConnection},
+          Case{"truncated", pmb::errtype::kBadResponse}, Case{"html", pmb::errtype::kBadResponse},
+          Case{"empty", pmb::errtype::kBadResponse}}) {
         CAPTURE(c.kind);
         w.clear_records();
         w.upstream.fault("pricelist.export", c.kind);

@@ -93,7 +93,7 @@ TEST_CASE("import: exactly the unlinked upstream certificates, once") {
                  {"import_itemtype_intname", "certificate"},
                  {"import_pricelist_intname", "115"},
                  {"import_service_name", "pending.example.com"},
-                 {"status", "5"},
+                 {"status", "2"},  // paid: active while the CA works on it
                  {"service_status", "4"},
                  {"period", "12"},
                  {"upstream_id", pending_id},
@@ -129,7 +129,7 @@ TEST_CASE("import: a certificate whose tariff is not imported fails, naming it; 
     ModuleResult r = w.run(import_args(w));
     INFO(r.out);
     CHECK(r.exit_code == 1);
-    CHECK(error_type(r) == "mgrctl");
+    CHECK(error_type(r) == pmb::errtype::kMgrctl);
     CHECK(xpath(r.out, "/doc/error/msg").find("second.example.com") != std::string::npos);
     CHECK(w.host_calls("processing.import.service").size() == 2);
 
@@ -148,4 +148,36 @@ TEST_CASE("import: another itemtype is refused") {
     CHECK(r.exit_code == 1);
     CHECK(error_type(r) == "value");
     CHECK(w.upstream_funcs().empty());
+}
+
+TEST_CASE("import --searchstring: only the certificates it names; the rest wait for later") {
+    World w;
+    CertificateOrder first = opened_order(w, "first.example.com", "115");
+    CertificateOrder second = opened_order(w, "second.example.com", "115");
+    const std::string second_id = upstream_id_of(w, second);
+    forget_locally(w, first);
+    forget_locally(w, second);
+    w.host.add_pricelist("115", first.itemtype);
+    w.clear_records();
+
+    std::vector<std::string> args = import_args(w);
+    args.insert(args.end(), {"--searchstring", "SECOND.example.com"});
+    ModuleResult r = w.run(args);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    // The list has no SANs: the form view of each unlinked one is read to match its names.
+    CHECK(w.upstream_funcs() == Funcs{"certificate", "certificate.edit", "certificate.edit"});
+    auto imports = w.host_calls("processing.import.service");
+    REQUIRE(imports.size() == 1);
+    expect_call(imports[0], "processing.import.service",
+                {{"import_service_name", "second.example.com"},
+                 {"status", "2"},
+                 {"upstream_id", second_id},
+                 {"sok", "ok"}});
+
+    w.clear_records();
+    REQUIRE(w.run(import_args(w)).exit_code == 0);  // no filter: the other one now
+    imports = w.host_calls("processing.import.service");
+    REQUIRE(imports.size() == 1);
+    CHECK(imports[0].param("import_service_name") == "first.example.com");
 }

@@ -115,7 +115,10 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
                     {"crt_type", "oldrequest"},
                     {"approver_method", "auth_email"},
                     {"approver_email_1", "admin@example.com"}});
-    CHECK(w.host_funcs() == Funcs{"service.setstatus"});
+    // BILLmanager 6 finishes the reissue with service.postreopen, before status 3.
+    CHECK(w.host_funcs() == Funcs{"service.postreopen", "service.setstatus"});
+    expect_call(w.host_calls().front(), "service.postreopen",
+                {{"elid", std::to_string(item)}, {"sok", "ok"}});
     expect_call(w.host_calls().back(), "service.setstatus", {{"service_status", "3"}});
 
     // reissued certificate arrives: saved again, certificate.open not repeated
@@ -138,7 +141,7 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
                     {"crt_type", "altname"},
                     {"altname", "www.example.com shop.example.com"},
                     {"approver_email_3", "admin@example.com"}});
-    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setstatus"});
+    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.postreopen", "service.setstatus"});
     CHECK(w.host.item_param(item, "old_altname") == "www.example.com shop.example.com");
     w.upstream.advance(upstream_id, "issued");
     REQUIRE(w.run_item("sync_item", item).exit_code == 0);
@@ -150,7 +153,7 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     REQUIRE(w.run_item("reopen", item).exit_code == 0);
     expect_request(w.upstream_calls().at(0), "certificate.reissue.step2",
                    {{"elid", upstream_id}, {"crt_type", "manual"}, {"csr", next.csr_pem}});
-    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setstatus"});
+    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.postreopen", "service.setstatus"});
     CHECK(w.host.certificate_row(item)->pkey == next.key_pem);
     w.upstream.advance(upstream_id, "issued");
     REQUIRE(w.run_item("sync_item", item).exit_code == 0);

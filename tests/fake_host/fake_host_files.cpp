@@ -76,6 +76,8 @@ const char* hang_when_name(HangWhen when) {
 std::vector<std::string> fault_fields(const Fault& fault) {
     if (fault.kind == Fault::Kind::kFail)
         return {"fail", fault.func, fault.match};
+    if (fault.kind == Fault::Kind::kUnknown)
+        return {"unknown", fault.func, fault.match};
     return {"hang", fault.func, fault.match, hang_when_name(fault.when),
             std::to_string(fault.seconds)};
 }
@@ -84,6 +86,8 @@ Fault fault_from_fields(const std::vector<std::string>& fields) {
     Fault fault;
     fault.func = fields.at(1);
     fault.match = fields.at(2);
+    if (fields[0] == "unknown")
+        fault.kind = Fault::Kind::kUnknown;
     if (fields[0] == "hang") {
         fault.kind = Fault::Kind::kHang;
         fault.when = fields.at(3) == "after" ? HangWhen::kAfter : HangWhen::kBefore;
@@ -94,7 +98,7 @@ Fault fault_from_fields(const std::vector<std::string>& fields) {
 
 void apply_config_record(const std::vector<std::string>& fields, FakeHostConfig& config) {
     const std::string& key = fields.at(0);
-    if (key == "fail" || key == "hang") {
+    if (key == "fail" || key == "hang" || key == "unknown") {
         config.faults.push_back(fault_from_fields(fields));
     } else if (key == "socket") {
         config.db.socket = fields.at(1);

@@ -21,7 +21,8 @@ void append_record(const std::string& path, const std::vector<std::string>& fiel
 enum class HangWhen { kBefore, kAfter };
 
 struct Fault {
-    enum class Kind { kFail, kHang };
+    // kUnknown: answer as a panel without the function (an older BILLmanager) does.
+    enum class Kind { kFail, kHang, kUnknown };
     Kind kind = Kind::kFail;
     std::string func;
     std::string match;  // "name=value" the call must carry; empty matches every call

@@ -272,6 +272,16 @@ std::string record_only(Context&, const MgrctlCall&) {
     return ok_answer();
 }
 
+// Back to the tariff the service had before the change.
+std::string changepricelist_rollback(Context& ctx, const MgrctlCall& call) {
+    std::string id = require_item(ctx, call);
+    ctx.db.execute(
+        "UPDATE item SET pricelist = COALESCE(lastpricelist, pricelist), lastpricelist = NULL"
+        " WHERE id = ?",
+        {id});
+    return ok_answer();
+}
+
 const std::map<std::string, Handler>& handlers() {
     static const std::map<std::string, Handler> table = {
         {"paramlist", paramlist},
@@ -280,6 +290,9 @@ const std::map<std::string, Handler>& handlers() {
         {"service.postsuspend", set_status(3)},
         {"service.postresume", set_status(2)},
         {"service.postprolong", postprolong},
+        {"service.postsetparam", record_only},
+        {"service.postreopen", record_only},
+        {"service.changepricelist.rollback", changepricelist_rollback},
         {"service.setstatus", setstatus},
         {"service.setexpiredate", setexpiredate},
         {"service.saveparam", saveparam},
@@ -311,13 +324,17 @@ std::string apply(const FakeHostConfig& config, const Handler& handler, const Mg
     }
 }
 
+std::string unknown_function(const std::string& func) {
+    return error_answer("missed", "func", func, "Unknown function " + func);
+}
+
 std::string dispatch(const FakeHostConfig& config, const MgrctlCall& call,
                      const std::optional<std::string>& env_problem) {
     if (env_problem)
         return error_answer("value", "-e", "", *env_problem);
     auto handler = handlers().find(call.func);
     if (handler == handlers().end())
-        return error_answer("missed", "func", call.func, "Unknown function " + call.func);
+        return unknown_function(call.func);
     try {
         return apply(config, handler->second, call);
     } catch (const MgrError& error) {
@@ -364,7 +381,9 @@ std::string answer(const std::string& root, const std::vector<std::string>& argv
     hang_if_asked(config, call, HangWhen::kBefore);
     append_record(mgrctl_calls_path(root), call_record(argv, from_environment));
     std::string reply;
-    if (find_fault(config, call, Fault::Kind::kFail)) {
+    if (find_fault(config, call, Fault::Kind::kUnknown)) {
+        reply = unknown_function(call.func);
+    } else if (find_fault(config, call, Fault::Kind::kFail)) {
         reply = error_answer("value", "fake_host", call.func, "Injected failure of " + call.func);
     } else {
         reply = dispatch(config, call, find_env_problem(argv, from_environment));

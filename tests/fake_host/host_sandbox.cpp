@@ -87,7 +87,8 @@ const char* const kSchema[] = {
     " processingmodule INT, intname VARCHAR(255), value TEXT)",
     "CREATE TABLE processingcryptedparam (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
     " processingmodule INT, intname VARCHAR(255), value TEXT)",
-    "CREATE TABLE item (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, pricelist INT, period INT,"
+    "CREATE TABLE item (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, pricelist INT,"
+    " lastpricelist INT NULL, period INT,"
     " status INT, expiredate DATE NULL, remoteid VARCHAR(255) NULL, processingmodule INT)"
     " AUTO_INCREMENT=1001",
     "CREATE TABLE itemparam (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, item INT,"
@@ -428,6 +429,11 @@ void HostSandbox::set_item_param(int item, const std::string& name, const std::s
         {std::to_string(item), name, value});
 }
 
+void HostSandbox::set_item_lastpricelist(int item, int pricelist) {
+    db_.execute("UPDATE item SET lastpricelist = ? WHERE id = ?",
+                {std::to_string(pricelist), std::to_string(item)});
+}
+
 void HostSandbox::set_certificate(int item, const std::string& csr, const std::string& pkey,
                                   const std::optional<std::string>& crt) {
     db_.execute("REPLACE INTO certificate (item, csr, pkey, crt) VALUES (?, ?, ?, ?)",
@@ -479,7 +485,8 @@ CertificateOrder HostSandbox::add_certificate_order(const CertificateOrderOption
 }
 
 std::string HostSandbox::crypt(const std::string& value) const {
-    return billmgr_encrypt(key_pem_, value);
+    // BILLmanager's Crypt leaves an empty value empty.
+    return value.empty() ? value : billmgr_encrypt(key_pem_, value);
 }
 
 // ---- HostSandbox: readers ----
@@ -560,6 +567,10 @@ void HostSandbox::add_fault(const Fault& fault) {
 
 void HostSandbox::fail(const std::string& func, const std::string& match) {
     add_fault(Fault{Fault::Kind::kFail, func, match, HangWhen::kBefore, 0});
+}
+
+void HostSandbox::unknown_function(const std::string& func) {
+    add_fault(Fault{Fault::Kind::kUnknown, func, "", HangWhen::kBefore, 0});
 }
 
 void HostSandbox::hang(const std::string& func, const std::string& match, HangWhen when,

@@ -131,6 +131,8 @@ public:
     int add_item(int pricelist, int period, int status, int module,
                  const std::optional<std::string>& remoteid = std::nullopt);
     void set_item_param(int item, const std::string& name, const std::string& value);
+    // BILLmanager's item.lastpricelist: the tariff before a change setparam applies.
+    void set_item_lastpricelist(int item, int pricelist);
     void set_certificate(int item, const std::string& csr, const std::string& pkey,
                          const std::optional<std::string>& crt = std::nullopt);
     int add_running_operation(int trycount = 0);
@@ -161,6 +163,8 @@ public:
     void fail(const std::string& func, const std::string& match = "");
     // Sleeps before (nothing applied or recorded yet) or after applying and recording.
     void hang(const std::string& func, const std::string& match, HangWhen when, double seconds);
+    // fake_mgrctl answers `func` as a panel that has no such function.
+    void unknown_function(const std::string& func);
     void clear_faults();
 
 private:

@@ -186,9 +186,9 @@ TEST_CASE("open: an unusable upstream key pair is refused; nothing saved, nothin
     };
     const Case cases[] = {
         {"the key is not the CSR's", [](World& w) { w.api.mismatched_pair = true; },
-         "bad_response"},
+         pmb::errtype::kBadResponse},
         {"the key step fails", [](World& w) { w.api.fail("generate_key", Failure::kTransport); },
-         "connection"},
+         pmb::errtype::kConnection},
     };
     for (const Case& c : cases) {
         CAPTURE(c.name);

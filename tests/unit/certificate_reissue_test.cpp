@@ -6,6 +6,9 @@
 
 using namespace pmtest;
 
+// BILLmanager 6 finishes a reissue with it (ISPsystem's GlobalSign module), before status 3.
+const std::string kPostReopen = "service.postreopen elid=42 sok=ok";
+
 TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key") {
     const std::string csr_a = make_csr("www.example.com");
     const std::string csr_b = make_csr("www.example.com");
@@ -22,14 +25,14 @@ TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key
          "oldrequest",
          "",
          "",
-         {status(3)},
+         {kPostReopen, status(3)},
          {"admin@www.example.com"}},
         {"new CSR: manual",
          [&](Item& i) { i.certificate.csr = csr_b; },
          "manual",
          csr_b,
          "",
-         {save("csr_sha256", csr_der_sha256(csr_b)), status(3)},
+         {save("csr_sha256", csr_der_sha256(csr_b)), kPostReopen, status(3)},
          {"admin@www.example.com"}},
         {"altname changed: altname, in punycode",
          [](Item& i) {
@@ -42,7 +45,7 @@ TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key
          "altname",
          "",
          "a.example.com xn--e1afmkfd.xn--p1ai",
-         {save("old_altname", "a.example.com пример.рф"), status(3)},
+         {save("old_altname", "a.example.com пример.рф"), kPostReopen, status(3)},
          {"x@www.example.com", "x@a.example.com", "x@xn--e1afmkfd.xn--p1ai"}},
         {"altname as before: oldrequest",
          [](Item& i) {
@@ -54,7 +57,7 @@ TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key
          "oldrequest",
          "",
          "",
-         {status(3)},
+         {kPostReopen, status(3)},
          {"x@www.example.com", "x@a.example.com"}},
     };
     for (const auto& c : cases) {
@@ -120,4 +123,19 @@ TEST_CASE("reissue: refused before any upstream call when it cannot be right") {
 TEST_CASE("reissue: an upstream refusal leaves the service untouched") {
     World w;
     expect_upstream_failure_untouched(w, "reissue", Failure::kApi, [&] { w.service.reissue(42); });
+}
+
+TEST_CASE("reissue: a panel without service.postreopen is no failure; other refusals are") {
+    World w;
+    opened(w, 5);
+    w.host.unknown_function("service.postreopen");  // an older BILLmanager
+    w.service.reissue(42);
+    CHECK(w.host.journal() == Lines{kPostReopen, status(3)});
+
+    w.clear();
+    w.host.fail_on("service.postreopen");  // the function exists and refused
+    auto [type, object] = error_of([&] { w.service.reissue(42); });
+    CHECK(type == pmb::errtype::kMgrctl);
+    CHECK(object == "service.postreopen");
+    CHECK(w.host.journal() == Lines{kPostReopen});
 }

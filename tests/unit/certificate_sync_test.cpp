@@ -89,7 +89,7 @@ TEST_CASE("sync: a certificate deleted upstream is a state error, with no write-
 
             auto [type, object] = error_of([&] { w.service.sync(42); });
 
-            CHECK(type == "state");
+            CHECK(type == pmb::errtype::kState);
             CHECK(object == "upstream_id");
             CHECK(w.api.calls == Lines{"get 1001"});
             CHECK(w.host.journal().empty());

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/scrub.h"
+#include "core/text.h"
 #include "core/xml.h"
 
 using namespace pmb;
@@ -34,7 +35,8 @@ TEST_CASE("error XML has BILLmanager's shape and escapes every value") {
 
 TEST_CASE("error XML never carries a registered secret") {
     Scrubber::global().add_secret("Err-Secret-42");
-    Error e("upstream", "password", "Err-Secret-42", "upstream said: bad password Err-Secret-42");
+    Error e(pmb::errtype::kUpstream, "password", "Err-Secret-42",
+            "upstream said: bad password Err-Secret-42");
     CHECK(e.to_xml().find("Err-Secret-42") == std::string::npos);
 }
 
@@ -201,7 +203,7 @@ TEST_CASE("config errors name the line") {
         try {
             Config::parse(text, "my.conf");
         } catch (const Error& e) {
-            CHECK(e.type() == "config");
+            CHECK(e.type() == pmb::errtype::kConfig);
             return e.message();
         }
         return std::string("no error");
@@ -211,6 +213,14 @@ TEST_CASE("config errors name the line") {
     CHECK(message_of("\n\nLogLevel loud") ==
           "my.conf:3: LogLevel must be one of error, warning, info, debug");
     CHECK(message_of("Timeout") == "my.conf:1: 'Timeout' needs a value");
+}
+
+TEST_CASE("split: the non-empty pieces between any separator") {
+    using V = std::vector<std::string>;
+    CHECK(pmb::split(" a.com, ,www.a.com,,", ", ") == V{"a.com", "www.a.com"});
+    CHECK(pmb::split("one", ",") == V{"one"});
+    CHECK(pmb::split(" ,\t", ", \t").empty());
+    CHECK(pmb::split("", ",").empty());
 }
 
 TEST_CASE("log line format") {

@@ -95,10 +95,17 @@ public:
     void fail_on(std::string func, std::string arg = {}) {
         fail_func_ = std::move(func);
         fail_arg_ = std::move(arg);
+        fail_panel_type_.clear();
+    }
+    // Answer `func` as a panel without it (an older BILLmanager): mgrctl's type "missed".
+    void unknown_function(std::string func) {
+        fail_on(std::move(func));
+        fail_panel_type_ = "missed";
     }
     void heal() {
         fail_func_.clear();
         fail_arg_.clear();
+        fail_panel_type_.clear();
     }
     void clear() { calls.clear(); }
 
@@ -147,7 +154,8 @@ public:
         calls.push_back({func, args});
         const Call& c = calls.back();
         if (!fail_func_.empty() && func == fail_func_ && matches(c, fail_arg_))
-            throw pmb::Error(pmb::errtype::kMgrctl, func, c.arg("elid"),
+            throw pmb::Error(pmb::errtype::kMgrctl, func,
+                             fail_panel_type_.empty() ? c.arg("elid") : fail_panel_type_,
                              "fake mgrctl refused " + func);
         apply(c);
         return pmb::XmlDoc("doc");
@@ -181,6 +189,9 @@ private:
             item.status = 3;
         } else if (c.func == "service.postclose") {
             item.status = 4;
+        } else if (c.func == "service.changepricelist.rollback") {
+            item.pricelist = item.lastpricelist;
+            item.lastpricelist = 0;
         } else if (c.func == "certificate.save") {
             item.certificate.present = true;
             item.certificate.crt = c.arg("crt");
@@ -189,6 +200,7 @@ private:
 
     std::string fail_func_;
     std::string fail_arg_;
+    std::string fail_panel_type_;
 };
 
 // ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include "app/ssl_module.h"
 #include "billmgr/cli.h"
+#include "core/error.h"
 #include "core/xml.h"
 #include "test_util.h"
 
@@ -132,8 +133,8 @@ TEST_CASE("features: itemtype, params with crypted password, implemented feature
     CHECK(crypted == std::set<std::string>{"password"});
     CHECK(names_of(*root.child("features"), "feature") ==
           std::set<std::string>{"check_connection", "tune_connection", "open", "sync_item",
-                                "reopen", "prolong", "close", "suspend", "resume", "approver",
-                                "import_pricelist", "import"});
+                                "reopen", "setparam", "prolong", "close", "suspend", "resume",
+                                "approver", "import_pricelist", "import"});
     CHECK(root.child("templates"));
 }
 
@@ -161,10 +162,20 @@ TEST_CASE("descriptor: form fields equal features params; ru and en hold the sam
     REQUIRE(messages.count("ru"));
     REQUIRE(messages.count("en"));
     CHECK(messages["ru"] == messages["en"]);
-    for (const char* type : {"unsupported", "missed", "value", "invalid_login_or_passwd",
-                             "twofactor", "connection", "upstream", "bad_response", "config", "db",
-                             "mgrctl", "crypt", "state", "internal", "balance"})
+    namespace t = pmb::errtype;
+    for (const char* type :
+         {t::kTwoFactor, t::kConnection, t::kUpstream, t::kBadResponse, t::kConfig, t::kDb,
+          t::kMgrctl, t::kCrypt, t::kState, t::kInternal, t::kBalance}) {
+        CHECK(std::string(type).rfind("pmbillmgrssl_", 0) == 0);
         CHECK(messages["en"].count(std::string("msgerror/msg_error_") + type) == 1);
+    }
+    // The msgerror table is the panel's one table: its own texts must stay its own.
+    for (const char* type : {"unsupported", "missed", "value", "invalid_login_or_passwd",
+                             "internal", "exist", "query", "not_implemented"})
+        CHECK(messages["en"].count(std::string("msgerror/msg_error_") + type) == 0);
+    for (const auto& message : messages["en"])
+        if (message.rfind("msgerror/", 0) == 0)
+            CHECK(message.rfind("msgerror/msg_error_pmbillmgrssl_", 0) == 0);
 }
 
 TEST_CASE("kill switch: item commands do nothing and succeed") {

@@ -237,7 +237,7 @@ TEST_CASE("attach_generated_key: only a pair for the ordered domain whose key is
             continue;
         }
         auto [type, object] = error_of([&] { pmb::attach_generated_key(order, c.pair); });
-        CHECK(type == "bad_response");
+        CHECK(type == pmb::errtype::kBadResponse);
         CHECK(object == "certificate.order.csr");
         CHECK(order.csr.empty());
         CHECK(order.key.empty());

@@ -86,7 +86,7 @@ TEST_CASE("service import: exactly the unlinked certificates, with their fields"
               "expiredate=2026-01-10 period=12 upstream_id=5002 CN=issued.example "
               "altname=www.issued.example shop.issued.example sok=ok",
               "module=3 import_itemtype_intname=certificate import_pricelist_intname=115 "
-              "import_service_name=pending.example status=5 service_status=4 "
+              "import_service_name=pending.example status=2 service_status=4 "
               "expiredate=2026-01-10 period=12 upstream_id=5003 CN=pending.example sok=ok",
               "module=3 import_itemtype_intname=certificate import_pricelist_intname=115 "
               "import_service_name=other-module.example status=2 service_status=5 "
@@ -134,4 +134,39 @@ TEST_CASE("service import: a refused certificate does not stop the others") {
         CHECK(e.message().find("5003 (pending.example)") != std::string::npos);
     }
     CHECK(imports(w.host).size() == 4);  // 5003 was attempted; 5006 and 5007 still imported
+}
+
+TEST_CASE("service import: --searchstring imports only the certificates it names") {
+    struct Case {
+        const char* search;
+        pmtest::Lines imported;
+    };
+    const Case cases[] = {
+        {"", {"5002", "5003", "5006", "5007"}},
+        {"pending.example", {"5003"}},
+        {"  PENDING.example ,5007 ", {"5003", "5007"}},
+        {"shop.issued.example", {"5002"}},  // a name of the certificate, not its CN
+        {"5006", {"5006"}},
+        {"nothing.example", {}},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.search);
+        ImportWorld w;
+        ServiceImport(w.host, w.api).run(kModule, ImportFilter(c.search));
+        pmtest::Lines ids;
+        for (const auto& call : w.host.calls)
+            if (call.func == "processing.import.service")
+                ids.push_back(call.arg("upstream_id"));
+        CHECK(ids == c.imported);
+    }
+}
+
+TEST_CASE("import filter: an IDN word matches the punycode names the upstream keeps") {
+    pmb::upstream::UpstreamCertificate cert;
+    cert.id = "77";
+    cert.cn = "shop.xn--e1afmkfd.xn--p1ai";
+    CHECK(ImportFilter("пример.рф").matches(cert));
+    CHECK(ImportFilter("ПРИМЕР.РФ other.example").matches(cert));
+    CHECK_FALSE(ImportFilter("other.example 7").matches(cert));
+    CHECK(ImportFilter(" , ").matches(cert));  // no words: everything
 }
