@@ -1,6 +1,8 @@
 // pmbillmgrssl: BILLmanager runs this once per event, with the mgr root as working directory.
+#include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "app/ssl_module.h"
@@ -12,15 +14,31 @@
 
 namespace {
 
-// A command that tolerates a broken config (features) runs on the defaults instead.
-pmb::Config load_config(const pmb::MgrRoot& root, const pmb::Command* command) {
+// A broken config never stops the module silently: the command runs on the defaults far
+// enough to log the error and report it as its own failure (features, which must never
+// fail, just runs on the defaults).
+struct LoadedConfig {
+    pmb::Config config;
+    std::optional<pmb::Error> error;
+};
+
+LoadedConfig load_config(const pmb::MgrRoot& root) {
     try {
-        return pmb::Config::load(root.config_file());
-    } catch (const pmb::Error&) {
-        if (command && command->tolerates_config_error)
-            return pmb::Config{};
-        throw;
+        return {pmb::Config::load(root.config_file()), std::nullopt};
+    } catch (const pmb::Error& e) {
+        return {pmb::Config{}, e};
     }
+}
+
+// BILLmanager reads the answer from stdout: an answer that never arrived must not look like
+// success (a full disk behind a redirect, a closed pipe).
+int exit_code_after_flush(int code) {
+    std::cout.flush();
+    if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout))
+        return code;
+    std::fputs("pmbillmgrssl: cannot write the answer to standard output\n", stderr);
+    pmb::log_error("cannot write the answer to standard output");
+    return code == 0 ? 1 : code;
 }
 
 }  // namespace
@@ -30,25 +48,27 @@ int main(int argc, char* argv[]) {
         pmb::Args args = pmb::Args::parse(argc, argv);
         if (args.help) {
             std::cout << pmb::Args::usage();
-            return 0;
+            return exit_code_after_flush(0);
         }
         if (args.version) {
             std::cout << "pmbillmgrssl " << PMB_VERSION << "\n";
-            return 0;
+            return exit_code_after_flush(0);
         }
         pmb::MgrRoot root = pmb::MgrRoot::from_environment();
         const pmb::Command* command = pmb::Module::find(args.command);
-        pmb::Config config = load_config(root, command);
-        // Such a command does not know its log settings either, so it logs nothing.
+        LoadedConfig loaded = load_config(root);
+        // features has no log: BILLmanager calls it often and it must stay quiet.
         if (!command || !command->tolerates_config_error)
-            pmb::Log::open(root.log_file(), config.log_level);
+            pmb::Log::open(root.log_file(), loaded.config.log_level);
         std::string input;
         if (command && command->reads_stdin)
             input.assign(std::istreambuf_iterator<char>(std::cin), {});
-        pmb::SslModule module(root, config);
-        return module.run(args, input, std::cout);
+        pmb::SslModule module(root, loaded.config);
+        if (loaded.error)
+            module.fail_every_command_with(*loaded.error);
+        return exit_code_after_flush(module.run(args, input, std::cout));
     } catch (const pmb::Error& e) {
         std::cout << e.to_xml();
-        return 1;
+        return exit_code_after_flush(1);
     }
 }

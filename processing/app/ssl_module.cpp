@@ -13,6 +13,7 @@
 #include "lifecycle/pricing.h"
 #include "lifecycle/service_import.h"
 #include "lifecycle/tariff_import.h"
+#include "upstream/url.h"
 
 namespace pmb {
 namespace {
@@ -69,6 +70,7 @@ upstream::Connection SslModule::connection_for(const std::map<std::string, std::
     if (c.url.empty() || c.username.empty())
         throw Error(errtype::kMissed, c.url.empty() ? "url" : "username", "",
                     "the processing module has no upstream URL or username");
+    upstream::require_https(c.url);
     c.ca_file = get("cafile").empty() ? config.ca_file : get("cafile");
     c.ca_path = config.ca_path;
     c.connect_timeout_s = config.connect_timeout_s;
@@ -76,6 +78,7 @@ upstream::Connection SslModule::connection_for(const std::map<std::string, std::
     c.max_response_bytes = config.max_response_bytes;
     c.read_retries = config.read_retries;
     c.retry_delay_ms = config.retry_delay_ms;
+    c.command_budget_s = config.command_budget_s;
     return c;
 }
 
@@ -109,7 +112,9 @@ std::string SslModule::check_connection(const std::string& input) {
         params[field.name()] = field.text();
     Scrubber::global().add_secret(params["password"]);
     Pricing::parse(params["markup"], params["rounding"]);  // refused here, not at import
-    api_factory_(connection_for(params, config()))->check_access();
+    upstream::Connection connection = connection_for(params, config());
+    connection.read_retries = 0;  // the setup wizard waits for the answer: one try only
+    api_factory_(connection)->check_access();
     return "";
 }
 

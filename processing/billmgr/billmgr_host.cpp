@@ -159,6 +159,12 @@ int BillmgrHost::trycount(long long running_operation) {
     return static_cast<int>(number(rows[0], "trycount"));
 }
 
+bool BillmgrHost::has_task(long long running_operation) {
+    return !db().select("SELECT id FROM task WHERE runningoperation = ? LIMIT 1",
+                        {running_operation})
+                .empty();
+}
+
 bool BillmgrHost::item_exists(long long id) {
     return !db().select("SELECT id FROM item WHERE id = ?", {id}).empty();
 }

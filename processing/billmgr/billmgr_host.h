@@ -19,6 +19,7 @@ public:
     long long item_module(long long id) override;
     ModuleSettings module(long long id) override;
     int trycount(long long running_operation) override;
+    bool has_task(long long running_operation) override;
     bool item_exists(long long id) override;
     std::optional<long long> find_item_by_param(long long module, const std::string& name,
                                                 const std::string& value) override;

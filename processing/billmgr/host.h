@@ -65,6 +65,8 @@ public:
     virtual long long item_module(long long id) = 0;
     virtual ModuleSettings module(long long id) = 0;
     virtual int trycount(long long running_operation) = 0;
+    // Whether staff already have a task for the running operation (task.runningoperation).
+    virtual bool has_task(long long running_operation) = 0;
     // Lookups of service import: does the item exist, and which item of the module carries
     // the itemparam name = value.
     virtual bool item_exists(long long id) = 0;

@@ -20,6 +20,25 @@ namespace {
 // BILLmanager's retry budget for a command, before staff get a task.
 constexpr int kDefaultTries = 10;
 
+// As ISPsystem's module base does it: one task per running operation, only for a service,
+// and only of a type the panel knows for the command.
+void hand_to_staff(Host& host, const Args& args, const std::string& command, long long operation) {
+    if (host.has_task(operation)) {
+        log_info("running operation " + args.runningoperation + " already has a staff task");
+        return;
+    }
+    Writeback writeback(host);
+    writeback.set_operation_manual(operation);
+    if (args.item.empty())
+        return;
+    std::string type = writeback.task_type(command);
+    if (type.empty()) {
+        log_warning("task.gettype gives no task type for " + command + ": no staff task");
+        return;
+    }
+    writeback.create_task(args.item_id(), operation, type);
+}
+
 }  // namespace
 
 bool Command::named(const std::string& command) const {
@@ -103,19 +122,27 @@ Host& Module::host() {
     return *host_;
 }
 
-bool Module::kill_switch_on() const {
-    struct stat st {};
-    return stat(root_.kill_switch().c_str(), &st) == 0;
+const char* Module::active_kill_switch() const {
+    for (const char* kill_switch : {MgrRoot::kPanelKillSwitch, MgrRoot::kModuleKillSwitch}) {
+        struct stat st {};
+        if (stat(root_.path(kill_switch).c_str(), &st) == 0)
+            return kill_switch;
+    }
+    return nullptr;
 }
 
 std::string Module::dispatch(const Args& args, const std::string& input) {
     const Command* command = find(args.command);
     if (!command)
         unsupported(args.command);
-    if (command->kind == Command::Kind::kItem && kill_switch_on()) {
-        log_info(std::string(command->name) + ": etc/billmgr.DoNothing exists, doing nothing");
+    const char* kill_switch =
+        command->kind == Command::Kind::kItem ? active_kill_switch() : nullptr;
+    if (kill_switch) {
+        log_info(std::string(command->name) + ": " + kill_switch + " exists, doing nothing");
         return "";
     }
+    if (config_error_ && !command->tolerates_config_error)
+        throw *config_error_;
     return command->handler(*this, args, input);
 }
 
@@ -152,18 +179,14 @@ void Module::report_failure(const Args& args, const Error& error) {
         return;
     try {
         const long long operation = *args.running_operation_id();
-        Writeback writeback(host());
-        writeback.save_operation_error(operation, error.to_xml());
+        Writeback(host()).save_operation_error(operation, error.to_xml());
         const Command* command = find(args.command);
         const int tries = host().trycount(operation);
         if (tries < (command ? command->max_tries : kDefaultTries))
             return;
         log_warning("try " + std::to_string(tries) + " of " + args.command +
                     " reached the limit: handing the operation to staff");
-        writeback.set_operation_manual(operation);
-        std::string type = writeback.task_type(command ? command->name : args.command);
-        long long item = args.item.empty() ? 0 : args.item_id();
-        writeback.create_task(item, operation, type);
+        hand_to_staff(host(), args, command ? command->name : args.command, operation);
     } catch (const std::exception& e) {
         log_error("could not store the error on running operation " + args.runningoperation + ": " +
                   e.what());

@@ -7,6 +7,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ public:
     using HostFactory = std::function<std::unique_ptr<Host>(const MgrRoot&)>;
     Module(MgrRoot root, Config config, HostFactory host_factory = {});
     virtual ~Module() = default;
+
+    // The config could not be read: every command but one that tolerates it fails with
+    // this error, reported as any other failure (log, running operation, staff task).
+    void fail_every_command_with(Error config_error) { config_error_ = std::move(config_error); }
 
     // Runs one command; writes the answer XML to out; returns the process exit code.
     int run(const Args& args, const std::string& input, std::ostream& out);
@@ -86,12 +91,14 @@ protected:
 private:
     std::string dispatch(const Args& args, const std::string& input);
     void report_failure(const Args& args, const Error& error);
-    bool kill_switch_on() const;
+    // The kill switch that exists, relative to the root; nullptr when none does.
+    const char* active_kill_switch() const;
 
     MgrRoot root_;
     Config config_;
     HostFactory host_factory_;
     std::unique_ptr<Host> host_;
+    std::optional<Error> config_error_;
 };
 
 }  // namespace pmb

@@ -47,8 +47,21 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) {
              c.retry_delay_ms = number_in_range("RetryDelayMs", v, 0, 60000);
          }},
+        {"CommandBudget",
+         [](Config& c, const std::string& v) {
+             c.command_budget_s = number_in_range("CommandBudget", v, 1, 3600);
+         }},
     };
     return table;
+}
+
+// A # at the start of a line or after a blank starts a comment; one inside a word (a path
+// such as /etc/ssl/a#b.pem) is kept.
+std::string_view without_comment(std::string_view line) {
+    for (size_t i = 0; i < line.size(); ++i)
+        if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t'))
+            return line.substr(0, i);
+    return line;
 }
 
 }  // namespace
@@ -58,8 +71,8 @@ Config Config::parse(const std::string& text, const std::string& origin) {
     std::istringstream in(text);
     std::string raw;
     for (int line_no = 1; std::getline(in, raw); ++line_no) {
-        std::string line(trim(raw));
-        if (line.empty() || line[0] == '#')
+        std::string line(trim(without_comment(raw)));
+        if (line.empty())
             continue;
         size_t gap = line.find_first_of(" \t");
         std::string key = line.substr(0, gap);

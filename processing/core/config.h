@@ -13,8 +13,9 @@ namespace transport_defaults {
 inline constexpr long kConnectTimeoutS = 10;
 inline constexpr long kTimeoutS = 60;
 inline constexpr long kMaxResponseBytes = 64L * 1024 * 1024;
-inline constexpr int kReadRetries = 3;      // extra tries of read-only upstream calls
-inline constexpr long kRetryDelayMs = 500;  // first backoff; doubles each try
+inline constexpr int kReadRetries = 3;        // extra tries of read-only upstream calls
+inline constexpr long kRetryDelayMs = 500;    // first backoff; doubles each try
+inline constexpr long kCommandBudgetS = 180;  // no read retry starts once a command took this
 }  // namespace transport_defaults
 
 struct Config {
@@ -26,6 +27,7 @@ struct Config {
     long max_response_bytes = transport_defaults::kMaxResponseBytes;
     int read_retries = transport_defaults::kReadRetries;
     long retry_delay_ms = transport_defaults::kRetryDelayMs;
+    long command_budget_s = transport_defaults::kCommandBudgetS;
 
     // Missing file: defaults. Unknown key or bad value: pmb::Error naming file and line.
     static Config load(const std::string& path);

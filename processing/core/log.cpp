@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "core/error.h"
@@ -14,6 +16,7 @@ namespace {
 struct LogState {
     std::string path;
     LogLevel level = LogLevel::kInfo;
+    bool warned_unwritable = false;
 };
 
 LogState& state() {
@@ -47,6 +50,17 @@ std::string one_line(const std::string& message) {
         }
     }
     return out;
+}
+
+// Once per run: BILLmanager keeps a module's stderr in its own log, where an admin looks when
+// this log stays empty.
+void warn_unwritable(int error) {
+    if (state().warned_unwritable)
+        return;
+    state().warned_unwritable = true;
+    std::string warning = "pmbillmgrssl: cannot write the log " + state().path + ": " +
+                          std::strerror(error) + "; its lines are lost\n";
+    std::fputs(warning.c_str(), stderr);
 }
 
 }  // namespace
@@ -92,10 +106,15 @@ void Log::write(LogLevel level, const std::string& message) {
         return;
     std::string line = format_line(level, Scrubber::global().clean(message), getpid());
     // Append with one write so lines of concurrent module runs never interleave.
-    if (std::FILE* f = std::fopen(state().path.c_str(), "a")) {
-        std::fwrite(line.data(), 1, line.size(), f);
-        std::fclose(f);
-    }
+    std::FILE* f = std::fopen(state().path.c_str(), "a");
+    if (!f)
+        return warn_unwritable(errno);
+    size_t written = std::fwrite(line.data(), 1, line.size(), f);
+    int write_error = written == line.size() ? 0 : errno;
+    if (std::fclose(f) != 0 && write_error == 0)
+        write_error = errno;
+    if (write_error != 0)
+        warn_unwritable(write_error);
 }
 
 }  // namespace pmb

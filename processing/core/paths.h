@@ -26,7 +26,10 @@ public:
     std::string config_file() const { return path("etc/pmbillmgrssl.conf"); }
     std::string log_file() const { return path("var/pmbillmgrssl.log"); }
     std::string mgrctl() const { return path("sbin/mgrctl"); }
-    std::string kill_switch() const { return path("etc/billmgr.DoNothing"); }
+    // Kill switches, relative to the root: BILLmanager's own maintenance mode (it pauses
+    // every processing module) and this module's own stop.
+    static constexpr const char* kPanelKillSwitch = "etc/billmgr.DoNothing";
+    static constexpr const char* kModuleKillSwitch = "etc/pmbillmgrssl.DoNothing";
     // Capabilities of the upstream tariffs, written by import_pricelist, read by features.
     std::string template_cache() const { return path("var/pmbillmgrssl.templates.xml"); }
 

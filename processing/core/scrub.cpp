@@ -1,5 +1,7 @@
 #include "core/scrub.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -291,27 +293,6 @@ size_t match_end(std::string_view text, size_t at, const Scrubber::Secret& secre
         here.swap(next);
     }
     return here.back();
-}
-
-// The length of the UTF-8 sequence at value[at] and its code point; 0 when it is not valid.
-size_t utf8_char(const std::string& value, size_t at, char32_t& code) {
-    auto lead = static_cast<uint8_t>(value[at]);
-    size_t length = lead < 0x80       ? 1
-                    : lead >> 5 == 6  ? 2
-                    : lead >> 4 == 14 ? 3
-                    : lead >> 3 == 30 ? 4
-                                      : 0;
-    if (length == 0 || at + length > value.size())
-        return 0;
-    code = length == 1 ? lead : lead & (0xFF >> (length + 1));
-    for (size_t i = 1; i < length; ++i) {
-        auto next = static_cast<uint8_t>(value[at + i]);
-        if (next >> 6 != 2)
-            return 0;
-        code = code << 6 | (next & 0x3F);
-    }
-    const char32_t shortest[] = {0, 0, 0x80, 0x800, 0x10000};
-    return code < shortest[length] || code > kMaxCodePoint ? 0 : length;
 }
 
 std::vector<Scrubber::SecretChar> characters_of(const std::string& value) {

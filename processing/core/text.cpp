@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <exception>
 
 namespace pmb {
@@ -36,6 +37,76 @@ bool contains_any(std::string_view text, std::initializer_list<const char*> need
     return std::any_of(needles.begin(), needles.end(), [&](const char* needle) {
         return text.find(needle) != std::string_view::npos;
     });
+}
+
+size_t utf8_char(std::string_view text, size_t at, char32_t& code) {
+    auto lead = static_cast<uint8_t>(text[at]);
+    size_t length = lead < 0x80       ? 1
+                    : lead >> 5 == 6  ? 2
+                    : lead >> 4 == 14 ? 3
+                    : lead >> 3 == 30 ? 4
+                                      : 0;
+    if (length == 0 || at + length > text.size())
+        return 0;
+    code = length == 1 ? lead : lead & (0xFF >> (length + 1));
+    for (size_t i = 1; i < length; ++i) {
+        auto next = static_cast<uint8_t>(text[at + i]);
+        if (next >> 6 != 2)
+            return 0;
+        code = code << 6 | (next & 0x3F);
+    }
+    const char32_t shortest[] = {0, 0, 0x80, 0x800, 0x10000};
+    return code < shortest[length] || code > 0x10FFFF ? 0 : length;
+}
+
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+bool xml_allows(char32_t code) {
+    if (code < 0x20)
+        return code == '\t' || code == '\n' || code == '\r';
+    return !(code >= 0xD800 && code <= 0xDFFF) && code != 0xFFFE && code != 0xFFFF;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+    for (size_t at = 0; at < text.size();) {
+        char32_t code = 0;
+        size_t length = utf8_char(text, at, code);
+        if (length == 0 || (code >= 0xD800 && code <= 0xDFFF))
+            return false;
+        at += length;
+    }
+    return true;
+}
+
+std::string xml_safe_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t at = 0; at < text.size();) {
+        char32_t code = 0;
+        size_t length = utf8_char(text, at, code);
+        if (length == 0 || !xml_allows(code))
+            out += kReplacement;
+        else
+            out += text.substr(at, length);
+        at += length == 0 ? 1 : length;
+    }
+    return out;
+}
+
+std::string shorten(std::string_view text, size_t max_chars) {
+    size_t chars = 0;
+    for (size_t at = 0; at < text.size(); ++chars) {
+        if (chars == max_chars)
+            return std::string(text.substr(0, at)) + "…";
+        char32_t code = 0;
+        size_t length = utf8_char(text, at, code);
+        at += length == 0 ? 1 : length;
+    }
+    return std::string(text);
 }
 
 std::optional<long long> parse_number(const std::string& text) {

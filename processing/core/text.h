@@ -23,6 +23,16 @@ std::optional<long long> parse_number(const std::string& text);
 // The same, but only a number above zero (ids, timeouts).
 std::optional<long long> parse_positive(const std::string& text);
 
+// The length (1-4) of the shortest-form UTF-8 sequence at text[at], its code point in code;
+// 0 when none starts there.
+size_t utf8_char(std::string_view text, size_t at, char32_t& code);
+bool is_valid_utf8(std::string_view text);
+// The text as XML 1.0 can carry it: invalid UTF-8 and the characters XML forbids (controls
+// but tab, LF and CR; surrogates; U+FFFE, U+FFFF) become U+FFFD.
+std::string xml_safe_text(std::string_view text);
+// At most max_chars characters (code points); a longer text is cut and ends with "…".
+std::string shorten(std::string_view text, size_t max_chars);
+
 // The YYYY-MM-DD of "YYYY-MM-DD", "YYYY-MM-DD hh:mm:ss" or "YYYY-MM-DDThh:mm:ss"; empty for
 // anything else and for BILLmanager's "no date", 0000-00-00.
 std::string date_part(const std::string& text);

@@ -3,12 +3,19 @@
 #include <libxml/parser.h>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace pmb {
 namespace {
 
 const xmlChar* x(const std::string& s) {
     return reinterpret_cast<const xmlChar*>(s.c_str());
+}
+
+// Text and attribute values come from argv, the panel's database and the upstream: any of
+// them may hold bytes that would make the document ill-formed.
+std::string safe(const std::string& s) {
+    return xml_safe_text(s);
 }
 
 std::string take(xmlChar* s) {
@@ -30,12 +37,12 @@ void written(int result) {
 XmlNode XmlNode::add(const std::string& name, const std::string& text) {
     xmlNodePtr child = xmlNewChild(node_, nullptr, x(name), nullptr);
     if (!text.empty())
-        xmlNodeAddContent(child, x(text));  // escapes <&> itself
+        xmlNodeAddContent(child, x(safe(text)));  // escapes <&> itself
     return XmlNode(child);
 }
 
 XmlNode& XmlNode::set_attr(const std::string& name, const std::string& value) {
-    xmlSetProp(node_, x(name), x(value));
+    xmlSetProp(node_, x(name), x(safe(value)));
     return *this;
 }
 
@@ -131,12 +138,12 @@ XmlWriter& XmlWriter::open(const std::string& name) {
 }
 
 XmlWriter& XmlWriter::attr(const std::string& name, const std::string& value) {
-    written(xmlTextWriterWriteAttribute(writer_, x(name), x(value)));
+    written(xmlTextWriterWriteAttribute(writer_, x(name), x(safe(value))));
     return *this;
 }
 
 XmlWriter& XmlWriter::element(const std::string& name, const std::string& text) {
-    written(xmlTextWriterWriteElement(writer_, x(name), x(text)));
+    written(xmlTextWriterWriteElement(writer_, x(name), x(safe(text))));
     return *this;
 }
 

@@ -37,6 +37,24 @@ void require_contacts(const Item& item) {
         require(item, std::string("adm_") + field, "administrative contact");
 }
 
+bool is_contact_field(const std::string& name) {
+    for (const char* prefix : {"adm_", "tech_", "org_"})
+        if (name.rfind(prefix, 0) == 0)
+            return true;
+    for (const char* subject : {"O", "OU", "L", "ST", "emailAddress", "country"})
+        if (name == subject)
+            return true;
+    return false;
+}
+
+// Broken bytes would reach the CA's records (or garble the order) upstream: refused here.
+void require_valid_contact_text(const Item& item) {
+    for (const auto& [name, value] : item.params)
+        if (is_contact_field(name) && !is_valid_utf8(value))
+            throw Error(errtype::kValue, name, value,
+                        "the contact field " + name + " is not valid UTF-8 text");
+}
+
 // With a local CSR, the CN and SANs it carries must be exactly the ordered ones.
 void check_csr_matches(const CsrInfo& csr, const OrderedDomains& domains) {
     if (domain_to_ascii(csr.cn) != domains.cn)
@@ -178,6 +196,7 @@ upstream::OrderRequest build_order(const Item& item) {
         check_csr_matches(parse_csr(order.csr), domains);
     check_tariff_allows(item, domains);
     require_contacts(item);
+    require_valid_contact_text(item);
     order.pricelist = upstream_pricelist(item);
     if (item.period <= 0)
         throw Error(errtype::kValue, "period", std::to_string(item.period),

@@ -9,6 +9,8 @@ UpstreamError::UpstreamError(Failure failure, std::string type, std::string obje
       http_status_(http_status) {}
 
 bool UpstreamError::retryable() const {
+    if (permanent_)
+        return false;
     switch (failure_) {
         case Failure::kTransport:
         case Failure::kBadResponse:

@@ -27,10 +27,17 @@ public:
     Failure failure() const { return failure_; }
     long http_status() const { return http_status_; }
     bool retryable() const override;
+    // A failure that no retry can change (the server's certificate does not verify, the CA
+    // file is unreadable, the URL is malformed): it is never repeated.
+    UpstreamError& make_permanent() {
+        permanent_ = true;
+        return *this;
+    }
 
 private:
     Failure failure_;
     long http_status_;
+    bool permanent_ = false;
 };
 
 }  // namespace pmb::upstream

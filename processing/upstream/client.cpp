@@ -76,6 +76,12 @@ void ApiClient::with_retries(const Request& request, Retry retry,
         } catch (const UpstreamError& error) {
             if (!may_retry() || !should_retry(error, retry, retries_done, connection_.read_retries))
                 throw;
+            if (!budget_allows(backoff_delay_ms(connection_.retry_delay_ms, retries_done))) {
+                log_warning("upstream " + request.func() + " failed: " + error.message() +
+                            "; no retry: the command's time budget of " +
+                            std::to_string(connection_.command_budget_s) + " s is spent");
+                throw;
+            }
             wait_before_retry(request, error, retries_done);
         }
     }
@@ -146,6 +152,11 @@ UpstreamError ApiClient::no_endpoint_found(const UpstreamError& last) const {
         last.failure(), last.type(), last.object(), last.value(),
         "the upstream " + origin_ + " answered HTTP 404 at " + tried + "; check the URL",
         last.http_status());
+}
+
+bool ApiClient::budget_allows(long delay_ms) const {
+    auto spent = std::chrono::steady_clock::now() - started_ + std::chrono::milliseconds(delay_ms);
+    return spent < std::chrono::seconds(connection_.command_budget_s);
 }
 
 void ApiClient::wait_before_retry(const Request& request, const UpstreamError& error,

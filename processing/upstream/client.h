@@ -3,6 +3,7 @@
 // what to call and how to read the answer live in functions.h and response.h.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -60,6 +61,8 @@ private:
     void log_request(const std::string& endpoint, const Request& request) const;
     UpstreamError no_endpoint_found(const UpstreamError& last) const;
     void wait_before_retry(const Request& request, const UpstreamError& error, int retries_done);
+    // Whether a retry after delay_ms still ends its wait within the command's time budget.
+    bool budget_allows(long delay_ms) const;
 
     Connection connection_;
     std::string origin_;
@@ -67,6 +70,7 @@ private:
     std::vector<std::string> endpoints_;
     HttpClient http_;
     int round_trips_ = 0;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace pmb::upstream

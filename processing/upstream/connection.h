@@ -18,6 +18,7 @@ struct Connection {
     long max_response_bytes = transport_defaults::kMaxResponseBytes;
     int read_retries = transport_defaults::kReadRetries;
     long retry_delay_ms = transport_defaults::kRetryDelayMs;
+    long command_budget_s = transport_defaults::kCommandBudgetS;
 };
 
 }  // namespace pmb::upstream

@@ -100,6 +100,23 @@ bool is_connect_failure(CURLcode code) {
     }
 }
 
+// Certificate verification, CA files and the URL itself fail the same way every time.
+bool is_permanent_failure(CURLcode code) {
+    switch (code) {
+        case CURLE_URL_MALFORMAT:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        case CURLE_SSL_CRL_BADFILE:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 CurlHandle::CurlHandle() {
@@ -218,8 +235,11 @@ UpstreamError HttpClient::transport_error(const std::string& url, CURLcode code)
     std::string message = is_connect_failure(code)
                               ? "cannot reach " + origin + ": " + reason
                               : "the request to " + origin + " failed: " + reason;
-    return UpstreamError(UpstreamError::Failure::kTransport, errtype::kConnection, "url",
-                         origin + ": " + reason, message);
+    UpstreamError error(UpstreamError::Failure::kTransport, errtype::kConnection, "url",
+                        origin + ": " + reason, message);
+    if (is_permanent_failure(code))
+        error.make_permanent();
+    return error;
 }
 
 }  // namespace pmb::upstream

@@ -39,6 +39,11 @@ UrlParts split_url(const std::string& typed) {
 
 }  // namespace
 
+void require_https(const std::string& url) {
+    if (url_origin(url).rfind("https://", 0) != 0)
+        throw bad_url("must use https:// (over http:// the password would travel in clear)");
+}
+
 std::string url_origin(const std::string& url) {
     return split_url(url).origin;
 }

@@ -15,4 +15,8 @@ std::string url_origin(const std::string& url);
 // {host/billmgr, host/manager/billmgr}; a URL with a path is used as given.
 std::vector<std::string> endpoint_candidates(const std::string& url);
 
+// Throws pmb::Error(value, "url") unless the URL is https (or has no scheme, which means
+// https): over http:// the upstream password would travel in clear.
+void require_https(const std::string& url);
+
 }  // namespace pmb::upstream

@@ -3,6 +3,9 @@
 // succeeds. Named cases, table-driven, as cert-manager's sample issuer does it.
 #include <doctest/doctest.h>
 
+#include <chrono>
+
+#include "core/error.h"
 #include "e2e_util.h"
 
 using namespace pmtest;
@@ -221,4 +224,74 @@ TEST_CASE("running operation: the error is stored; at the try limit staff get a 
                  {"runningoperation", std::to_string(operation)},
                  {"type", "7"}});
     CHECK(w.host.running_operation(operation).manual == "on");
+}
+
+TEST_CASE("a config typo fails open visibly: error XML, a log line, the running operation") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.write_config("Timout 30\n");
+    const int operation = w.host.add_running_operation(10);
+    ModuleResult r = w.run_item("open", order.item, operation);
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == pmb::errtype::kConfig);
+    CHECK(r.out.find("unknown setting 'Timout'") != std::string::npos);
+    CHECK(w.log().find(std::string("open failed: [") + pmb::errtype::kConfig + "]") !=
+          std::string::npos);
+    CHECK(w.log().find("unknown setting 'Timout'") != std::string::npos);
+    CHECK(w.host.running_operation(operation).errorxml.value_or("").find("Timout") !=
+          std::string::npos);
+    CHECK(w.host.running_operation(operation).manual == "on");
+    CHECK(w.host_calls("task.edit").size() == 1);
+    CHECK(w.upstream_calls().empty());
+    // features runs on the defaults, so BILLmanager never sees a broken module
+    ModuleResult features = w.run({"--command", "features"});
+    CHECK(features.exit_code == 0);
+    CHECK(features.out.find("<feature name=\"open\"/>") != std::string::npos);
+}
+
+TEST_CASE("a certificate that does not verify is never retried, whatever ReadRetries says") {
+    WorldOptions o;
+    o.trust_upstream_ca = false;
+    World w(o);
+    w.write_config("ReadRetries 3\nRetryDelayMs 1000\n");
+    auto start = std::chrono::steady_clock::now();
+    ModuleResult r = w.run({"--command", "import_pricelist", "--module", std::to_string(w.module),
+                            "--subcommand", "available"});
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == pmb::errtype::kConnection);
+    CHECK(r.out.find("certificate") != std::string::npos);
+    CHECK(w.log().find("try 2 of") == std::string::npos);
+    CHECK(seconds < 1);  // a single retry would have waited 1 s
+}
+
+TEST_CASE("staff tasks as ISPsystem's base makes them") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    w.upstream.fault("certificate.order.param", "http502", {0});
+    const int operation = w.host.add_running_operation(10);
+
+    SUBCASE("one task per running operation, however often it fails again") {
+        REQUIRE(w.run_item("open", order.item, operation).exit_code == 1);
+        CHECK(w.host_calls("task.edit").size() == 1);
+        w.clear_records();
+        REQUIRE(w.run_item("open", order.item, operation).exit_code == 1);
+        CHECK(w.host_funcs() == Funcs{"service.saveparam", "runningoperation.edit"});
+        CHECK(w.host.query_scalar("SELECT COUNT(*) FROM task WHERE runningoperation = ?",
+                                  {std::to_string(operation)}) == "1");
+    }
+    SUBCASE("no task when task.gettype gives no type") {
+        w.host.db().execute("INSERT INTO fake_tasktype (operation, type) VALUES ('open', '')");
+        REQUIRE(w.run_item("open", order.item, operation).exit_code == 1);
+        CHECK(w.host_funcs() == Funcs{"service.saveparam", "runningoperation.edit",
+                                      "runningoperation.setmanual", "task.gettype"});
+        CHECK(w.host.running_operation(operation).manual == "on");
+    }
+    SUBCASE("no task for a command without --item") {
+        ModuleResult r = w.run({"--command", "approver", "--module", std::to_string(w.module),
+                                "--runningoperation", std::to_string(operation)});
+        CHECK(r.exit_code == 1);  // no --domain
+        CHECK(w.host_funcs() == Funcs{"runningoperation.edit", "runningoperation.setmanual"});
+        CHECK(w.host.running_operation(operation).manual == "on");
+    }
 }

@@ -252,11 +252,30 @@ TEST_CASE("approver list: constructed addresses, IDN in punycode") {
     CHECK(r.out.find("xn--p1ai</approver><approver>admin@xn--p1ai") == std::string::npos);
 }
 
-TEST_CASE("kill switch: etc/billmgr.DoNothing makes item commands do nothing") {
+TEST_CASE("an item command refuses a module whose URL is http://") {
     World w;
     CertificateOrder order = w.add_order({});
-    write_file(w.host.root() + "/etc/billmgr.DoNothing", "");
-    REQUIRE(w.run_item("open", order.item).exit_code == 0);
+    w.host.db().execute(
+        "UPDATE processingparam SET value = REPLACE(value, 'https://', 'http://') "
+        "WHERE intname = 'url'",
+        {});
+    ModuleResult r = w.run_item("open", order.item);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("type=\"value\"") != std::string::npos);
+    CHECK(r.out.find("must use https://") != std::string::npos);
     CHECK(w.upstream_calls().empty());
-    CHECK(w.host_calls().empty());
+}
+
+TEST_CASE("kill switch: either DoNothing file makes item commands do nothing, and says which") {
+    for (const char* kill_switch : {"etc/billmgr.DoNothing", "etc/pmbillmgrssl.DoNothing"}) {
+        CAPTURE(kill_switch);
+        World w;
+        CertificateOrder order = w.add_order({});
+        write_file(w.host.root() + "/" + kill_switch, "");
+        REQUIRE(w.run_item("open", order.item).exit_code == 0);
+        CHECK(w.upstream_calls().empty());
+        CHECK(w.host_calls().empty());
+        CHECK(w.log().find(std::string("open: ") + kill_switch + " exists, doing nothing") !=
+              std::string::npos);
+    }
 }

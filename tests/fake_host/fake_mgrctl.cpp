@@ -263,9 +263,17 @@ std::string runningoperation_setmanual(Context& ctx, const MgrctlCall& call) {
     return ok_answer();
 }
 
-std::string task_gettype(Context&, const MgrctlCall& call) {
-    require(call, "operation");
-    return document("<task_type>7</task_type>");
+std::string task_gettype(Context& ctx, const MgrctlCall& call) {
+    DbValue type = ctx.db.scalar("SELECT type FROM fake_tasktype WHERE operation = ?",
+                                 {require(call, "operation")});
+    return document("<task_type>" + (type ? *type : std::string("7")) + "</task_type>");
+}
+
+std::string task_edit(Context& ctx, const MgrctlCall& call) {
+    ctx.db.execute("INSERT INTO task (item, runningoperation, type) VALUES (?, ?, ?)",
+                   {optional_param(call, "item"), optional_param(call, "runningoperation"),
+                    optional_param(call, "type")});
+    return ok_answer();
 }
 
 std::string record_only(Context&, const MgrctlCall&) {
@@ -304,7 +312,7 @@ const std::map<std::string, Handler>& handlers() {
         {"runningoperation.edit", runningoperation_edit},
         {"runningoperation.setmanual", runningoperation_setmanual},
         {"task.gettype", task_gettype},
-        {"task.edit", record_only},
+        {"task.edit", task_edit},
     };
     return table;
 }

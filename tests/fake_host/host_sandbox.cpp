@@ -99,6 +99,12 @@ const char* const kSchema[] = {
     "CREATE TABLE runningoperation (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
     " trycount INT NOT NULL DEFAULT 0, errorxml MEDIUMTEXT NULL,"
     " manual VARCHAR(3) NOT NULL DEFAULT 'off') AUTO_INCREMENT=501",
+    // A staff task links to its running operation by task.runningoperation.
+    "CREATE TABLE task (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, item INT NULL,"
+    " runningoperation INT NULL, type INT NULL) AUTO_INCREMENT=701",
+    // Fake-only: what task.gettype answers for an operation; without a row, type 7.
+    "CREATE TABLE fake_tasktype (operation VARCHAR(64) NOT NULL PRIMARY KEY,"
+    " type VARCHAR(16) NOT NULL)",
 };
 
 std::string mgrctl_wrapper_script(const std::string& root) {

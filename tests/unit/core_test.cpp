@@ -33,6 +33,41 @@ TEST_CASE("error XML has BILLmanager's shape and escapes every value") {
     CHECK(error.child_text("msg") == "bad <value> & \"quote\" — кириллица");
 }
 
+TEST_CASE("text: invalid UTF-8 and XML-forbidden characters become U+FFFD") {
+    const std::string fffd = "\xEF\xBF\xBD";
+    CHECK(xml_safe_text("plain, ÿ Пароль 😀\t\n") == "plain, ÿ Пароль 😀\t\n");
+    CHECK(xml_safe_text("a\xFF"
+                        "b") == "a" + fffd + "b");
+    CHECK(xml_safe_text("\xC3") == fffd);             // cut sequence
+    CHECK(xml_safe_text("\xC0\xAF") == fffd + fffd);  // overlong '/'
+    CHECK(xml_safe_text("\xED\xA0\x80") == fffd);     // a surrogate
+    CHECK(xml_safe_text(std::string("a\0b\x01", 4)) == "a" + fffd + "b" + fffd);
+    CHECK(xml_safe_text("\xEF\xBF\xBF") == fffd);  // U+FFFF
+    CHECK(is_valid_utf8("Пароль 😀"));
+    CHECK_FALSE(is_valid_utf8("\xD0"));
+    CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));
+}
+
+TEST_CASE("text: shorten counts characters and marks the cut") {
+    CHECK(shorten("abc", 3) == "abc");
+    CHECK(shorten("abcd", 3) == "abc…");
+    CHECK(shorten("ПарольПароль", 6) == "Пароль…");
+    CHECK(shorten("", 0).empty());
+}
+
+TEST_CASE("error XML stays well-formed and short whatever the value holds") {
+    std::string huge(100 * 1024, 'x');
+    Error e(errtype::kValue, "item\xFF", "\xC3(" + huge, "bad value \x01" + huge);
+    std::string xml = e.to_xml();
+    CHECK(xml.size() < 2000);
+    XmlDoc doc = XmlDoc::parse(xml, errtype::kInternal);  // throws when ill-formed
+    auto error = doc.root().child("error");
+    REQUIRE(error);
+    CHECK(error->attr("value")->size() < 210 * 3);
+    CHECK(error->attr("value")->find("…") != std::string::npos);
+    CHECK(error->child_text("msg").find("bad value") == 0);
+}
+
 TEST_CASE("error XML never carries a registered secret") {
     Scrubber::global().add_secret("Err-Secret-42");
     Error e(pmb::errtype::kUpstream, "password", "Err-Secret-42",
@@ -181,6 +216,8 @@ TEST_CASE("config defaults when the file is absent") {
     CHECK(c.ca_path.empty());
     CHECK(c.max_response_bytes == 64L * 1024 * 1024);
     CHECK(c.read_retries == 3);
+    CHECK(c.command_budget_s == 180);
+    CHECK(Config::parse("CommandBudget 30\n", "t.conf").command_budget_s == 30);
 }
 
 TEST_CASE("config parsing") {
@@ -196,6 +233,18 @@ TEST_CASE("config parsing") {
     CHECK(c.max_response_bytes == 2048);
     CHECK(c.read_retries == 0);
     CHECK(c.retry_delay_ms == 10);
+}
+
+TEST_CASE("config: # after a blank starts a comment, # inside a word is kept") {
+    Config c = Config::parse(
+        "Timeout 120   # slow link\nReadRetries 2\t# tabs too\n   # indented comment\n"
+        "CAFile /etc/ssl/a#b.pem # the bundle\n",
+        "t.conf");
+    CHECK(c.timeout_s == 120);
+    CHECK(c.read_retries == 2);
+    CHECK(c.ca_file == "/etc/ssl/a#b.pem");
+    CHECK_THROWS_AS(Config::parse("LogLevel debug#x\n", "t.conf"), Error);
+    CHECK_THROWS_AS(Config::parse("Timeout # no value\n", "t.conf"), Error);
 }
 
 TEST_CASE("config errors name the line") {

@@ -138,6 +138,7 @@ public:
     }
 
     int trycount(long long) override { return 0; }
+    bool has_task(long long) override { return false; }
 
     bool item_exists(long long id) override { return items.count(id) > 0; }
 

@@ -179,17 +179,20 @@ TEST_CASE("descriptor: form fields equal features params; ru and en hold the sam
 }
 
 TEST_CASE("kill switch: item commands do nothing and succeed") {
-    std::string root = pmtest::temp_dir();
-    pmtest::write_text(root + "/etc/billmgr.DoNothing", "");
-    SslModule module(MgrRoot(root), Config{}, [](const MgrRoot&) -> std::unique_ptr<Host> {
-        throw std::logic_error("the kill switch must stop before the host is used");
-    });
-    for (const char* command : {"open", "close", "sync_item", "prolong", "reopen", "suspend"}) {
+    for (const char* kill_switch : {MgrRoot::kPanelKillSwitch, MgrRoot::kModuleKillSwitch}) {
+        CAPTURE(kill_switch);
+        std::string root = pmtest::temp_dir();
+        pmtest::write_text(root + "/" + kill_switch, "");
+        SslModule module(MgrRoot(root), Config{}, [](const MgrRoot&) -> std::unique_ptr<Host> {
+            throw std::logic_error("the kill switch must stop before the host is used");
+        });
+        for (const char* command : {"open", "close", "sync_item", "prolong", "reopen", "suspend"}) {
+            std::ostringstream out;
+            CHECK(module.run(parse({"--command", command, "--item", "5"}), "", out) == 0);
+        }
         std::ostringstream out;
-        CHECK(module.run(parse({"--command", command, "--item", "5"}), "", out) == 0);
+        CHECK(module.run(parse({"--command", "approver", "--module", "1", "--domain", "a.com"}), "",
+                         out) == 0);  // not an item command: still answers
+        CHECK(out.str().find("admin@a.com") != std::string::npos);
     }
-    std::ostringstream out;
-    CHECK(module.run(parse({"--command", "approver", "--module", "1", "--domain", "a.com"}), "",
-                     out) == 0);  // not an item command: still answers
-    CHECK(out.str().find("admin@a.com") != std::string::npos);
 }

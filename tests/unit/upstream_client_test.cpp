@@ -294,6 +294,25 @@ TEST_CASE("upstream client: reads give up after read_retries extra tries") {
     CHECK(client.round_trips() == 3);
 }
 
+TEST_CASE("upstream client: no read retry starts once the command's time budget is spent") {
+    ScriptedServer server(always({500, "busy"}));
+    Connection connection = connection_to(server.url("/billmgr"));
+    connection.retry_delay_ms = 600;  // the second retry would end its wait after 1.8 s
+    connection.command_budget_s = 1;
+    ApiClient client(connection);
+    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    CHECK(error.failure() == Failure::kHttp);
+    CHECK(server.received().size() == 2);  // of the 4 tries ReadRetries 3 would allow
+}
+
+TEST_CASE("upstream retry policy: a permanent failure is never repeated") {
+    UpstreamError error(Failure::kTransport, "t", "", "", "certificate verify failed");
+    CHECK(should_retry(error, Retry::kRead, 0, 3));
+    error.make_permanent();
+    CHECK_FALSE(error.retryable());
+    CHECK_FALSE(should_retry(error, Retry::kRead, 0, 3));
+}
+
 TEST_CASE("upstream client: order and prolong are never retried") {
     ScriptedServer server(always({503, "busy"}));
     UpstreamCertificateApi api(connection_to(server.url("/billmgr")));

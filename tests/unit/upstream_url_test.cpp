@@ -42,3 +42,18 @@ TEST_CASE("upstream url: only http and https with a host are accepted") {
     CHECK_THROWS_AS(url_origin("https://"), pmb::Error);
     CHECK_THROWS_AS(url_origin(""), pmb::Error);
 }
+
+TEST_CASE("upstream url: only https is allowed to carry the password") {
+    CHECK_NOTHROW(require_https("https://api.ispmanager.com"));
+    CHECK_NOTHROW(require_https("api.ispmanager.com"));  // no scheme means https
+    CHECK_NOTHROW(require_https("HTTPS://api.ispmanager.com/billmgr"));
+    try {
+        require_https("http://user:secret@api.ispmanager.com/billmgr");
+        FAIL("http:// was accepted");
+    } catch (const pmb::Error& e) {
+        CHECK(e.type() == pmb::errtype::kValue);
+        CHECK(e.object() == "url");
+        CHECK(e.message().find("must use https://") != std::string::npos);
+        CHECK(e.message().find("secret") == std::string::npos);
+    }
+}
