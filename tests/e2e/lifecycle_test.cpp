@@ -117,7 +117,7 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
                     {"approver_email_1", "admin@example.com"}});
     // BILLmanager 6 finishes the reissue with service.postreopen, before status 3.
     CHECK(w.host_funcs() == Funcs{"service.postreopen", "service.setstatus"});
-    expect_call(w.host_calls().front(), "service.postreopen",
+    expect_call(w.host_calls("service.postreopen").at(0), "service.postreopen",
                 {{"elid", std::to_string(item)}, {"sok", "ok"}});
     expect_call(w.host_calls().back(), "service.setstatus", {{"service_status", "3"}});
 

@@ -146,7 +146,8 @@ TEST_CASE("the sandbox database has BILLmanager's tables in utf8mb4") {
     HostSandbox host;
     const std::map<std::string, std::set<std::string>> expected = {
         {"item",
-         {"id", "pricelist", "period", "status", "expiredate", "remoteid", "processingmodule"}},
+         {"id", "pricelist", "lastpricelist", "period", "status", "expiredate", "remoteid",
+          "processingmodule"}},
         {"itemparam", {"id", "item", "intname", "value"}},
         {"pricelist", {"id", "intname", "itemtype"}},
         {"itemtype", {"id", "intname"}},
