@@ -157,6 +157,8 @@ TEST_CASE("the sandbox database has BILLmanager's tables in utf8mb4") {
         {"processingcryptedparam", {"id", "processingmodule", "intname", "value"}},
         {"certificate", {"item", "csr", "pkey", "crt"}},
         {"runningoperation", {"id", "trycount", "errorxml", "manual"}},
+        {"task", {"id", "item", "runningoperation", "type"}},
+        {"fake_tasktype", {"operation", "type"}},
     };
     for (const auto& [table, columns] : expected) {
         CAPTURE(table);
@@ -174,7 +176,7 @@ TEST_CASE("the sandbox database has BILLmanager's tables in utf8mb4") {
     }
     CHECK(host.query_scalar("SELECT COUNT(*) FROM information_schema.tables"
                             " WHERE table_schema = ?",
-                            {host.db_name()}) == "10");
+                            {host.db_name()}) == "12");
 }
 
 TEST_CASE("the sandbox root holds the crypt key, the mgrctl wrapper and the host config") {
@@ -465,6 +467,13 @@ TEST_CASE("fake mgrctl imports services and handles running operations") {
     CHECK(host.running_operation(operation).manual == "on");
     CHECK(xml_element(mgrctl(host, {"task.gettype", "operation=open"}).out, "task_type") == "7");
     CHECK(contains(mgrctl(host, {"task.edit", "item=1", ro, "type=7", "sok=ok"}).out, "<ok/>"));
+    std::string link = "runningoperation=" + std::to_string(operation);
+    CHECK(contains(mgrctl(host, {"task.edit", "item=1", link, "type=7", "sok=ok"}).out, "<ok/>"));
+    CHECK(host.query_scalar("SELECT type FROM task WHERE runningoperation = ?",
+                            {std::to_string(operation)}) == "7");
+    host.db().execute("INSERT INTO fake_tasktype (operation, type) VALUES ('prolong', '')");
+    CHECK(
+        xml_element(mgrctl(host, {"task.gettype", "operation=prolong"}).out, "task_type").empty());
 
     RunResult unknown = mgrctl(host, {"no.such.func", "elid=1"});
     CHECK(unknown.exit_code == 0);
