@@ -47,6 +47,14 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) {
              c.retry_delay_ms = number_in_range("RetryDelayMs", v, 0, 60000);
          }},
+        {"LockWait",
+         [](Config& c, const std::string& v) {
+             c.lock_wait_s = number_in_range("LockWait", v, 0, 600);
+         }},
+        {"MgrctlTimeout",
+         [](Config& c, const std::string& v) {
+             c.mgrctl_timeout_s = number_in_range("MgrctlTimeout", v, 1, 3600);
+         }},
     };
     return table;
 }

@@ -27,6 +27,10 @@ public:
     std::string log_file() const { return path("var/pmbillmgrssl.log"); }
     std::string mgrctl() const { return path("sbin/mgrctl"); }
     std::string kill_switch() const { return path("etc/billmgr.DoNothing"); }
+    // The lock that keeps runs for one service one at a time (billmgr/item_lock.h).
+    std::string item_lock(long long item) const {
+        return path("var/run/pmbillmgrssl." + std::to_string(item) + ".lock");
+    }
     // Capabilities of the upstream tariffs, written by import_pricelist, read by features.
     std::string template_cache() const { return path("var/pmbillmgrssl.templates.xml"); }
 
