@@ -127,7 +127,7 @@ void SslModule::with_service(long long item, const std::function<void(Certificat
     ModuleSettings module = host().module(host().item_module(item));
     auto api = api_factory_(connection_for(module.params, config()));
     TemplateCache templates(root().template_cache());
-    CertificateService service(host(), *api, templates);
+    CertificateService service(host(), *api, templates, running_operation());
     step(service);
 }
 

@@ -48,7 +48,8 @@ std::string ModuleSettings::param(const std::string& name) const {
     return it == params.end() ? std::string() : it->second;
 }
 
-BillmgrHost::BillmgrHost(const MgrRoot& root) : root_(root), mgrctl_(root.mgrctl()) {}
+BillmgrHost::BillmgrHost(const MgrRoot& root, long mgrctl_timeout_s)
+    : root_(root), mgrctl_(root.mgrctl(), mgrctl_timeout_s) {}
 
 DbSettings BillmgrHost::parse_paramlist(const XmlNode& doc) {
     // Each param is an element, inside <elem> rows (as ISPsystem's base reads it) or directly.

@@ -13,7 +13,7 @@ namespace pmb {
 
 class BillmgrHost : public Host {
 public:
-    explicit BillmgrHost(const MgrRoot& root);
+    explicit BillmgrHost(const MgrRoot& root, long mgrctl_timeout_s = 60);
 
     Item item(long long id) override;
     long long item_module(long long id) override;

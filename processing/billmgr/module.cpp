@@ -5,12 +5,15 @@
 #include <ostream>
 
 #include "billmgr/billmgr_host.h"
+#include "billmgr/item_lock.h"
 #include "billmgr/writeback.h"
 #include "core/log.h"
 
 namespace pmb {
 
 namespace {
+
+constexpr size_t kStoredErrorText = 5 * 1024;  // value (twice) and message: 16 KiB in all
 
 [[noreturn]] void unsupported(const std::string& command) {
     throw Error(errtype::kUnsupported, "command", command,
@@ -112,7 +115,9 @@ std::vector<std::string> Module::feature_names() {
 Module::Module(MgrRoot root, Config config, HostFactory host_factory)
     : root_(std::move(root)), config_(std::move(config)), host_factory_(std::move(host_factory)) {
     if (!host_factory_) {
-        host_factory_ = [](const MgrRoot& r) { return std::make_unique<BillmgrHost>(r); };
+        host_factory_ = [timeout = config_.mgrctl_timeout_s](const MgrRoot& r) {
+            return std::make_unique<BillmgrHost>(r, timeout);
+        };
     }
 }
 
@@ -143,6 +148,10 @@ std::string Module::dispatch(const Args& args, const std::string& input) {
     }
     if (config_error_ && !command->tolerates_config_error)
         throw *config_error_;
+    if (command->kind != Command::Kind::kItem)
+        return command->handler(*this, args, input);
+    const long long item = args.item_id();
+    ItemLock lock(root_.item_lock(item), item, config_.lock_wait_s);
     return command->handler(*this, args, input);
 }
 
@@ -154,6 +163,7 @@ int Module::run(const Args& args, const std::string& input, std::ostream& out) {
     }
     log_info("command " + args.command + (args.item.empty() ? "" : " item " + args.item) +
              (args.runningoperation.empty() ? "" : " runningoperation " + args.runningoperation));
+    running_operation_ = args.runningoperation;
     for (const auto& ignored : args.ignored)
         log_debug("ignoring unknown option " + ignored);
     try {
@@ -179,7 +189,8 @@ void Module::report_failure(const Args& args, const Error& error) {
         return;
     try {
         const long long operation = *args.running_operation_id();
-        Writeback(host()).save_operation_error(operation, error.to_xml());
+        // Bounded, so it always fits one mgrctl argument and BILLmanager's column.
+        Writeback(host()).save_operation_error(operation, error.shortened(kStoredErrorText).to_xml());
         const Command* command = find(args.command);
         const int tries = host().trycount(operation);
         if (tries < (command ? command->max_tries : kDefaultTries))

@@ -87,6 +87,8 @@ protected:
     Host& host();
     const MgrRoot& root() const { return root_; }
     const Config& config() const { return config_; }
+    // --runningoperation of this run, empty when BILLmanager gave none.
+    const std::string& running_operation() const { return running_operation_; }
 
 private:
     std::string dispatch(const Args& args, const std::string& input);
@@ -99,6 +101,7 @@ private:
     HostFactory host_factory_;
     std::unique_ptr<Host> host_;
     std::optional<Error> config_error_;
+    std::string running_operation_;
 };
 
 }  // namespace pmb

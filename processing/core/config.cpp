@@ -51,6 +51,14 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) {
              c.command_budget_s = number_in_range("CommandBudget", v, 1, 3600);
          }},
+        {"LockWait",
+         [](Config& c, const std::string& v) {
+             c.lock_wait_s = number_in_range("LockWait", v, 0, 600);
+         }},
+        {"MgrctlTimeout",
+         [](Config& c, const std::string& v) {
+             c.mgrctl_timeout_s = number_in_range("MgrctlTimeout", v, 1, 3600);
+         }},
     };
     return table;
 }

@@ -28,6 +28,10 @@ struct Config {
     int read_retries = transport_defaults::kReadRetries;
     long retry_delay_ms = transport_defaults::kRetryDelayMs;
     long command_budget_s = transport_defaults::kCommandBudgetS;
+    // Seconds a run waits for another run of the same service to finish.
+    long lock_wait_s = 30;
+    // Seconds one mgrctl call may take before it is killed.
+    long mgrctl_timeout_s = 60;
 
     // Missing file: defaults. Unknown key or bad value: pmb::Error naming file and line.
     static Config load(const std::string& path);

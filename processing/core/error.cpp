@@ -37,4 +37,21 @@ std::string Error::to_xml() const {
     return doc.to_string();
 }
 
+namespace {
+
+std::string cut_text(const std::string& text, size_t limit) {
+    if (text.size() <= limit)
+        return text;
+    size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+    return text.substr(0, cut) + "… shortened, " + std::to_string(text.size()) + " bytes in all";
+}
+
+}  // namespace
+
+Error Error::shortened(size_t limit) const {
+    return Error(type_, object_, cut_text(value_, limit), cut_text(message(), limit));
+}
+
 }  // namespace pmb

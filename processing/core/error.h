@@ -27,6 +27,10 @@ inline constexpr const char* kState = "pmbillmgrssl_state";
 // Module-own rather than the platform's "internal": its text points at the module's log.
 inline constexpr const char* kInternal = "pmbillmgrssl_internal";
 inline constexpr const char* kBalance = "pmbillmgrssl_balance";
+// A charging call whose answer was lost after it may have reached the upstream.
+inline constexpr const char* kUnknownOutcome = "pmbillmgrssl_unknown_outcome";
+// Another run holds the service; retry later.
+inline constexpr const char* kBusy = "pmbillmgrssl_busy";
 }  // namespace errtype
 
 class Error : public std::runtime_error {
@@ -43,6 +47,10 @@ public:
     // <doc><error type object value><param name="object" …/><param
     // name="value">…</param><msg/></error></doc>
     std::string to_xml() const;
+
+    // The same error with value and message each cut to at most limit bytes (on a UTF-8
+    // character boundary), followed by "… shortened, N bytes in all".
+    Error shortened(size_t limit) const;
 
 private:
     std::string type_;

@@ -30,6 +30,10 @@ public:
     // every processing module) and this module's own stop.
     static constexpr const char* kPanelKillSwitch = "etc/billmgr.DoNothing";
     static constexpr const char* kModuleKillSwitch = "etc/pmbillmgrssl.DoNothing";
+    // The lock that keeps runs for one service one at a time (billmgr/item_lock.h).
+    std::string item_lock(long long item) const {
+        return path("var/run/pmbillmgrssl." + std::to_string(item) + ".lock");
+    }
     // Capabilities of the upstream tariffs, written by import_pricelist, read by features.
     std::string template_cache() const { return path("var/pmbillmgrssl.templates.xml"); }
 

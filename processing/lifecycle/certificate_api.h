@@ -27,7 +27,8 @@ public:
     virtual void reissue(const std::string& id, const ReissueRequest& request) = 0;
     // false when the upstream says the certificate is already gone.
     virtual bool remove(const std::string& id) = 0;
-    // Spends money: sent once. Returns the new expiry date (YYYY-MM-DD).
+    // Spends money: sent once. Returns the new expiry date (YYYY-MM-DD), or empty when the
+    // answer does not say it.
     virtual std::string prolong(const std::string& id, int period_months) = 0;
 };
 

@@ -221,17 +221,47 @@ void CertificateService::set_status_once(const Item& item, int service_status) {
         writeback_.set_status(item.id, service_status);
 }
 
+// Attempt markers say "this operation may already have charged upstream". Each holds the
+// running operation that saved it, so a marker left by a run killed after its last write
+// (or by an older operation) never suppresses a later renewal or reissue: only a retry of
+// the same operation reads it. A marker is saved before the charging call, dropped when the
+// upstream surely refused (nothing was bought), and dropped after the last write-back.
+std::optional<std::string> CertificateService::own_attempt(const Item& item,
+                                                           const char* name) const {
+    const std::string marker = item.param(name);
+    const size_t split = marker.find(';');
+    if (split == std::string::npos || marker.substr(0, split) != operation_)
+        return std::nullopt;
+    return marker.substr(split + 1);
+}
+
+void CertificateService::save_attempt(const Item& item, const char* name,
+                                      const std::string& value) {
+    writeback_.save_param(item.id, name, operation_ + ";" + value);
+}
+
+// Kill points, in order: before the marker nothing was sent, the retry sends; after it and
+// before the upstream applied, the upstream is still issued, so the retry sends again;
+// after the upstream applied, the retry sees it validating and only writes back; after the
+// last write-back and before the drop, the retry writes the same values again, and a later
+// operation ignores the leftover marker.
 void CertificateService::reissue(long long item_id) {
     Item item = read_item(item_id);
     std::string upstream_id = require_upstream_id(item, "reissue");
     upstream::ReissueRequest request = build_reissue(item, item.param(param::kCsrSha256));
-    api_.reissue(upstream_id, request);
+    if (reissue_reached(item, upstream_id)) {
+        log_warning("the reissue of this operation already reached the upstream (the " +
+                    std::string("certificate is being validated again): not sending it again"));
+    } else {
+        send_reissue(item, upstream_id, request);
+    }
     if (request.crt_type == "manual")
         writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
     if (!request.altnames.empty())
         writeback_.save_param(item.id, "old_altname", item.param("altname"));
     post_reopen(item.id);
     writeback_.set_status(item.id, kStatusRequested);
+    writeback_.drop_param(item.id, param::kReissueAttempt);
 }
 
 // BILLmanager 6 finishes a reissue with service.postreopen (ISPsystem's GlobalSign module);
@@ -246,33 +276,71 @@ void CertificateService::post_reopen(long long item_id) {
     }
 }
 
+// A reissue reached the upstream when this operation marked it and the upstream no longer
+// shows the certificate issued: the CA validates it again. What was requested is kept in
+// the marker for staff, but not compared: the write-back of the first run (csr_sha256,
+// old_altname) changes what the retry would build from the same order form.
+bool CertificateService::reissue_reached(const Item& item, const std::string& upstream_id) {
+    if (!own_attempt(item, param::kReissueAttempt))
+        return false;
+    return api_.get(upstream_id).service_status != kStatusIssued;
+}
+
+void CertificateService::send_reissue(const Item& item, const std::string& upstream_id,
+                                      const upstream::ReissueRequest& request) {
+    std::string requested = request.crt_type;
+    if (request.crt_type == "manual")
+        requested += ";" + parse_csr(request.csr).sha256;
+    save_attempt(item, param::kReissueAttempt, requested);
+    try {
+        api_.reissue(upstream_id, request);
+    } catch (const UpstreamError& e) {
+        if (surely_not_bought(e))
+            writeback_.drop_param(item.id, param::kReissueAttempt);
+        throw;
+    }
+}
+
+// Kill points, in order: before the marker nothing was bought; after it and before the
+// upstream renewed, the retry finds the expiry where the marker started and renews; after
+// the upstream renewed, the retry finds the expiry moved past the marker and adopts it;
+// after service.postprolong and before the drop, only this same operation would adopt
+// (BILLmanager's next renewal is another operation and renews).
 void CertificateService::prolong(long long item_id) {
     Item item = read_item(item_id);
     std::string upstream_id = require_upstream_id(item, "renew");
-    UpstreamCertificate cert = api_.get(upstream_id);
-    std::string current = date_part(cert.expiredate);
+    std::string current = date_part(api_.get(upstream_id).expiredate);
+    std::optional<std::string> started_from = own_attempt(item, param::kProlongAttempt);
     std::string new_expiry;
-    if (item.has_param(param::kProlongAttempt) &&
-        current > date_part(item.param(param::kProlongAttempt))) {
+    if (started_from && current > *started_from) {
         log_warning("upstream expiry already moved to " + current +
-                    ": an earlier renewal went through; not renewing again");
+                    ": this operation's earlier renewal went through; not renewing again");
         new_expiry = current;
     } else {
-        if (!item.has_param(param::kProlongAttempt))
-            writeback_.save_param(item.id, param::kProlongAttempt, current);
-        try {
-            new_expiry = date_part(api_.prolong(upstream_id, item.period));
-        } catch (const UpstreamError& e) {
-            if (surely_not_bought(e))
-                writeback_.drop_param(item.id, param::kProlongAttempt);
-            throw;
-        }
-        if (new_expiry.empty())
-            new_expiry = date_part(api_.get(upstream_id).expiredate);
+        new_expiry = renew(item, upstream_id, started_from, current);
     }
     writeback_.set_expiredate(item.id, new_expiry);
     writeback_.post_prolong(item.id);
     writeback_.drop_param(item.id, param::kProlongAttempt);
+}
+
+std::string CertificateService::renew(const Item& item, const std::string& upstream_id,
+                                      const std::optional<std::string>& started_from,
+                                      const std::string& current_expiry) {
+    if (!started_from)  // supersedes a marker of another operation
+        save_attempt(item, param::kProlongAttempt, current_expiry);
+    std::string new_expiry;
+    try {
+        new_expiry = date_part(api_.prolong(upstream_id, item.period));
+    } catch (const UpstreamError& e) {
+        if (surely_not_bought(e))
+            writeback_.drop_param(item.id, param::kProlongAttempt);
+        throw;
+    }
+    // Some upstreams answer a renewal without newexpiredate: read what it became.
+    if (new_expiry.empty())
+        new_expiry = date_part(api_.get(upstream_id).expiredate);
+    return new_expiry;
 }
 
 void CertificateService::close(long long item_id) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "billmgr/host.h"
 #include "billmgr/template_cache.h"
@@ -15,15 +16,24 @@ namespace pmb {
 
 class CertificateService {
 public:
-    // templates: the tariff capabilities cached by the last tariff import.
-    CertificateService(Host& host, upstream::CertificateApi& api, const TemplateCache& templates)
-        : host_(host), api_(api), templates_(templates), writeback_(host) {}
+    // templates: the tariff capabilities cached by the last tariff import. operation: the
+    // running operation of this run (empty: none), which the attempt markers are keyed to.
+    CertificateService(Host& host, upstream::CertificateApi& api, const TemplateCache& templates,
+                       std::string operation = {})
+        : host_(host),
+          api_(api),
+          templates_(templates),
+          writeback_(host),
+          operation_(std::move(operation)) {}
 
     // Idempotent: an order whose reply was lost is found upstream and adopted, never repeated.
     void open(long long item_id);
     void sync(long long item_id);
+    // Never sent twice by one operation: a retry whose reissue already reached the upstream
+    // (see reissue_reached) only writes the result back.
     void reissue(long long item_id);
-    // Never charged twice: a retry first checks whether the upstream expiry already moved.
+    // Never charged twice: a retry of the same operation first checks whether the upstream
+    // expiry already moved past the one its attempt started from.
     void prolong(long long item_id);
     void close(long long item_id);
     // Local only: a certificate cannot be suspended at the CA, so no upstream is needed.
@@ -43,11 +53,22 @@ private:
     void set_status_once(const Item& item, int service_status);
     void post_reopen(long long item_id);
     std::string require_upstream_id(const Item& item, const std::string& action);
+    std::string renew(const Item& item, const std::string& upstream_id,
+                      const std::optional<std::string>& started_from,
+                      const std::string& current_expiry);
+    bool reissue_reached(const Item& item, const std::string& upstream_id);
+    void send_reissue(const Item& item, const std::string& upstream_id,
+                      const upstream::ReissueRequest& request);
+    // The value of the marker `name` saved by this same operation; nullopt when there is
+    // none, or when another operation left it (it then never suppresses anything).
+    std::optional<std::string> own_attempt(const Item& item, const char* name) const;
+    void save_attempt(const Item& item, const char* name, const std::string& value);
 
     Host& host_;
     upstream::CertificateApi& api_;
     const TemplateCache& templates_;
     Writeback writeback_;
+    std::string operation_;
 };
 
 }  // namespace pmb

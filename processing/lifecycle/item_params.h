@@ -7,7 +7,10 @@ namespace pmb {
 namespace param {
 inline constexpr const char* kUpstreamId = "upstream_id";
 inline constexpr const char* kOrderAttempt = "order_attempt";
+// "<running operation>;<expiry the renewal started from>" (lifecycle/certificate_service.cpp)
 inline constexpr const char* kProlongAttempt = "prolong_attempt";
+// "<running operation>;<crt_type>[;<csr sha256>]": a reissue that may have reached the upstream
+inline constexpr const char* kReissueAttempt = "reissue_attempt";
 inline constexpr const char* kCsrSha256 = "csr_sha256";
 inline constexpr const char* kPrivateKey = "private_key";
 inline constexpr const char* kServiceStatus = "service_status";

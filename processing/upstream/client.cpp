@@ -51,7 +51,7 @@ ApiClient::ApiClient(Connection connection)
 XmlDoc ApiClient::call(const Request& request, Retry retry) {
     std::optional<XmlDoc> answer;
     with_retries(
-        request, retry, [] { return true; },
+        request, request.charging() ? Retry::kNever : retry, [] { return true; },
         [&](const std::string& endpoint) { answer.emplace(send(endpoint, request)); });
     return std::move(*answer);
 }
@@ -114,8 +114,10 @@ void ApiClient::log_request(const std::string& endpoint, const Request& request)
 XmlDoc ApiClient::send(const std::string& endpoint, const Request& request) {
     ++round_trips_;
     log_request(endpoint, request);
-    HttpResponse response =
-        http_.post_form(endpoint, form_body(request, connection_.username, connection_.password));
+    std::string body = form_body(request, connection_.username, connection_.password);
+    HttpResponse response = request.charging()
+                                ? http_.post_form_once(endpoint, body, request.func())
+                                : http_.post_form(endpoint, body);
     if (Log::enabled(LogLevel::kDebug))
         log_debug("upstream response to " + request.func() + " from " + path_of(endpoint, origin_) +
                   ": HTTP " + std::to_string(response.status) + ", " +

@@ -56,7 +56,10 @@ Request with_elid(const std::string& func, const std::string& id) {
 
 Request order(const OrderRequest& order) {
     Request request("certificate.order.param");
-    request.add("sok", "ok").add("skipbasket", "on").add("clicked_button", "finish");
+    request.mark_charging()
+        .add("sok", "ok")
+        .add("skipbasket", "on")
+        .add("clicked_button", "finish");
     add_tariff(request, order);
     request.add("remoteid", order.remoteid);
     add_key_source(request, order);
@@ -109,7 +112,7 @@ Request reissue(const std::string& id, const ReissueRequest& reissue) {
     if (type == "manual" && reissue.csr.empty())
         throw Error(errtype::kValue, "csr", "", "a reissue with a new CSR needs the CSR");
     Request request = with_elid("certificate.reissue.step2", id);
-    request.add("sok", "ok").add("crt_type", type);
+    request.mark_charging().add("sok", "ok").add("crt_type", type);
     if (type == "manual")
         request.add("csr", reissue.csr);
     // With a new CSR the changed domains travel along, for CSRs that carry no SANs.
@@ -127,7 +130,7 @@ Request remove(const std::string& id) {
 
 Request prolong(const std::string& id, int period_months) {
     Request request = with_elid("service.prolong", id);
-    request.add("period", std::to_string(period_months)).add("sok", "ok");
+    request.mark_charging().add("period", std::to_string(period_months)).add("sok", "ok");
     return request;
 }
 

@@ -12,6 +12,7 @@ namespace pmb::upstream::functions {
 
 // certificate.order.csr: the upstream makes a key and CSR (orders without a local CSR).
 Request generate_key(const OrderRequest& order);
+// order, reissue and prolong are marked charging (Request::mark_charging).
 // certificate.order.param, paid at once from the upstream balance.
 Request order(const OrderRequest& order);
 // The certificate list; also the cheap authenticated call of check_connection.

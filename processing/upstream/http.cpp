@@ -200,6 +200,26 @@ HttpResponse HttpClient::post_form(const std::string& url, const std::string& bo
     return {status(), std::move(sink.body)};
 }
 
+HttpResponse HttpClient::post_form_once(const std::string& url, const std::string& body,
+                                        const std::string& func) {
+    use_own_connection(true);
+    BodySink sink{{}, static_cast<size_t>(max_response_bytes_)};
+    CURLcode code = perform(url, body, write_body, &sink);
+    use_own_connection(false);
+    if (sink.overflow || code == CURLE_FILESIZE_EXCEEDED)
+        throw too_large(url);
+    if (code != CURLE_OK && may_have_arrived(code))
+        throw unknown_outcome(url, func, code);
+    if (code != CURLE_OK)
+        throw transport_error(url, code);
+    return {status(), std::move(sink.body)};
+}
+
+void HttpClient::use_own_connection(bool own) {
+    set_option(handle_.get(), CURLOPT_FRESH_CONNECT, own ? 1L : 0L);
+    set_option(handle_.get(), CURLOPT_FORBID_REUSE, own ? 1L : 0L);
+}
+
 HttpResponse HttpClient::post_form_streaming(const std::string& url, const std::string& body,
                                              const ChunkSink& sink) {
     CURL* h = handle_.get();
@@ -223,14 +243,38 @@ UpstreamError HttpClient::too_large(const std::string& url) const {
                          "the upstream " + url_origin(url) + " sent " + what);
 }
 
+std::string HttpClient::failure_reason(CURLcode code) const {
+    if (code != CURLE_OPERATION_TIMEDOUT)
+        return error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
+    // curl's own text counts milliseconds; whole seconds match the configured limits.
+    double elapsed = 0;
+    curl_easy_getinfo(handle_.get(), CURLINFO_TOTAL_TIME, &elapsed);
+    return "timed out after " + std::to_string(std::lround(elapsed)) + " s";
+}
+
+// Only a failure before the connection was ready (DNS, refused, TLS handshake, a timeout
+// while connecting) proves the request was never sent.
+bool HttpClient::may_have_arrived(CURLcode code) const {
+    if (code != CURLE_OPERATION_TIMEDOUT)
+        return !is_connect_failure(code);
+    double pretransfer = 0;
+    curl_easy_getinfo(handle_.get(), CURLINFO_PRETRANSFER_TIME, &pretransfer);
+    return pretransfer > 0;
+}
+
+UpstreamError HttpClient::unknown_outcome(const std::string& url, const std::string& func,
+                                          CURLcode code) const {
+    std::string origin = url_origin(url);
+    std::string reason = failure_reason(code);
+    return UpstreamError(UpstreamError::Failure::kTransport, errtype::kUnknownOutcome, func,
+                         origin + ": " + reason,
+                         "the outcome of " + func + " at " + origin + " is unknown (" + reason +
+                             "): the upstream may have applied it; the next run checks the "
+                             "upstream before charging again");
+}
+
 UpstreamError HttpClient::transport_error(const std::string& url, CURLcode code) const {
-    std::string reason = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
-    if (code == CURLE_OPERATION_TIMEDOUT) {
-        // curl's own text counts milliseconds; whole seconds match the configured limits.
-        double elapsed = 0;
-        curl_easy_getinfo(handle_.get(), CURLINFO_TOTAL_TIME, &elapsed);
-        reason = "timed out after " + std::to_string(std::lround(elapsed)) + " s";
-    }
+    std::string reason = failure_reason(code);
     std::string origin = url_origin(url);
     std::string message = is_connect_failure(code)
                               ? "cannot reach " + origin + ": " + reason

@@ -1,7 +1,7 @@
 // The only code that talks HTTP: a libcurl easy handle reused for every call of a command
-// (one keep-alive connection), with TLS verification always on and hard limits on time and
-// size (a streamed answer is not kept, so its consumer bounds the memory instead). It knows
-// nothing about the API on top.
+// (one keep-alive connection for reads; a charging call gets a connection of its own), with TLS
+// verification always on and hard limits on time and size (a streamed answer is not kept, so its
+// consumer bounds the memory instead). It knows nothing about the API on top.
 #pragma once
 
 #include <curl/curl.h>
@@ -63,6 +63,13 @@ public:
     // type errtype::kConnection, or kBadResponse when the body exceeds max_response_bytes.
     HttpResponse post_form(const std::string& url, const std::string& body);
 
+    // The same POST for a call that charges (named func in messages), on a fresh connection
+    // closed afterwards: on a reused one libcurl re-sends a POST by itself when the connection
+    // dies before the first byte of the answer, and the upstream would charge twice. A failure
+    // after the request may have arrived says the outcome is unknown, not "cannot reach".
+    HttpResponse post_form_once(const std::string& url, const std::string& body,
+                                const std::string& func);
+
     // The same POST, on the same handle, but the body of a 2xx answer goes to sink as it
     // arrives and is not kept: its size is not limited by max_response_bytes, the sink bounds
     // what it keeps. The body of any other status is returned (within max_response_bytes) for
@@ -77,6 +84,11 @@ private:
     long status() const;
     UpstreamError too_large(const std::string& url) const;
     UpstreamError transport_error(const std::string& url, CURLcode code) const;
+    std::string failure_reason(CURLcode code) const;
+    bool may_have_arrived(CURLcode code) const;
+    UpstreamError unknown_outcome(const std::string& url, const std::string& func,
+                                  CURLcode code) const;
+    void use_own_connection(bool own);
 
     CurlHandle handle_;
     CurlHeaders headers_;

@@ -23,9 +23,18 @@ public:
     // The value of the first parameter with this name; empty when absent.
     std::string value(const std::string& name) const;
 
+    // A charging call (spends upstream money or restarts validation) travels on a connection
+    // of its own, so that no layer can silently send it a second time.
+    Request& mark_charging() {
+        charging_ = true;
+        return *this;
+    }
+    bool charging() const { return charging_; }
+
 private:
     std::string func_;
     Params params_;
+    bool charging_ = false;
 };
 
 // name=value&… with every name and value percent-encoded (spaces as %20).

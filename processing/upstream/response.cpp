@@ -299,10 +299,7 @@ IssuedFile parse_issued_file(const XmlDoc& doc) {
 }
 
 std::string parse_new_expire_date(const XmlDoc& doc) {
-    std::string date = date_part(descendant_text(doc.root(), "newexpiredate"));
-    if (date.empty())
-        throw missing_in_answer("service.prolong", "newexpiredate");
-    return date;
+    return date_part(descendant_text(doc.root(), "newexpiredate"));
 }
 
 ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {

@@ -59,7 +59,8 @@ UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string&
 // recognised by its content), or either one as the bare text of <doc>.
 IssuedFile parse_issued_file(const XmlDoc& doc);
 
-// newexpiredate of service.prolong (it arrives nested as /doc/doc/newexpiredate).
+// newexpiredate of service.prolong (it arrives nested as /doc/doc/newexpiredate); empty when
+// the answer lacks it: the caller then reads the new expiry with certificate.edit.
 std::string parse_new_expire_date(const XmlDoc& doc);
 
 // One <pricelist> of pricelist.export.

@@ -40,13 +40,23 @@ struct Command {
     const char* name;
     const char* func;  // the upstream function the fault hits
     bool needs_issued;
+    bool charging;  // func spends money or restarts validation
 };
 
 const Command kCommands[] = {
-    {"open", "certificate.order.param", false},    {"sync_item", "certificate.edit", false},
-    {"reopen", "certificate.reissue.step2", true}, {"prolong", "service.prolong", true},
-    {"close", "certificate.delete", true},
+    {"open", "certificate.order.param", false, true},
+    {"sync_item", "certificate.edit", false, false},
+    {"reopen", "certificate.reissue.step2", true, true},
+    {"prolong", "service.prolong", true, true},
+    {"close", "certificate.delete", true, false},
 };
+
+// A charging call that timed out may have reached the upstream: its outcome is unknown.
+std::string expected_type(const Command& command, const UpstreamFault& fault) {
+    if (command.charging && std::string(fault.kind) == "hang")
+        return "pmbillmgrssl_unknown_outcome";
+    return fault.error_type;
+}
 
 void prepare(World& w, const CertificateOrder& order, const Command& command) {
     if (std::string(command.name) == "open")
@@ -64,6 +74,7 @@ ParamMap params_except_attempts(World& w, const CertificateOrder& order) {
     ParamMap params = w.host.item_params(order.item);
     params.erase("order_attempt");
     params.erase("prolong_attempt");
+    params.erase("reissue_attempt");
     return params;
 }
 
@@ -84,11 +95,11 @@ TEST_CASE("every upstream failure of every command is handled and recoverable") 
             ModuleResult failed = w.run_item(command.name, order.item, operation);
             INFO(failed.out);
             CHECK(failed.exit_code == 1);
-            CHECK(error_type(failed) == fault.error_type);
+            const std::string type = expected_type(command, fault);
+            CHECK(error_type(failed) == type);
             CHECK(failed.out.find("<msg>") != std::string::npos);
             auto saved = w.host.running_operation(operation).errorxml.value_or("");
-            CHECK(saved.find(std::string("type=\"") + fault.error_type + "\"") !=
-                  std::string::npos);
+            CHECK(saved.find("type=\"" + type + "\"") != std::string::npos);
             CHECK(w.upstream.count("certificate.order.param") <= 1);
             CHECK(params_except_attempts(w, order) == params_before);
 

@@ -43,6 +43,13 @@ CertificateOrder World::add_order(CertificateOrderOptions options) {
 
 ModuleResult World::run(const std::vector<std::string>& args, const std::string& input,
                         int timeout_ms) {
+    ModuleResult r = run_unrecorded(args, input, timeout_ms);
+    transcript_ += r.out + r.err;
+    return r;
+}
+
+ModuleResult World::run_unrecorded(const std::vector<std::string>& args, const std::string& input,
+                                   int timeout_ms) const {
     std::vector<std::string> argv{PMBILLMGRSSL_EXE};
     argv.insert(argv.end(), args.begin(), args.end());
     RunOptions options;
@@ -51,7 +58,6 @@ ModuleResult World::run(const std::vector<std::string>& args, const std::string&
     options.cwd = host.root();
     options.timeout = std::chrono::milliseconds(timeout_ms);
     RunResult r = pmtest::run(argv, options);
-    transcript_ += r.out + r.err;
     return {r.exit_code, r.out, r.err, r.timed_out};
 }
 

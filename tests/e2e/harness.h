@@ -42,6 +42,9 @@ public:
     // Runs `pmbillmgrssl ARGS` with cwd = mgr root, as BILLmanager does.
     ModuleResult run(const std::vector<std::string>& args, const std::string& input = "",
                      int timeout_ms = 60000);
+    // As run, but kept out of the transcript: safe for runs started at once from threads.
+    ModuleResult run_unrecorded(const std::vector<std::string>& args, const std::string& input = "",
+                                int timeout_ms = 60000) const;
     ModuleResult run_item(const std::string& command, int item, int running_operation = 0);
     // Starts it in the background (for kill -9 tests).
     Child start(const std::vector<std::string>& args);

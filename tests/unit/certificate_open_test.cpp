@@ -226,7 +226,7 @@ TEST_CASE("open: an issued-at-once certificate is recorded by the first sync") {
     REQUIRE(journal.size() == 9);
     CHECK(journal[3] == status(3));
     CHECK(journal[4] == post("open"));
-    CHECK(journal[5] == "certificate.save elid=42 crt=" + std::string(kPem) + " sok=ok");
+    CHECK(journal[5] == "certificate.save elid=42 crt[secret]=" + std::string(kPem) + " sok=ok");
     CHECK(journal[6] == status(5));
     CHECK(journal[7] == "certificate.open elid=42 sok=ok");
     CHECK(journal[8] == save("certificate_opened", "yes"));

@@ -22,7 +22,7 @@ TEST_CASE("prolong: records the attempt, renews once, writes the new expiry") {
 
     CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12"});
     CHECK(w.host.journal() == Lines{
-                                  save("prolong_attempt", "2025-06-01"),
+                                  save("prolong_attempt", kOperation + ";2025-06-01"),
                                   expire("2026-06-01"),
                                   post("prolong"),
                                   drop("prolong_attempt"),
@@ -60,7 +60,7 @@ TEST_CASE("prolong: never charged twice") {
 
             CHECK_THROWS_AS(w.service.prolong(42), UpstreamError);
             CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12"});
-            CHECK(w.host.journal() == Lines{save("prolong_attempt", "2025-06-01")});
+            CHECK(w.host.journal() == Lines{save("prolong_attempt", kOperation + ";2025-06-01")});
 
             w.clear();
             w.service.prolong(42);
@@ -81,8 +81,33 @@ TEST_CASE("prolong: a definite refusal drops prolong_attempt") {
     w.api.fail("prolong", Failure::kBalance);
     CHECK_THROWS_AS(w.service.prolong(42), UpstreamError);
     CHECK(w.host.journal() ==
-          Lines{save("prolong_attempt", "2025-06-01"), drop("prolong_attempt")});
+          Lines{save("prolong_attempt", kOperation + ";2025-06-01"), drop("prolong_attempt")});
     CHECK_FALSE(w.item().has_param("prolong_attempt"));
+}
+
+// A run killed after service.postprolong leaves its marker behind; the next renewal is
+// another operation, and the expiry has moved since: it must still renew upstream.
+TEST_CASE("prolong: a marker of another operation never suppresses a renewal") {
+    World w;
+    renewable(w);
+    w.host.at(42).params["prolong_attempt"] = "12;2024-06-01";
+    w.service.prolong(42);
+    CHECK(w.api.calls == Lines{"get 1001", "prolong 1001 12"});
+    CHECK(w.api.prolongs == 1);
+    CHECK(w.host.journal() == Lines{save("prolong_attempt", kOperation + ";2025-06-01"),
+                                    expire("2026-06-01"), post("prolong"),
+                                    drop("prolong_attempt")});
+}
+
+TEST_CASE("prolong: this operation's marker and a moved expiry adopt the renewal") {
+    World w;
+    renewable(w);
+    w.host.at(42).params["prolong_attempt"] = kOperation + ";2024-06-01";
+    w.service.prolong(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.api.prolongs == 0);
+    CHECK(w.host.journal() ==
+          Lines{expire("2025-06-01"), post("prolong"), drop("prolong_attempt")});
 }
 
 TEST_CASE("prolong: a service never ordered is a missed error, with no upstream call") {

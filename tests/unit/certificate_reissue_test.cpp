@@ -80,7 +80,13 @@ TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key
             CHECK(r.altnames == c.altnames);
             CHECK(r.approval.method == "auth_email");
             CHECK(r.approval.emails == c.emails);
-            CHECK(w.host.journal() == c.journal);
+            std::string requested = c.crt_type;
+            if (!c.csr.empty())
+                requested += ";" + csr_der_sha256(c.csr);
+            Lines journal{save("reissue_attempt", kOperation + ";" + requested)};
+            journal.insert(journal.end(), c.journal.begin(), c.journal.end());
+            journal.push_back(drop("reissue_attempt"));
+            CHECK(w.host.journal() == journal);
             for (const auto& call : w.host.calls) {
                 CHECK(call.arg("name") != "private_key");
                 CHECK_FALSE(call.has_arg("pkey"));
@@ -120,9 +126,62 @@ TEST_CASE("reissue: refused before any upstream call when it cannot be right") {
     }
 }
 
-TEST_CASE("reissue: an upstream refusal leaves the service untouched") {
+TEST_CASE("reissue: an upstream refusal leaves the service as it was") {
     World w;
-    expect_upstream_failure_untouched(w, "reissue", Failure::kApi, [&] { w.service.reissue(42); });
+    opened(w, 5);
+    w.api.fail("reissue", Failure::kApi);
+    CHECK_THROWS_AS(w.service.reissue(42), UpstreamError);
+    // nothing reached the upstream: the marker goes, so a retry sends the reissue again
+    CHECK(w.host.journal() ==
+          Lines{save("reissue_attempt", kOperation + ";oldrequest"), drop("reissue_attempt")});
+    CHECK_FALSE(w.item().has_param("reissue_attempt"));
+}
+
+TEST_CASE("reissue: a retry of the same operation never sends it twice") {
+    struct Case {
+        const char* name;
+        bool committed;  // the upstream reissued before the reply was lost
+        Lines retry_api;
+        Lines retry_journal;
+    };
+    const std::string marker = kOperation + ";oldrequest";
+    const Case cases[] = {
+        {"reply lost after the upstream reissued: not sent again",
+         true,
+         {"get 1001"},
+         {status(3), drop("reissue_attempt")}},
+        {"request lost before the upstream: sent once",
+         false,
+         {"get 1001", "reissue 1001"},
+         {save("reissue_attempt", marker), status(3), drop("reissue_attempt")}},
+    };
+    for (const auto& c : cases) {
+        SUBCASE(c.name) {
+            World w;
+            opened(w, 5);
+            w.api.fail("reissue", Failure::kTransport, c.committed);
+            CHECK_THROWS_AS(w.service.reissue(42), UpstreamError);
+            CHECK(w.host.journal() == Lines{save("reissue_attempt", marker)});
+
+            w.clear();
+            w.service.reissue(42);
+
+            CHECK(w.api.calls == c.retry_api);
+            CHECK(w.host.journal() == c.retry_journal);
+            CHECK(w.api.reissues.size() == 1);
+        }
+    }
+}
+
+TEST_CASE("reissue: a marker left by another operation never holds a reissue back") {
+    World w;
+    opened(w, 5);
+    w.host.at(42).params["reissue_attempt"] = "12;oldrequest";
+    w.api.certs["1001"].service_status = 3;  // validating since that older reissue
+    w.service.reissue(42);
+    CHECK(w.api.calls == Lines{"reissue 1001"});
+    CHECK(w.host.journal() == Lines{save("reissue_attempt", kOperation + ";oldrequest"), status(3),
+                                    drop("reissue_attempt")});
 }
 
 TEST_CASE("reissue: a panel without service.postreopen is no failure; other refusals are") {

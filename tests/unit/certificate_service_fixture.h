@@ -17,12 +17,15 @@ using pmb::Item;
 using pmb::upstream::UpstreamCertificate;
 using pmb::upstream::UpstreamError;
 
+// The running operation of the service under test (the attempt markers carry it).
+inline const std::string kOperation = "77";
+
 // One item (42) on a fake host, a fake upstream, and the service joining them.
 struct World {
     FakeHost host;
     FakeApi api;
     pmb::TemplateCache templates{"/nonexistent/pmbillmgrssl.templates.xml"};  // none cached
-    pmb::CertificateService service{host, api, templates};
+    pmb::CertificateService service{host, api, templates, kOperation};
 
     explicit World(const Item& item = base_item()) { host.add(item); }
     World(const World&) = delete;

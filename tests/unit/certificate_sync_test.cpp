@@ -28,10 +28,12 @@ TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once"
         std::string save_call;
     };
     const Case cases[] = {
-        {"PEM", {kPem, false}, "certificate.save elid=42 crt=" + std::string(kPem) + " sok=ok"},
+        {"PEM",
+         {kPem, false},
+         "certificate.save elid=42 crt[secret]=" + std::string(kPem) + " sok=ok"},
         {"zip",
          {"UEsDBBQAAAAI", true},
-         "certificate.save elid=42 crt=UEsDBBQAAAAI crt_type=zip sok=ok"},
+         "certificate.save elid=42 crt[secret]=UEsDBBQAAAAI crt_type=zip sok=ok"},
     };
     for (const auto& c : cases) {
         SUBCASE(c.name) {

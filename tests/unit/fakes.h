@@ -214,7 +214,8 @@ class FakeApi : public pmb::upstream::CertificateApi {
 public:
     struct Fault {
         Failure failure = Failure::kTransport;
-        bool after_commit = false;  // order/prolong: the upstream did it, the reply was lost
+        bool after_commit =
+            false;  // order/prolong/reissue: the upstream did it, the reply was lost
         long http_status = 0;
         int times = 1;  // -1: every time
     };
@@ -311,6 +312,7 @@ public:
         maybe_fail("reissue", false);
         find(id).service_status = 3;
         reissues.emplace_back(id, request);
+        maybe_fail("reissue", true);
     }
 
     bool remove(const std::string& id) override {

@@ -44,7 +44,8 @@ struct Reply {
     int delay_ms = 0;
 };
 
-// One-thread HTTP/1.1 server on 127.0.0.1 with keep-alive; a handler scripts the replies.
+// HTTP/1.1 server on 127.0.0.1 with keep-alive, a thread per connection; a handler scripts
+// the replies.
 class ScriptedServer {
 public:
     using Handler = std::function<Reply(const Received&, int index)>;
@@ -66,6 +67,8 @@ public:
     ~ScriptedServer() {
         stop_ = true;
         thread_.join();
+        for (std::thread& connection : connection_threads_)
+            connection.join();
         close(listener_);
     }
 
@@ -94,9 +97,13 @@ private:
             if (connection < 0)
                 continue;
             ++connections_;
-            while (handle_one(connection)) {
-            }
-            close(connection);
+            // Its own thread: a charging call opens a new connection while the client
+            // still keeps the idle keep-alive one.
+            connection_threads_.emplace_back([this, connection] {
+                while (handle_one(connection)) {
+                }
+                close(connection);
+            });
         }
     }
 
@@ -150,6 +157,7 @@ private:
     int listener_ = -1;
     int port_ = 0;
     std::thread thread_;
+    std::vector<std::thread> connection_threads_;
     std::atomic<bool> stop_{false};
     std::atomic<int> connections_{0};
     mutable std::mutex mutex_;
@@ -339,6 +347,63 @@ TEST_CASE("upstream client: every call of a run shares one connection") {
         client.call(functions::list(), Retry::kRead);
     CHECK(server.connections() == 1);
     CHECK(client.round_trips() == 3);
+}
+
+TEST_CASE("upstream client: a charging call goes on a connection of its own, closed after") {
+    ScriptedServer server(always({}));
+    ApiClient client(connection_to(server.url("/billmgr")));
+    client.call(functions::list(), Retry::kRead);
+    client.call(functions::prolong("101", 12), Retry::kNever);
+    CHECK(server.connections() == 2);
+    client.call(functions::list(), Retry::kRead);  // back on the kept-alive one
+    CHECK(server.connections() == 2);
+    client.call(functions::reissue("101", {"oldrequest", "", "", {}}), Retry::kNever);
+    client.call(functions::order(OrderRequest{}), Retry::kNever);
+    CHECK(server.connections() == 4);
+    CHECK(client.round_trips() == 5);
+}
+
+TEST_CASE("upstream client: only order, reissue and prolong are charging calls") {
+    CHECK(functions::order(OrderRequest{}).charging());
+    CHECK(functions::prolong("1", 12).charging());
+    CHECK(functions::reissue("1", {"oldrequest", "", "", {}}).charging());
+    CHECK_FALSE(functions::generate_key(OrderRequest{}).charging());
+    CHECK_FALSE(functions::list().charging());
+    CHECK_FALSE(functions::get("1").charging());
+    CHECK_FALSE(functions::download("1").charging());
+    CHECK_FALSE(functions::remove("1").charging());
+    CHECK_FALSE(functions::pricelist_export("").charging());
+}
+
+TEST_CASE("upstream client: a charging call that lost its answer has an unknown outcome") {
+    ScriptedServer server(always({200, kOk, 1500}));
+    Connection connection = connection_to(server.url("/billmgr"));
+    connection.timeout_s = 1;
+    ApiClient client(connection);
+    UpstreamError error =
+        error_of([&] { client.call(functions::prolong("101", 12), Retry::kRead); });
+    CHECK(error.failure() == Failure::kTransport);
+    CHECK(error.type() == pmb::errtype::kUnknownOutcome);
+    CHECK(error.message() == "the outcome of service.prolong at " + server.url() +
+                                 " is unknown (timed out after 1 s): the upstream may have "
+                                 "applied it; the next run checks the upstream before charging "
+                                 "again");
+    CHECK(client.round_trips() == 1);  // never retried, whatever the caller asked
+    CHECK(server.received().size() == 1);
+}
+
+TEST_CASE("upstream client: a charging call that surely never left says cannot reach") {
+    ScriptedServer server(always({}));
+    const std::string port = server.url().substr(server.url().rfind(':') + 1);
+    for (const std::string& url :
+         std::vector<std::string>{"http://127.0.0.1:1", "https://127.0.0.1:" + port}) {
+        CAPTURE(url);
+        ApiClient client(connection_to(url + "/billmgr"));
+        UpstreamError error =
+            error_of([&] { client.call(functions::prolong("1", 12), Retry::kNever); });
+        CHECK(error.type() == pmb::errtype::kConnection);
+        CHECK(error.message().find("cannot reach " + url + ": ") == 0);
+    }
 }
 
 TEST_CASE("upstream client: a redirect is an error and is not followed") {

@@ -1,0 +1,25 @@
+// One run per service: an exclusive flock on var/run/pmbillmgrssl.<item>.lock, held for the
+// whole item command. Staff can press "Execute" on an operation that is still running; two
+// runs acting on one service would order or renew twice. The kernel drops the lock when its
+// holder dies, even by kill -9, so a crash never leaves the service locked.
+#pragma once
+
+#include <string>
+
+namespace pmb {
+
+class ItemLock {
+public:
+    // Waits up to wait_s seconds for the lock of item at path (the folder is created, 0700).
+    // Throws pmb::Error(pmbillmgrssl_busy) when another run still holds it then, and
+    // pmb::Error(internal) when the file cannot be opened: it never goes on unlocked.
+    ItemLock(const std::string& path, long long item, long wait_s);
+    ~ItemLock();
+    ItemLock(const ItemLock&) = delete;
+    ItemLock& operator=(const ItemLock&) = delete;
+
+private:
+    int fd_;
+};
+
+}  // namespace pmb
