@@ -190,7 +190,8 @@ void Module::report_failure(const Args& args, const Error& error) {
     try {
         const long long operation = *args.running_operation_id();
         // Bounded, so it always fits one mgrctl argument and BILLmanager's column.
-        Writeback(host()).save_operation_error(operation, error.shortened(kStoredErrorText).to_xml());
+        Writeback(host()).save_operation_error(operation,
+                                               error.shortened(kStoredErrorText).to_xml());
         const Command* command = find(args.command);
         const int tries = host().trycount(operation);
         if (tries < (command ? command->max_tries : kDefaultTries))

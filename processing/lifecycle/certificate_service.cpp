@@ -17,6 +17,9 @@ using upstream::UpstreamCertificate;
 using upstream::UpstreamError;
 using Failure = UpstreamError::Failure;
 
+// The value of a finished operation's attempt marker.
+constexpr const char* kAttemptDone = "done";
+
 std::string today_utc(int days_offset = 0) {
     std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days_offset) * 86400;
     std::tm tm{};
@@ -225,7 +228,11 @@ void CertificateService::set_status_once(const Item& item, int service_status) {
 // running operation that saved it, so a marker left by a run killed after its last write
 // (or by an older operation) never suppresses a later renewal or reissue: only a retry of
 // the same operation reads it. A marker is saved before the charging call, dropped when the
-// upstream surely refused (nothing was bought), and dropped after the last write-back.
+// upstream surely refused (nothing was bought), and turned into "<operation>;done" after the
+// last write-back: a rerun of a finished operation (killed before it could exit, or waiting
+// on the lock while the first run finished) then does nothing instead of charging again.
+// Without a running operation (a manual run) there is nothing to tell runs apart by, so the
+// marker is dropped as before.
 std::optional<std::string> CertificateService::own_attempt(const Item& item,
                                                            const char* name) const {
     const std::string marker = item.param(name);
@@ -240,6 +247,17 @@ void CertificateService::save_attempt(const Item& item, const char* name,
     writeback_.save_param(item.id, name, operation_ + ";" + value);
 }
 
+bool CertificateService::attempt_done(const Item& item, const char* name) const {
+    return !operation_.empty() && own_attempt(item, name) == kAttemptDone;
+}
+
+void CertificateService::finish_attempt(const Item& item, const char* name) {
+    if (operation_.empty())
+        writeback_.drop_param(item.id, name);
+    else
+        save_attempt(item, name, kAttemptDone);
+}
+
 // Kill points, in order: before the marker nothing was sent, the retry sends; after it and
 // before the upstream applied, the upstream is still issued, so the retry sends again;
 // after the upstream applied, the retry sees it validating and only writes back; after the
@@ -248,6 +266,11 @@ void CertificateService::save_attempt(const Item& item, const char* name,
 void CertificateService::reissue(long long item_id) {
     Item item = read_item(item_id);
     std::string upstream_id = require_upstream_id(item, "reissue");
+    if (attempt_done(item, param::kReissueAttempt)) {
+        log_info("running operation " + operation_ + " already reissued service " +
+                 std::to_string(item_id) + "; nothing to do");
+        return;
+    }
     upstream::ReissueRequest request = build_reissue(item, item.param(param::kCsrSha256));
     if (reissue_reached(item, upstream_id)) {
         log_warning("the reissue of this operation already reached the upstream (the " +
@@ -261,7 +284,7 @@ void CertificateService::reissue(long long item_id) {
         writeback_.save_param(item.id, "old_altname", item.param("altname"));
     post_reopen(item.id);
     writeback_.set_status(item.id, kStatusRequested);
-    writeback_.drop_param(item.id, param::kReissueAttempt);
+    finish_attempt(item, param::kReissueAttempt);
 }
 
 // BILLmanager 6 finishes a reissue with service.postreopen (ISPsystem's GlobalSign module);
@@ -304,11 +327,17 @@ void CertificateService::send_reissue(const Item& item, const std::string& upstr
 // Kill points, in order: before the marker nothing was bought; after it and before the
 // upstream renewed, the retry finds the expiry where the marker started and renews; after
 // the upstream renewed, the retry finds the expiry moved past the marker and adopts it;
-// after service.postprolong and before the drop, only this same operation would adopt
-// (BILLmanager's next renewal is another operation and renews).
+// after service.postprolong and before the marker says done, only this same operation would
+// adopt (BILLmanager's next renewal is another operation and renews); after it, a rerun of
+// this operation does nothing.
 void CertificateService::prolong(long long item_id) {
     Item item = read_item(item_id);
     std::string upstream_id = require_upstream_id(item, "renew");
+    if (attempt_done(item, param::kProlongAttempt)) {
+        log_info("running operation " + operation_ + " already renewed service " +
+                 std::to_string(item_id) + "; nothing to do");
+        return;
+    }
     std::string current = date_part(api_.get(upstream_id).expiredate);
     std::optional<std::string> started_from = own_attempt(item, param::kProlongAttempt);
     std::string new_expiry;
@@ -321,7 +350,7 @@ void CertificateService::prolong(long long item_id) {
     }
     writeback_.set_expiredate(item.id, new_expiry);
     writeback_.post_prolong(item.id);
-    writeback_.drop_param(item.id, param::kProlongAttempt);
+    finish_attempt(item, param::kProlongAttempt);
 }
 
 std::string CertificateService::renew(const Item& item, const std::string& upstream_id,

@@ -63,6 +63,10 @@ private:
     // none, or when another operation left it (it then never suppresses anything).
     std::optional<std::string> own_attempt(const Item& item, const char* name) const;
     void save_attempt(const Item& item, const char* name, const std::string& value);
+    // Whether this same running operation already finished the step the marker guards.
+    bool attempt_done(const Item& item, const char* name) const;
+    // After the last write-back: "<operation>;done", or dropped for a manual run.
+    void finish_attempt(const Item& item, const char* name);
 
     Host& host_;
     upstream::CertificateApi& api_;

@@ -117,8 +117,8 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
                     {"approver_email_1", "admin@example.com"}});
     // reissue_attempt saved before the reissue and superseded after the write-back; BILLmanager 6
     // finishes the reissue with service.postreopen, before status 3.
-    CHECK(w.host_funcs() ==
-          Funcs{"service.saveparam", "service.postreopen", "service.setstatus", "service.saveparam"});
+    CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.postreopen", "service.setstatus",
+                                  "service.saveparam"});
     expect_call(w.host_calls("service.postreopen").at(0), "service.postreopen",
                 {{"elid", std::to_string(item)}, {"sok", "ok"}});
     expect_call(w.host_calls("service.setstatus").back(), "service.setstatus",

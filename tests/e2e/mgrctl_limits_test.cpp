@@ -19,7 +19,7 @@ TEST_CASE("a hung mgrctl is stopped after MgrctlTimeout with error XML naming th
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     INFO(r.out);
     CHECK(r.exit_code == 1);
-    CHECK(error_type(r) == "mgrctl");
+    CHECK(error_type(r) == pmb::errtype::kMgrctl);
     CHECK(r.out.find("service.saveparam did not finish within 2 s") != std::string::npos);
     CHECK(took < 15);
     CHECK(w.upstream.count_committing("certificate.order.param") == 0);  // stopped before it

@@ -25,10 +25,10 @@ TEST_CASE("prolong: records the attempt, renews once, writes the new expiry") {
                                   save("prolong_attempt", kOperation + ";2025-06-01"),
                                   expire("2026-06-01"),
                                   post("prolong"),
-                                  drop("prolong_attempt"),
+                                  save("prolong_attempt", kOperation + ";done"),
                               });
     CHECK(w.api.prolongs == 1);
-    CHECK_FALSE(w.item().has_param("prolong_attempt"));
+    CHECK(w.item().param("prolong_attempt") == kOperation + ";done");
 }
 
 TEST_CASE("prolong: an answer without the new expiry reads it back") {
@@ -66,8 +66,8 @@ TEST_CASE("prolong: never charged twice") {
             w.service.prolong(42);
 
             CHECK(w.api.calls == c.retry_api);
-            CHECK(w.host.journal() ==
-                  Lines{expire("2026-06-01"), post("prolong"), drop("prolong_attempt")});
+            CHECK(w.host.journal() == Lines{expire("2026-06-01"), post("prolong"),
+                                            save("prolong_attempt", kOperation + ";done")});
             CHECK(w.api.prolongs == 1);
         }
     }
@@ -96,7 +96,7 @@ TEST_CASE("prolong: a marker of another operation never suppresses a renewal") {
     CHECK(w.api.prolongs == 1);
     CHECK(w.host.journal() == Lines{save("prolong_attempt", kOperation + ";2025-06-01"),
                                     expire("2026-06-01"), post("prolong"),
-                                    drop("prolong_attempt")});
+                                    save("prolong_attempt", kOperation + ";done")});
 }
 
 TEST_CASE("prolong: this operation's marker and a moved expiry adopt the renewal") {
@@ -106,12 +106,27 @@ TEST_CASE("prolong: this operation's marker and a moved expiry adopt the renewal
     w.service.prolong(42);
     CHECK(w.api.calls == Lines{"get 1001"});
     CHECK(w.api.prolongs == 0);
-    CHECK(w.host.journal() ==
-          Lines{expire("2025-06-01"), post("prolong"), drop("prolong_attempt")});
+    CHECK(w.host.journal() == Lines{expire("2025-06-01"), post("prolong"),
+                                    save("prolong_attempt", kOperation + ";done")});
 }
 
 TEST_CASE("prolong: a service never ordered is a missed error, with no upstream call") {
     World w;
     expect_refused_untouched(
         w, [&] { w.service.prolong(42); }, "missed", "upstream_id");
+}
+
+// A rerun of an operation that already finished (killed before it could exit, or queued on
+// the lock behind the run that finished it) must not renew a second time.
+TEST_CASE("prolong: a rerun of a finished operation does nothing") {
+    World w;
+    renewable(w);
+    w.service.prolong(42);
+    REQUIRE(w.api.prolongs == 1);
+    w.host.clear();
+    w.api.calls.clear();
+    w.service.prolong(42);
+    CHECK(w.api.prolongs == 1);
+    CHECK(w.api.calls.empty());
+    CHECK(w.host.journal().empty());
 }

@@ -85,7 +85,7 @@ TEST_CASE("reissue: chooses altname, manual or oldrequest; never touches the key
                 requested += ";" + csr_der_sha256(c.csr);
             Lines journal{save("reissue_attempt", kOperation + ";" + requested)};
             journal.insert(journal.end(), c.journal.begin(), c.journal.end());
-            journal.push_back(drop("reissue_attempt"));
+            journal.push_back(save("reissue_attempt", kOperation + ";done"));
             CHECK(w.host.journal() == journal);
             for (const auto& call : w.host.calls) {
                 CHECK(call.arg("name") != "private_key");
@@ -149,11 +149,12 @@ TEST_CASE("reissue: a retry of the same operation never sends it twice") {
         {"reply lost after the upstream reissued: not sent again",
          true,
          {"get 1001"},
-         {status(3), drop("reissue_attempt")}},
+         {kPostReopen, status(3), save("reissue_attempt", kOperation + ";done")}},
         {"request lost before the upstream: sent once",
          false,
          {"get 1001", "reissue 1001"},
-         {save("reissue_attempt", marker), status(3), drop("reissue_attempt")}},
+         {save("reissue_attempt", marker), kPostReopen, status(3),
+          save("reissue_attempt", kOperation + ";done")}},
     };
     for (const auto& c : cases) {
         SUBCASE(c.name) {
@@ -180,8 +181,9 @@ TEST_CASE("reissue: a marker left by another operation never holds a reissue bac
     w.api.certs["1001"].service_status = 3;  // validating since that older reissue
     w.service.reissue(42);
     CHECK(w.api.calls == Lines{"reissue 1001"});
-    CHECK(w.host.journal() == Lines{save("reissue_attempt", kOperation + ";oldrequest"), status(3),
-                                    drop("reissue_attempt")});
+    CHECK(w.host.journal() == Lines{save("reissue_attempt", kOperation + ";oldrequest"),
+                                    kPostReopen, status(3),
+                                    save("reissue_attempt", kOperation + ";done")});
 }
 
 TEST_CASE("reissue: a panel without service.postreopen is no failure; other refusals are") {
@@ -189,12 +191,28 @@ TEST_CASE("reissue: a panel without service.postreopen is no failure; other refu
     opened(w, 5);
     w.host.unknown_function("service.postreopen");  // an older BILLmanager
     w.service.reissue(42);
-    CHECK(w.host.journal() == Lines{kPostReopen, status(3)});
+    const std::string marker = kOperation + ";oldrequest";
+    CHECK(w.host.journal() == Lines{save("reissue_attempt", marker), kPostReopen, status(3),
+                                    save("reissue_attempt", kOperation + ";done")});
 
     w.clear();
-    w.host.fail_on("service.postreopen");  // the function exists and refused
+    w.host.at(42).params.erase("reissue_attempt");  // a new reissue, not a rerun of that one
+    w.host.fail_on("service.postreopen");           // the function exists and refused
     auto [type, object] = error_of([&] { w.service.reissue(42); });
     CHECK(type == pmb::errtype::kMgrctl);
     CHECK(object == "service.postreopen");
-    CHECK(w.host.journal() == Lines{kPostReopen});
+    CHECK(w.host.journal() == Lines{save("reissue_attempt", marker), kPostReopen});
+}
+
+TEST_CASE("reissue: a rerun of a finished operation does nothing") {
+    World w;
+    opened(w, 5);
+    w.service.reissue(42);
+    REQUIRE(w.api.reissues.size() == 1);
+    w.host.clear();
+    w.api.calls.clear();
+    w.service.reissue(42);
+    CHECK(w.api.reissues.size() == 1);
+    CHECK(w.api.calls.empty());
+    CHECK(w.host.journal().empty());
 }
