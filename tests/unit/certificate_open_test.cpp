@@ -473,17 +473,23 @@ TEST_CASE("open: an invalid order is refused before any upstream call or write-b
                  make_csr("www.example.com", {"www.example.com", "a.example.com", "c.example.com"});
          },
          "value", "altname"},
-        {"wildcard on a non-wildcard tariff", [](Item& i) { i.params["CN"] = "*.example.com"; },
+        {"wildcard on a non-wildcard tariff",
+         [](Item& i) {
+             i.pricelist_params["wildcard"] = "off";
+             i.params["CN"] = "*.example.com";
+         },
          "value", "CN"},
         {"wildcard SAN on a non-wildcard tariff",
          [](Item& i) {
              i.pricelist_params["multidomain"] = "on";
+             i.pricelist_params["wildcard"] = "off";
              i.params["altname"] = "*.example.com";
              i.params["approver_email"] = "x@example.com x@example.com";
          },
          "value", "CN"},
         {"SANs on a single-domain tariff",
          [](Item& i) {
+             i.pricelist_params["multidomain"] = "off";
              i.params["altname"] = "mail.example.com";
              i.params["approver_email"] = "x@example.com x@example.com";
          },
