@@ -10,15 +10,6 @@ using namespace pmtest;
 
 namespace {
 
-CertificateOrderOptions multidomain_order() {
-    CertificateOrderOptions o;
-    o.tariff = "positivessl-multidomain";
-    o.upstream_pricelist = "117";
-    o.cn = "example.com";
-    o.altnames = {"www.example.com"};
-    return o;
-}
-
 struct Opened {
     int item = 0;
     std::string id_text, upstream_id;
@@ -211,4 +202,17 @@ TEST_CASE("a key the upstream made reaches the client: a zip of certificate, cha
     CHECK(count_of(files[1].data, "-----BEGIN CERTIFICATE-----") == 1);
     CHECK(files[2].name == "example.com.key");
     CHECK(files[2].data == key);
+}
+
+TEST_CASE("a multi-domain order on a tariff nothing describes is sent, not refused on a guess") {
+    World w;
+    CertificateOrderOptions o = multidomain_order();
+    o.tariff = "my-plan-7";  // made by hand: no settings, no import cache, a meaningless name
+    o.altnames = {"shop.example.com"};
+    CertificateOrder order = w.add_order(o);
+    ModuleResult r = w.run_item("open", order.item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    expect_request(w.upstream_calls("certificate.order.param").at(0), "certificate.order.param",
+                   {{"pricelist", "117"}, {"altname", "shop.example.com"}});
 }
