@@ -27,7 +27,9 @@ UpstreamCertificate UpstreamCertificateApi::get(const std::string& id) {
 }
 
 IssuedFile UpstreamCertificateApi::download(const std::string& id) {
-    return parse_issued_file(client_.call(functions::download(id), Retry::kRead));
+    // Some panels answer with the file itself (a download), not an API document.
+    HttpResponse answer = client_.fetch_file(functions::download(id), Retry::kRead);
+    return parse_file_answer(answer.status, answer.body, client_.origin());
 }
 
 void UpstreamCertificateApi::reissue(const std::string& id, const ReissueRequest& request) {

@@ -5,6 +5,8 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "core/zip.h"
+#include "lifecycle/certificate_file.h"
 #include "lifecycle/csr.h"
 #include "lifecycle/item_params.h"
 #include "lifecycle/order_builder.h"
@@ -88,8 +90,9 @@ std::string CertificateService::require_upstream_id(const Item& item, const std:
     return id;
 }
 
-std::optional<std::string> CertificateService::find_earlier_order(const Item& item) {
-    std::string attempt_date = day_before(date_part(item.param(param::kOrderAttempt)));
+std::optional<std::string> CertificateService::find_earlier_order(const Item& item,
+                                                                  const std::string& attempt) {
+    std::string attempt_date = day_before(date_part(attempt));
     std::string cn = ordered_domains(item).cn;
     for (const UpstreamCertificate& cert : api_.list()) {
         if (!matches_attempt(cert, item, cn, attempt_date))
@@ -117,9 +120,13 @@ std::string CertificateService::place_order(const Item& item) {
         throw;
     }
     if (result.id.empty())
+        result.id = find_earlier_order(item, today_utc()).value_or("");
+    if (result.id.empty())
         throw Error(errtype::kBadResponse, "id", "",
-                    "the upstream accepted the order but returned no certificate id; the next "
-                    "run will find it by its remote id");
+                    "the upstream accepted the order but named no certificate, and none with "
+                    "remote id " +
+                        std::to_string(item.id) +
+                        " is listed yet; the next run looks for it again");
     writeback_.save_param(item.id, param::kUpstreamId, result.id);
     return result.id;
 }
@@ -141,7 +148,7 @@ void CertificateService::open(long long item_id) {
         return;
     }
     if (upstream_id.empty() && item.has_param(param::kOrderAttempt)) {
-        if (auto found = find_earlier_order(item)) {
+        if (auto found = find_earlier_order(item, item.param(param::kOrderAttempt))) {
             log_warning("adopting upstream certificate " + *found + " from an earlier attempt");
             upstream_id = *found;
             writeback_.save_param(item.id, param::kUpstreamId, upstream_id);
@@ -190,6 +197,13 @@ void CertificateService::sync_item(const Item& item, const std::string& upstream
         case kStatusIssued:
             record_issued(item, cert, upstream_id);
             break;
+        case 0:  // no status we can read: the certificate file itself tells
+            if (auto file = probe_issued_file(item, upstream_id)) {
+                record_issued(item, cert, upstream_id, &*file);
+                break;
+            }
+            set_status_once(item, kStatusPending);
+            break;
         case kStatusFailed:
             if (item.param(param::kServiceStatus) != std::to_string(kStatusFailed)) {
                 writeback_.certificate_failed(item.id);
@@ -201,14 +215,30 @@ void CertificateService::sync_item(const Item& item, const std::string& upstream
     }
 }
 
+// Once per sync, for a certificate whose status says nothing: a valid certificate for the
+// ordered domain in certificate.file means issued. Already issued here: nothing to ask.
+std::optional<upstream::IssuedFile> CertificateService::probe_issued_file(
+    const Item& item, const std::string& upstream_id) {
+    if (item.param(param::kServiceStatus) == std::to_string(kStatusIssued) &&
+        !item.certificate.crt.empty())
+        return upstream::IssuedFile{};
+    try {
+        upstream::IssuedFile file = api_.download(upstream_id);
+        if (read_issued_file(file).covers(ordered_domains(item).cn))
+            return file;
+    } catch (const Error& e) {
+        log_debug("upstream certificate " + upstream_id + " has no usable file yet: " + e.what());
+    }
+    return std::nullopt;
+}
+
 void CertificateService::record_issued(const Item& item, const UpstreamCertificate& cert,
-                                       const std::string& upstream_id) {
+                                       const std::string& upstream_id,
+                                       const upstream::IssuedFile* file) {
     bool changed = item.param(param::kServiceStatus) != std::to_string(kStatusIssued) ||
                    item.certificate.crt.empty();
-    if (changed) {
-        upstream::IssuedFile file = api_.download(upstream_id);
-        writeback_.save_certificate(item.id, file.content, file.zip);
-    }
+    if (changed)
+        save_certificate(item, file ? *file : api_.download(upstream_id), upstream_id);
     std::string expiry = date_part(cert.expiredate);
     if (!expiry.empty() && date_part(item.expiredate) != expiry)
         writeback_.set_expiredate(item.id, expiry);
@@ -217,6 +247,26 @@ void CertificateService::record_issued(const Item& item, const UpstreamCertifica
         writeback_.certificate_open(item.id);
         writeback_.save_param(item.id, param::kCertificateOpened, "yes");
     }
+}
+
+// Only a real certificate for the ordered domain is saved; a key the upstream sent along is
+// never passed on, while a key the upstream made at order time reaches the client in a zip.
+void CertificateService::save_certificate(const Item& item, const upstream::IssuedFile& file,
+                                          const std::string& upstream_id) {
+    IssuedCertificate issued = read_issued_file(file);
+    std::string cn = ordered_domains(item).cn;
+    if (!issued.covers(cn))
+        throw Error(errtype::kBadResponse, "crt", cn,
+                    "the certificate upstream " + upstream_id + " sent is not for " + cn +
+                        " (it names " + issued.name_list() + "); it was not saved");
+    if (issued.key_stripped)
+        log_warning("the upstream sent a private key with certificate " + upstream_id +
+                    "; the key was left out and not saved");
+    std::string key = item.param(param::kPrivateKey);
+    if (key.empty())
+        writeback_.save_certificate(item.id, issued.pem(), false);
+    else
+        writeback_.save_certificate(item.id, base64_encode(bundle_with_key(issued, cn, key)), true);
 }
 
 void CertificateService::set_status_once(const Item& item, int service_status) {
@@ -376,7 +426,7 @@ void CertificateService::close(long long item_id) {
     Item item = read_item(item_id);
     std::string upstream_id = item.param(param::kUpstreamId);
     if (upstream_id.empty() && item.has_param(param::kOrderAttempt))
-        upstream_id = find_earlier_order(item).value_or("");
+        upstream_id = find_earlier_order(item, item.param(param::kOrderAttempt)).value_or("");
     if (!upstream_id.empty() && !api_.remove(upstream_id))
         log_info("upstream certificate " + upstream_id + " was already deleted");
     writeback_.post_close(item.id);

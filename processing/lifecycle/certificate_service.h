@@ -43,13 +43,19 @@ public:
 private:
     // The item with its tariff's cached template, which order checks ask for capabilities.
     Item read_item(long long item_id);
-    std::optional<std::string> find_earlier_order(const Item& item);
+    // The upstream certificate of this item's order sent on attempt (date first), if listed.
+    std::optional<std::string> find_earlier_order(const Item& item, const std::string& attempt);
     std::string place_order(const Item& item);
     void use_upstream_made_key(const Item& item, upstream::OrderRequest& request);
     void finish_open(const Item& item, const std::string& upstream_id);
     void sync_item(const Item& item, const std::string& upstream_id);
+    std::optional<upstream::IssuedFile> probe_issued_file(const Item& item,
+                                                          const std::string& upstream_id);
+    // file: the certificate file already fetched, or null to fetch it when needed.
     void record_issued(const Item& item, const upstream::UpstreamCertificate& cert,
-                       const std::string& upstream_id);
+                       const std::string& upstream_id, const upstream::IssuedFile* file = nullptr);
+    void save_certificate(const Item& item, const upstream::IssuedFile& file,
+                          const std::string& upstream_id);
     void set_status_once(const Item& item, int service_status);
     void post_reopen(long long item_id);
     std::string require_upstream_id(const Item& item, const std::string& action);

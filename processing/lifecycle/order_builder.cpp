@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -75,15 +76,38 @@ void check_csr_matches(const CsrInfo& csr, const OrderedDomains& domains) {
                     "the CSR's subject alternative names differ from the ordered domains");
 }
 
+// The capability as the tariff's own settings or the cached import say it; nullopt when
+// neither knows (a tariff made by hand, an import cache gone).
+std::optional<bool> known_capability(const Item& item, const char* name) {
+    auto setting = item.pricelist_params.find(name);
+    if (setting != item.pricelist_params.end() && !setting->second.empty())
+        return is_on(setting->second);
+    if (item.tariff_template)
+        return item.tariff_template->has(name);
+    return std::nullopt;
+}
+
+// www.<CN> (or the bare domain of a www CN) is what a single-domain certificate includes
+// anyway, so it never needs the multi-domain capability.
+bool needs_multidomain(const OrderedDomains& domains) {
+    std::string bare = domains.cn.rfind("www.", 0) == 0 ? domains.cn.substr(4) : "";
+    for (const std::string& name : domains.altnames)
+        if (name != "www." + domains.cn && name != bare)
+            return true;
+    return false;
+}
+
+// Refuses only on evidence: a capability nobody knows is left for the upstream to judge.
 void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
-    TariffCapabilities caps = TariffCapabilities::of(item);
+    bool wildcard_refused = known_capability(item, "wildcard") == std::optional<bool>(false);
     for (const auto& domain : domains.all()) {
-        if (domain.rfind("*.", 0) == 0 && !caps.wildcard)
+        if (domain.rfind("*.", 0) == 0 && wildcard_refused)
             throw Error(
                 errtype::kValue, "CN", domain,
                 "the tariff " + item.pricelist_intname + " does not allow wildcard " + domain);
     }
-    if (!domains.altnames.empty() && !caps.multidomain)
+    if (needs_multidomain(domains) &&
+        known_capability(item, "multidomain") == std::optional<bool>(false))
         throw Error(errtype::kValue, "altname", domains.altname_list(),
                     "the tariff " + item.pricelist_intname + " does not allow additional domains");
 }
@@ -104,16 +128,9 @@ bool is_on(const std::string& value) {
 
 TariffCapabilities TariffCapabilities::of(const Item& item) {
     TariffCapabilities caps = guess(item.pricelist_intname);
-    auto decide = [&](const char* name, bool& flag) {
-        auto setting = item.pricelist_params.find(name);
-        if (setting != item.pricelist_params.end() && !setting->second.empty())
-            flag = is_on(setting->second);
-        else if (item.tariff_template)
-            flag = item.tariff_template->has(name);
-    };
-    decide("wildcard", caps.wildcard);
-    decide("multidomain", caps.multidomain);
-    decide("orginfo", caps.orginfo);
+    caps.wildcard = known_capability(item, "wildcard").value_or(caps.wildcard);
+    caps.multidomain = known_capability(item, "multidomain").value_or(caps.multidomain);
+    caps.orginfo = known_capability(item, "orginfo").value_or(caps.orginfo);
     return caps;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "core/scrub.h"
+#include "core/zip.h"
 #include "upstream/response.h"
 #include "upstream/url.h"
 
@@ -54,6 +55,19 @@ XmlDoc ApiClient::call(const Request& request, Retry retry) {
         request, request.charging() ? Retry::kNever : retry, [] { return true; },
         [&](const std::string& endpoint) { answer.emplace(send(endpoint, request)); });
     return std::move(*answer);
+}
+
+HttpResponse ApiClient::fetch_file(const Request& request, Retry retry) {
+    HttpResponse answer;
+    with_retries(
+        request, retry, [] { return true; },
+        [&](const std::string& endpoint) {
+            answer = exchange(endpoint, request);
+            check_http_status(answer.status, origin_);
+            if (!is_file_download(answer.body))
+                parse_document(answer.status, answer.body, origin_);  // throws what it is
+        });
+    return answer;
 }
 
 void ApiClient::stream(const Request& request, Retry retry, const ChunkSink& sink) {
@@ -111,7 +125,7 @@ void ApiClient::log_request(const std::string& endpoint, const Request& request)
                   loggable(public_body(request)));
 }
 
-XmlDoc ApiClient::send(const std::string& endpoint, const Request& request) {
+HttpResponse ApiClient::exchange(const std::string& endpoint, const Request& request) {
     ++round_trips_;
     log_request(endpoint, request);
     std::string body = form_body(request, connection_.username, connection_.password);
@@ -121,7 +135,13 @@ XmlDoc ApiClient::send(const std::string& endpoint, const Request& request) {
     if (Log::enabled(LogLevel::kDebug))
         log_debug("upstream response to " + request.func() + " from " + path_of(endpoint, origin_) +
                   ": HTTP " + std::to_string(response.status) + ", " +
-                  std::to_string(response.body.size()) + " bytes: " + loggable(response.body));
+                  std::to_string(response.body.size()) + " bytes: " +
+                  loggable(looks_like_zip(response.body) ? "(a zip archive)" : response.body));
+    return response;
+}
+
+XmlDoc ApiClient::send(const std::string& endpoint, const Request& request) {
+    HttpResponse response = exchange(endpoint, request);
     return parse_document(response.status, response.body, origin_);
 }
 

@@ -35,6 +35,11 @@ public:
     // that is not http(s).
     explicit ApiClient(Connection connection);
 
+    // Sends the request as call() does, but a 2xx answer that is a file (a zip or PEM text, see
+    // is_file_download) is returned as it came; any other answer must be a good API document,
+    // returned as its text. Throws UpstreamError.
+    HttpResponse fetch_file(const Request& request, Retry retry);
+
     // Sends the request (to the endpoint that works, see endpoint_candidates()) and returns
     // the checked answer. Throws UpstreamError.
     XmlDoc call(const Request& request, Retry retry);
@@ -56,6 +61,7 @@ private:
     void with_retries(const Request& request, Retry retry, const std::function<bool()>& may_retry,
                       const Attempt& attempt);
     void with_fallback(const Attempt& attempt);
+    HttpResponse exchange(const std::string& endpoint, const Request& request);
     XmlDoc send(const std::string& endpoint, const Request& request);
     void send_streaming(const std::string& endpoint, const Request& request, const ChunkSink& sink);
     void log_request(const std::string& endpoint, const Request& request) const;

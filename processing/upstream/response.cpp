@@ -10,6 +10,7 @@
 
 #include "core/scrub.h"
 #include "core/text.h"
+#include "core/zip.h"
 #include "model/status.h"
 
 namespace pmb::upstream {
@@ -114,7 +115,8 @@ UpstreamCertificate certificate_from(const XmlNode& node) {
     c.status_msg = field(node, {"status_msg"});
     c.period = to_int(field(node, {"period"})).value_or(0);
     c.item_status = item_status_of(node);
-    c.service_status = to_int(field(node, {"service_status"})).value_or(0);
+    c.service_status =
+        to_int(field(node, {"service_status"})).value_or(service_status_from_text(c.status_msg));
     return c;
 }
 
@@ -241,7 +243,7 @@ void expect_ok(const XmlDoc& doc, const std::string& func) {
 }
 
 std::string find_new_id(const XmlDoc& doc) {
-    for (const char* name : {"id", "item.id", "billorder.id"}) {
+    for (const char* name : {"id", "item.id"}) {
         std::string id = descendant_text(doc.root(), name);
         if (!id.empty())
             return id;
@@ -252,8 +254,12 @@ std::string find_new_id(const XmlDoc& doc) {
 OrderResult parse_order(const XmlDoc& doc) {
     OrderResult result;
     result.id = find_new_id(doc);
-    if (result.id.empty())
-        throw missing_in_answer("certificate.order.param", "certificate id");
+    // <ok/> or a billing order id alone: the order went through, the certificate is found
+    // by its remote id. A billing order id is never a certificate id.
+    bool accepted =
+        find_descendant(doc.root(), "ok") || find_descendant(doc.root(), "billorder.id");
+    if (result.id.empty() && !accepted)
+        throw missing_in_answer("certificate.order.param", "certificate id or <ok/>");
     return result;
 }
 
@@ -298,6 +304,18 @@ IssuedFile parse_issued_file(const XmlDoc& doc) {
     throw missing_in_answer("certificate.file", "PEM certificate or base64 zip");
 }
 
+bool is_file_download(const std::string& body) {
+    return looks_like_zip(body) || starts_with(trim_answer(body), "-----BEGIN ");
+}
+
+IssuedFile parse_file_answer(long http_status, const std::string& body, const std::string& origin) {
+    if (looks_like_zip(body))
+        return {base64_encode(body), true};
+    if (is_file_download(body))
+        return {std::string(trim_answer(body)) + "\n", false};
+    return parse_issued_file(parse_document(http_status, body, origin));
+}
+
 std::string parse_new_expire_date(const XmlDoc& doc) {
     return date_part(descendant_text(doc.root(), "newexpiredate"));
 }
@@ -334,6 +352,20 @@ ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {
                  period.attr("length").value_or(""), std::string(trim_answer(period.text()))});
     }
     return tariff;
+}
+
+int service_status_from_text(const std::string& text) {
+    std::string lowered = lowercase(text);
+    // Failure first: "Issuance failed" / "Ошибка выпуска" name the issuance too.
+    if (contains_any(lowered, {"fail", "reject", "error", "ошибк", "отклон", "отказ"}))
+        return kStatusFailed;
+    if (contains_any(lowered, {"issued", "выпущен", "выдан"}))
+        return kStatusIssued;
+    if (contains_any(lowered, {"await", "pending", "validation", "ожида", "провер"}))
+        return kStatusPending;
+    if (contains_any(lowered, {"requested", "заказан"}))
+        return kStatusRequested;
+    return 0;  // unknown
 }
 
 int item_status_from_text(const std::string& text) {

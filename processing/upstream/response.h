@@ -40,10 +40,13 @@ UpstreamError bad_answer_from(const std::string& origin, const std::string& what
 // Throws kBadResponse unless a committing call (sok=ok) answered <ok/>.
 void expect_ok(const XmlDoc& doc, const std::string& func);
 
-// The id of a new item: <id> or <item.id> (at any depth), else <billorder.id>; empty if none.
+// The id of a new item: <id> or <item.id> (at any depth); empty if none. <billorder.id> is
+// the id of a billing order, never of the item.
 std::string find_new_id(const XmlDoc& doc);
 
-// The answer of certificate.order.param; throws kBadResponse when it carries no id.
+// The answer of certificate.order.param: the certificate id, or empty when the upstream
+// accepted the order (<ok/>, <billorder.id>) without naming it; throws kBadResponse when it
+// carries neither.
 OrderResult parse_order(const XmlDoc& doc);
 // The answer of certificate.order.csr (csr and key, at any depth); registers the key as a
 // secret; throws kBadResponse when either is missing.
@@ -59,12 +62,24 @@ UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string&
 // recognised by its content), or either one as the bare text of <doc>.
 IssuedFile parse_issued_file(const XmlDoc& doc);
 
+// Whether an answer is the certificate file itself rather than an API document: a zip
+// archive (PK magic, served as application/zip) or PEM text.
+bool is_file_download(const std::string& body);
+
+// The issued certificate of certificate.file from the whole answer: the file itself (a zip,
+// returned base64-encoded, or PEM text), else the API document parse_issued_file reads.
+IssuedFile parse_file_answer(long http_status, const std::string& body, const std::string& origin);
+
 // newexpiredate of service.prolong (it arrives nested as /doc/doc/newexpiredate); empty when
 // the answer lacks it: the caller then reads the new expiry with certificate.edit.
 std::string parse_new_expire_date(const XmlDoc& doc);
 
 // One <pricelist> of pricelist.export.
 ExportedTariff parse_exported_tariff(const XmlNode& pricelist);
+
+// service_status from status_msg when the number is missing, in English or Russian (the
+// text follows the upstream account's language); 0 when the text says nothing we know.
+int service_status_from_text(const std::string& text);
 
 // item_status from a status text when the number is missing (English texts, lang=en).
 int item_status_from_text(const std::string& text);

@@ -12,6 +12,16 @@
 
 namespace pmtest {
 
+// A multi-domain order (upstream tariff 117) for example.com with www.example.com.
+inline CertificateOrderOptions multidomain_order() {
+    CertificateOrderOptions o;
+    o.tariff = "positivessl-multidomain";
+    o.upstream_pricelist = "117";
+    o.cn = "example.com";
+    o.altnames = {"www.example.com"};
+    return o;
+}
+
 inline std::string error_type(const ModuleResult& r) {
     auto pos = r.out.find("<error type=\"");
     if (pos == std::string::npos)

@@ -161,19 +161,6 @@ TEST_CASE("validation failures make no upstream call") {
              w.host.set_certificate(o.item, other.csr_pem, other.key_pem);
          },
          "value"},
-        {"wildcard on a single-domain tariff",
-         [](World& w, const CertificateOrder& o) {
-             CsrPair wild = make_csr("*.example.com");
-             w.host.set_item_param(o.item, "CN", "*.example.com");
-             w.host.set_certificate(o.item, wild.csr_pem, wild.key_pem);
-         },
-         "value"},
-        {"extra domains on a single-domain tariff",
-         [](World& w, const CertificateOrder& o) {
-             w.host.set_item_param(o.item, "altname", "www.example.com");
-             w.host.set_item_param(o.item, "approver_email", "admin@example.com,admin@example.com");
-         },
-         "value"},
         {"missing admin e-mail",
          [](World& w, const CertificateOrder& o) {
              w.host.db().execute("DELETE FROM itemparam WHERE item = ? AND intname = 'adm_email'",

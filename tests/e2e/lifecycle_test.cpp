@@ -7,19 +7,6 @@
 
 using namespace pmtest;
 
-namespace {
-
-CertificateOrderOptions multidomain_order() {
-    CertificateOrderOptions o;
-    o.tariff = "positivessl-multidomain";
-    o.upstream_pricelist = "117";
-    o.cn = "example.com";
-    o.altnames = {"www.example.com"};
-    return o;
-}
-
-}  // namespace
-
 TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     World w;
     CertificateOrder order = w.add_order(multidomain_order());

@@ -318,6 +318,29 @@ TEST_CASE("open: an attempt that matches nothing upstream orders again, once") {
     CHECK(w.api.orders.size() == 1);
 }
 
+TEST_CASE("open: an order answered without a certificate id is found by remoteid at once") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    w.api.order_returns_id = false;
+    w.service.open(42);
+    CHECK(w.api.calls == Lines{"order", "list", "get 1001"});
+    CHECK(w.host.journal().at(1) == save("upstream_id", "1001"));
+    CHECK(w.api.orders.size() == 1);
+}
+
+TEST_CASE("open: an order without an id whose lookup fails is adopted by the next run") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    w.api.order_returns_id = false;
+    w.api.fail("list", Failure::kTransport);
+    CHECK_THROWS_AS(w.service.open(42), UpstreamError);
+    CHECK_FALSE(w.item().has_param("upstream_id"));
+    w.api.heal();
+    w.clear();
+    w.service.open(42);
+    CHECK(w.api.calls == Lines{"list", "get 1001"});
+    CHECK(w.item().param("upstream_id") == "1001");
+    CHECK(w.api.orders.size() == 1);
+}
+
 TEST_CASE("open: exactly one upstream order for every crash point") {
     struct CrashPoint {
         const char* name;
@@ -334,7 +357,6 @@ TEST_CASE("open: exactly one upstream order for every crash point") {
          [](World& w) {
              w.api.fail("order", FakeApi::Fault{Failure::kHttp, true, 502, 1});
          }},
-        {"order committed, reply without an id", [](World& w) { w.api.order_returns_id = false; }},
         {"saving upstream_id fails",
          [](World& w) { w.host.fail_on("service.saveparam", "name=upstream_id"); }},
         {"saving csr_sha256 fails",
@@ -451,17 +473,23 @@ TEST_CASE("open: an invalid order is refused before any upstream call or write-b
                  make_csr("www.example.com", {"www.example.com", "a.example.com", "c.example.com"});
          },
          "value", "altname"},
-        {"wildcard on a non-wildcard tariff", [](Item& i) { i.params["CN"] = "*.example.com"; },
+        {"wildcard on a non-wildcard tariff",
+         [](Item& i) {
+             i.pricelist_params["wildcard"] = "off";
+             i.params["CN"] = "*.example.com";
+         },
          "value", "CN"},
         {"wildcard SAN on a non-wildcard tariff",
          [](Item& i) {
              i.pricelist_params["multidomain"] = "on";
+             i.pricelist_params["wildcard"] = "off";
              i.params["altname"] = "*.example.com";
              i.params["approver_email"] = "x@example.com x@example.com";
          },
          "value", "CN"},
         {"SANs on a single-domain tariff",
          [](Item& i) {
+             i.pricelist_params["multidomain"] = "off";
              i.params["altname"] = "mail.example.com";
              i.params["approver_email"] = "x@example.com x@example.com";
          },

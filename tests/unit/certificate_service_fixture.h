@@ -10,6 +10,7 @@
 #include "billmgr/template_cache.h"
 #include "fakes.h"
 #include "lifecycle/certificate_service.h"
+#include "test_util.h"
 
 namespace pmtest {
 
@@ -111,7 +112,7 @@ void expect_upstream_failure_untouched(World& w, const std::string& method, Fail
     CHECK(w.host.journal().empty());
 }
 
-inline const char* const kPem =
-    "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+// A real certificate for example.com and www.example.com, then its CA.
+inline const std::string kPem = data_file("certificate/leaf.pem") + data_file("certificate/ca.pem");
 
 }  // namespace pmtest

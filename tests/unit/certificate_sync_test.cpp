@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "certificate_service_fixture.h"
+#include "core/zip.h"
 
 using namespace pmtest;
 
@@ -27,13 +28,13 @@ TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once"
         pmb::upstream::IssuedFile file;
         std::string save_call;
     };
+    const std::string zip = pmb::base64_encode(
+        pmb::make_zip({{"www.example.com.crt", data_file("certificate/leaf.pem")},
+                       {"www.example.com.ca.crt", data_file("certificate/ca.pem")}}));
     const Case cases[] = {
-        {"PEM",
-         {kPem, false},
-         "certificate.save elid=42 crt[secret]=" + std::string(kPem) + " sok=ok"},
-        {"zip",
-         {"UEsDBBQAAAAI", true},
-         "certificate.save elid=42 crt[secret]=UEsDBBQAAAAI crt_type=zip sok=ok"},
+        {"PEM", {kPem, false}, "certificate.save elid=42 crt[secret]=" + kPem + " sok=ok"},
+        // unpacked, so the certificate is checked before it is saved
+        {"zip", {zip, true}, "certificate.save elid=42 crt[secret]=" + kPem + " sok=ok"},
     };
     for (const auto& c : cases) {
         SUBCASE(c.name) {
@@ -51,7 +52,7 @@ TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once"
                                           "certificate.open elid=42 sok=ok",
                                           save("certificate_opened", "yes"),
                                       });
-            CHECK(w.item().certificate.crt == c.file.content);
+            CHECK(w.item().certificate.crt == kPem);
 
             w.clear();
             w.service.sync(42);
@@ -108,4 +109,59 @@ TEST_CASE("sync: a service never ordered upstream is a missed error, with no ups
     World w;
     expect_refused_untouched(
         w, [&] { w.service.sync(42); }, "missed", "upstream_id");
+}
+
+TEST_CASE("sync: no readable status, the certificate file decides, once per sync") {
+    World w;
+    opened(w, 0);
+    w.api.files["1001"] = {"", false};  // no certificate yet: pending
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
+    CHECK(w.host.journal() == Lines{status(4)});
+
+    w.clear();
+    w.api.files["1001"] = {kPem, false};
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
+    CHECK(w.host.journal() ==
+          Lines{"certificate.save elid=42 crt=" + kPem + " sok=ok", expire("2026-03-01"), status(5),
+                "certificate.open elid=42 sok=ok", save("certificate_opened", "yes")});
+
+    w.clear();  // issued here already: no more downloads
+    w.service.sync(42);
+    CHECK(w.api.calls == Lines{"get 1001"});
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("sync: a certificate for another domain, or junk, is refused and not saved") {
+    World w;
+    opened(w, 5);
+    w.host.at(42).params["CN"] = "other.org";
+    w.api.files["1001"] = {kPem, false};
+    auto [type, object] = error_of([&] { w.service.sync(42); });
+    CHECK(type == "bad_response");
+    CHECK(object == "crt");
+    CHECK(w.host.journal().empty());
+
+    w.clear();
+    w.host.at(42).params["CN"] = "www.example.com";
+    w.api.files["1001"] = {
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n", false};
+    CHECK(error_of([&] { w.service.sync(42); }).first == "bad_response");
+    CHECK(w.host.journal().empty());
+}
+
+TEST_CASE("sync: with a key made upstream the client gets a zip of certificate, chain, key") {
+    World w;
+    opened(w, 5);
+    const std::string key = data_file("certificate/leaf.key");
+    w.host.at(42).params["private_key"] = key;
+    w.api.files["1001"] = {kPem + key, false};  // the key sent back again is left out
+    w.service.sync(42);
+    std::string expected = pmb::base64_encode(
+        pmb::make_zip({{"www.example.com.crt", data_file("certificate/leaf.pem")},
+                       {"www.example.com.ca-bundle", data_file("certificate/ca.pem")},
+                       {"www.example.com.key", key}}));
+    CHECK(w.host.journal().at(0) ==
+          "certificate.save elid=42 crt=" + expected + " crt_type=zip sok=ok");
 }

@@ -296,3 +296,31 @@ TEST_CASE("build_reissue: a new CSR sent together with new altnames is not dropp
     auto r = pmb::build_reissue(item, csr_der_sha256(old_csr));
     CHECK(r.csr == item.certificate.csr);
 }
+
+TEST_CASE("build_order: refused only on evidence; www.<CN> never needs a multi-domain tariff") {
+    Item item = base_item();  // "sectigo-positivessl": no settings, no cached import
+    item.params["CN"] = "example.com";
+    item.params["approver_email"] = "a@x.com a@x.com a@x.com";
+    SUBCASE("unknown capability: the upstream decides") {
+        item.params["altname"] = "shop.example.com";
+        CHECK(pmb::build_order(item).altnames == "shop.example.com");
+        item.params["CN"] = "*.example.com";
+        item.params["altname"] = "";
+        CHECK_NOTHROW(pmb::build_order(item));
+    }
+    SUBCASE("a tariff setting that says no refuses") {
+        item.pricelist_params["multidomain"] = "off";
+        item.params["altname"] = "shop.example.com";
+        auto [type, object] = error_of([&] { pmb::build_order(item); });
+        CHECK(type == "value");
+        CHECK(object == "altname");
+    }
+    SUBCASE("www.<CN> on a single-domain tariff is accepted") {
+        item.pricelist_params["multidomain"] = "off";
+        item.params["altname"] = "www.example.com";
+        CHECK(pmb::build_order(item).altnames == "www.example.com");
+        item.params["CN"] = "www.example.com";
+        item.params["altname"] = "example.com";
+        CHECK_NOTHROW(pmb::build_order(item));
+    }
+}
