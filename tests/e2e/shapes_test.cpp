@@ -106,7 +106,7 @@ TEST_CASE("PEM armour around garbage is refused: nothing saved, not issued, not 
     ModuleResult r = w.run_item("sync_item", o.item);
     INFO(r.out);
     CHECK(r.exit_code != 0);
-    CHECK(error_type(r) == "bad_response");
+    CHECK(error_type(r) == pmb::errtype::kBadResponse);
     CHECK(r.out.find("not an X.509 certificate") != std::string::npos);
     CHECK(w.host_funcs().empty());
     CHECK(saved_crt(w, o.item).empty());

@@ -124,8 +124,8 @@ TEST_CASE("sync: no readable status, the certificate file decides, once per sync
     w.service.sync(42);
     CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
     CHECK(w.host.journal() ==
-          Lines{"certificate.save elid=42 crt=" + kPem + " sok=ok", expire("2026-03-01"), status(5),
-                "certificate.open elid=42 sok=ok", save("certificate_opened", "yes")});
+          Lines{"certificate.save elid=42 crt[secret]=" + kPem + " sok=ok", expire("2026-03-01"),
+                status(5), "certificate.open elid=42 sok=ok", save("certificate_opened", "yes")});
 
     w.clear();  // issued here already: no more downloads
     w.service.sync(42);
@@ -139,7 +139,7 @@ TEST_CASE("sync: a certificate for another domain, or junk, is refused and not s
     w.host.at(42).params["CN"] = "other.org";
     w.api.files["1001"] = {kPem, false};
     auto [type, object] = error_of([&] { w.service.sync(42); });
-    CHECK(type == "bad_response");
+    CHECK(type == pmb::errtype::kBadResponse);
     CHECK(object == "crt");
     CHECK(w.host.journal().empty());
 
@@ -147,7 +147,7 @@ TEST_CASE("sync: a certificate for another domain, or junk, is refused and not s
     w.host.at(42).params["CN"] = "www.example.com";
     w.api.files["1001"] = {
         "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n", false};
-    CHECK(error_of([&] { w.service.sync(42); }).first == "bad_response");
+    CHECK(error_of([&] { w.service.sync(42); }).first == pmb::errtype::kBadResponse);
     CHECK(w.host.journal().empty());
 }
 
@@ -163,5 +163,5 @@ TEST_CASE("sync: with a key made upstream the client gets a zip of certificate, 
                        {"www.example.com.ca-bundle", data_file("certificate/ca.pem")},
                        {"www.example.com.key", key}}));
     CHECK(w.host.journal().at(0) ==
-          "certificate.save elid=42 crt=" + expected + " crt_type=zip sok=ok");
+          "certificate.save elid=42 crt[secret]=" + expected + " crt_type=zip sok=ok");
 }
