@@ -21,9 +21,10 @@ void add_if(XmlNode& node, const std::string& name, const std::string& text) {
         node.add(name, text);
 }
 
-void add_prices(XmlNode& pricelist, const ExportedTariff& tariff, const Pricing& pricing) {
-    for (const auto& price : tariff.prices) {
-        XmlNode node = pricelist.add("price");
+void add_prices(XmlNode& parent, const std::vector<upstream::TariffPrice>& prices,
+                const Pricing& pricing) {
+    for (const auto& price : prices) {
+        XmlNode node = parent.add("price");
         node.set_attr("currency", price.currency);
         for (const auto& period : price.periods)
             node.add("period", period.label)
@@ -31,6 +32,24 @@ void add_prices(XmlNode& pricelist, const ExportedTariff& tariff, const Pricing&
                 .set_attr("type", period.type)
                 .set_attr("length", period.length);
     }
+}
+
+// The tariff's addons (the additional-domain addon of multi-domain plans) with every field
+// the export gives, their prices re-priced like the tariff's own.
+void add_addons(XmlNode& pricelist, const ExportedTariff& tariff, const Pricing& pricing) {
+    for (const auto& addon : tariff.addons) {
+        XmlNode node = pricelist.add("addon");
+        for (const auto& [name, value] : addon.properties)
+            node.add(name, value);
+        add_prices(node, addon.prices, pricing);
+    }
+}
+
+// The export is asked for itemtype=certificate; a row naming its item type by number (no
+// itemtype_info) is one of those, not something else.
+bool is_certificate_itemtype(const std::string& itemtype) {
+    return itemtype == "certificate" ||
+           (!itemtype.empty() && itemtype.find_first_not_of("0123456789") == std::string::npos);
 }
 
 XmlDoc pricelist_document(const ExportedTariff& tariff, const Pricing& pricing) {
@@ -45,14 +64,15 @@ XmlDoc pricelist_document(const ExportedTariff& tariff, const Pricing& pricing) 
     add_if(pricelist, "description_ru", tariff.description_ru);
     add_if(pricelist, "description_en", tariff.description_en);
     pricelist.add("itemtype", "certificate");
-    add_prices(pricelist, tariff, pricing);
+    add_prices(pricelist, tariff.prices, pricing);
+    add_addons(pricelist, tariff, pricing);
     return doc;
 }
 
 }  // namespace
 
 bool offered(const ExportedTariff& tariff) {
-    return !tariff.id.empty() && tariff.itemtype == "certificate" && tariff.active &&
+    return !tariff.id.empty() && is_certificate_itemtype(tariff.itemtype) && tariff.active &&
            !tariff.archived;
 }
 

@@ -20,6 +20,14 @@ struct TariffPrice {
     std::vector<TariffPeriod> periods;
 };
 
+// An addon of a tariff as the export publishes it, e.g. the additional-domain addon of a
+// multi-domain plan: its text-only fields (id, intname, addontype, addonmin, addonmax,
+// measure, …) and its prices per unit.
+struct ExportedAddon {
+    std::map<std::string, std::string> properties;
+    std::vector<TariffPrice> prices;
+};
+
 struct ExportedTariff {
     std::string id, intname, name, name_ru, name_en;
     std::string description, description_ru, description_en;
@@ -29,6 +37,7 @@ struct ExportedTariff {
     // Every child element that holds only text, by name: wildcard, multidomain, hideinorder…
     std::map<std::string, std::string> properties;
     std::vector<TariffPrice> prices;
+    std::vector<ExportedAddon> addons;
 };
 
 }  // namespace pmb::upstream

@@ -320,11 +320,34 @@ std::string parse_new_expire_date(const XmlDoc& doc) {
     return date_part(descendant_text(doc.root(), "newexpiredate"));
 }
 
+namespace {
+
+std::map<std::string, std::string> text_fields(const XmlNode& node) {
+    std::map<std::string, std::string> fields;
+    for (const XmlNode& child : node.children())
+        if (child.children().empty())
+            fields.emplace(child.name(), std::string(trim_answer(child.text())));
+    return fields;
+}
+
+std::vector<TariffPrice> parse_prices(const XmlNode& node) {
+    std::vector<TariffPrice> prices;
+    for (const XmlNode& price : node.children("price")) {
+        TariffPrice& added = prices.emplace_back();
+        added.currency = price.attr("currency").value_or("");
+        for (const XmlNode& period : price.children("period"))
+            added.periods.push_back(
+                {period.attr("cost").value_or(""), period.attr("type").value_or(""),
+                 period.attr("length").value_or(""), std::string(trim_answer(period.text()))});
+    }
+    return prices;
+}
+
+}  // namespace
+
 ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {
     ExportedTariff tariff;
-    for (const XmlNode& child : pricelist.children())
-        if (child.children().empty())
-            tariff.properties.emplace(child.name(), std::string(trim_answer(child.text())));
+    tariff.properties = text_fields(pricelist);
     auto property = [&](const char* name) {
         auto it = tariff.properties.find(name);
         return it == tariff.properties.end() ? std::string() : it->second;
@@ -343,14 +366,9 @@ ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {
         tariff.itemtype = property("itemtype");
     tariff.active = property("active") != "off";
     tariff.archived = property("archived") == "on";
-    for (const XmlNode& price : pricelist.children("price")) {
-        TariffPrice& added = tariff.prices.emplace_back();
-        added.currency = price.attr("currency").value_or("");
-        for (const XmlNode& period : price.children("period"))
-            added.periods.push_back(
-                {period.attr("cost").value_or(""), period.attr("type").value_or(""),
-                 period.attr("length").value_or(""), std::string(trim_answer(period.text()))});
-    }
+    tariff.prices = parse_prices(pricelist);
+    for (const XmlNode& addon : pricelist.children("addon"))
+        tariff.addons.push_back({text_fields(addon), parse_prices(addon)});
     return tariff;
 }
 

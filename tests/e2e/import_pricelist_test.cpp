@@ -261,3 +261,42 @@ TEST_CASE("a 20000-tariff export streams through in small memory") {
     ModuleResult features = w.run({"--command", "features"});
     CHECK(xpath(features.out, "count(/doc/templates/template)") == "20006");
 }
+
+TEST_CASE("available: rows naming their item type by number, without itemtype_info, are kept") {
+    World w;
+    w.upstream.set_shape("export_numeric_itemtype");
+    ModuleResult r = w.run(import_args(w, "available"));
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(xpath(r.out, "count(/doc/elem)") == "6");
+    CHECK(w.upstream_calls("pricelist.export").at(0).param("itemtype") == "certificate");
+}
+
+TEST_CASE("pricelist: a multi-domain tariff keeps its additional-domain addon, re-priced") {
+    World w;
+    w.upstream.set_shape("export_addons");
+    int module = w.host.add_module("marked up",
+                                   {{"url", w.upstream.base_url()},
+                                    {"username", kUpstreamUser},
+                                    {"markup", "12.5"},
+                                    {"rounding", "1"}},
+                                   {{"password", kUpstreamPassword}});
+    ModuleResult r = w.run(import_args(w, "pricelist", "117", module));
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    const std::string addon = "/doc/pricelist/addon";
+    CHECK(xpath(r.out, "count(" + addon + ")") == "1");
+    CHECK(xpath(r.out, addon + "/id") == "1171");
+    CHECK(xpath(r.out, addon + "/intname") == "additional_domain");
+    CHECK(xpath(r.out, addon + "/addonlimit") == "3");
+    CHECK(xpath(r.out, addon + "/addonmax") == "250");
+    CHECK(xpath(r.out, addon + "/measure") == "domain");
+    // 3.00 per extra domain upstream, + 12.5 % = 3.375, rounded up to a multiple of 1
+    CHECK(xpath(r.out, addon + "/price[@currency='EUR']/period[@length='12']/@cost") == "4.00");
+    // the plan's own prices are unchanged by the addon
+    CHECK(xpath(r.out, "/doc/pricelist/price[@currency='EUR']/period[@length='12']/@cost") ==
+          "34.00");
+
+    ModuleResult single = w.run(import_args(w, "pricelist", "115", module));
+    CHECK(xpath(single.out, "count(/doc/pricelist/addon)") == "0");
+}
