@@ -18,14 +18,6 @@ constexpr int kMaxReruns = 5;
 // Every upstream request answers this late, so the two runs overlap for sure.
 constexpr int kUpstreamDelayMs = 600;
 
-std::vector<CertificateState> orders_of(World& w, int item) {
-    std::vector<CertificateState> out;
-    for (auto& cert : w.upstream.state())
-        if (cert.remoteid == std::to_string(item))
-            out.push_back(cert);
-    return out;
-}
-
 std::vector<std::string> item_args(const std::string& command, int item, int operation) {
     std::vector<std::string> args{"--command", command, "--item", std::to_string(item)};
     if (operation)

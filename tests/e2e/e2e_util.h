@@ -62,4 +62,21 @@ inline std::string add_months(const std::string& date, int months) {
     return buf;
 }
 
+// The upstream certificates ordered for one local service (found by remoteid).
+inline std::vector<CertificateState> orders_of(World& w, int item) {
+    std::vector<CertificateState> out;
+    for (auto& cert : w.upstream.state())
+        if (cert.remoteid == std::to_string(item))
+            out.push_back(cert);
+    return out;
+}
+
+// The one certificate ordered for the service; an empty one (and a failed check) otherwise, so
+// one broken case does not stop the rest of a table.
+inline CertificateState the_order(World& w, int item) {
+    auto orders = orders_of(w, item);
+    CHECK(orders.size() == 1);
+    return orders.empty() ? CertificateState{} : orders.front();
+}
+
 }  // namespace pmtest

@@ -76,23 +76,6 @@ std::string lower(std::string text) {
     return text;
 }
 
-// The upstream certificates ordered for one local service (found by remoteid).
-std::vector<CertificateState> orders_of(World& w, int item) {
-    std::vector<CertificateState> out;
-    for (auto& cert : w.upstream.state())
-        if (cert.remoteid == std::to_string(item))
-            out.push_back(cert);
-    return out;
-}
-
-// The one certificate ordered for the service; an empty one (and a failed check) otherwise, so a
-// broken cell does not stop the rest of the matrix.
-CertificateState the_order(World& w, int item) {
-    auto orders = orders_of(w, item);
-    CHECK(orders.size() == 1);
-    return orders.empty() ? CertificateState{} : orders.front();
-}
-
 std::string upstream_id(World& w, int item) {
     return w.host.item_param(item, "upstream_id").value_or("");
 }

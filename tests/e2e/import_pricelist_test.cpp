@@ -116,6 +116,16 @@ long long streamed_bytes(const std::string& log) {
     return std::regex_search(log, match, line) ? std::stoll(match[1]) : -1;
 }
 
+// A second processing module on the same upstream, with 12.5 % markup rounded up to 1.
+int marked_up_module(World& w) {
+    return w.host.add_module("marked up",
+                             {{"url", w.upstream.base_url()},
+                              {"username", kUpstreamUser},
+                              {"markup", "12.5"},
+                              {"rounding", "1"}},
+                             {{"password", kUpstreamPassword}});
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -153,12 +163,7 @@ TEST_CASE(
 
 TEST_CASE("pricelist: one tariff in the export's shape with the module's markup and rounding") {
     World w;
-    int module = w.host.add_module("marked up",
-                                   {{"url", w.upstream.base_url()},
-                                    {"username", kUpstreamUser},
-                                    {"markup", "12.5"},
-                                    {"rounding", "1"}},
-                                   {{"password", kUpstreamPassword}});
+    int module = marked_up_module(w);
     ModuleResult r = w.run(import_args(w, "pricelist", "117", module));
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
@@ -275,12 +280,7 @@ TEST_CASE("available: rows naming their item type by number, without itemtype_in
 TEST_CASE("pricelist: a multi-domain tariff keeps its additional-domain addon, re-priced") {
     World w;
     w.upstream.set_shape("export_addons");
-    int module = w.host.add_module("marked up",
-                                   {{"url", w.upstream.base_url()},
-                                    {"username", kUpstreamUser},
-                                    {"markup", "12.5"},
-                                    {"rounding", "1"}},
-                                   {{"password", kUpstreamPassword}});
+    int module = marked_up_module(w);
     ModuleResult r = w.run(import_args(w, "pricelist", "117", module));
     INFO(r.out);
     REQUIRE(r.exit_code == 0);

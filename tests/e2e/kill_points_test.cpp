@@ -24,21 +24,6 @@ constexpr int kWorlds = 8;
 constexpr int kServicesPerWorld = 9;  // 8 x 9 services x 3 killed commands = 216 kill points
 constexpr int kMaxReruns = 5;
 
-std::vector<CertificateState> orders_of(World& w, int item) {
-    std::vector<CertificateState> out;
-    for (auto& cert : w.upstream.state())
-        if (cert.remoteid == std::to_string(item))
-            out.push_back(cert);
-    return out;
-}
-
-// The one certificate ordered for the service; an empty one (and a failed check) otherwise.
-CertificateState the_order(World& w, int item) {
-    auto orders = orders_of(w, item);
-    CHECK(orders.size() == 1);
-    return orders.empty() ? CertificateState{} : orders.front();
-}
-
 std::vector<std::string> item_args(const std::string& command, int item, int operation) {
     std::vector<std::string> args{"--command", command, "--item", std::to_string(item)};
     if (operation)
