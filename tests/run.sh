@@ -16,7 +16,7 @@ build_and_test() {
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
-  ctest --test-dir "$dir" --output-on-failure -j 2 --timeout 900
+  ctest --test-dir "$dir" --output-on-failure -j 2 --timeout 1800
 }
 
 echo "== C++ sources follow .clang-format"
