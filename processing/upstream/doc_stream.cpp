@@ -87,10 +87,9 @@ DocStream::DocStream(std::string element, ElementHandler handler, std::string or
     context_ = xmlCreatePushParserCtxt(&sax, this, nullptr, 0, nullptr);
     if (!context_)
         throw Error(errtype::kInternal, "xml", "", "cannot create an XML parser");
-    // NOENT decodes character and predefined entity references in attribute values; no
-    // other entity can exist, since entity declarations are not recorded. NONET: no fetching.
-    xmlCtxtUseOptions(context_,
-                      XML_PARSE_NOENT | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    // No NOENT: the answer comes from the network, so declared entities are never expanded
+    // (character and predefined references are decoded anyway). NONET: no fetching.
+    xmlCtxtUseOptions(context_, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
 DocStream::~DocStream() {

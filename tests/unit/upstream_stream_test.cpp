@@ -3,7 +3,9 @@
 // parse_document fails on the same text.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <stdexcept>
+#include <string>
 
 #include "test_util.h"
 #include "upstream/doc_stream.h"
@@ -151,4 +153,24 @@ TEST_CASE("export stream: what the handler throws reaches the caller unchanged")
         "pricelist", [](const pmb::XmlNode&) { throw std::runtime_error("handler says no"); },
         kOrigin);
     CHECK_THROWS_WITH_AS(stream.feed(fixture("export.xml")), "handler says no", std::runtime_error);
+}
+
+// The export comes from the network: a document using a declared entity (internal, or an
+// external file) is refused, never expanded; predefined and character references decode.
+TEST_CASE("stream: declared entities are refused, never expanded; predefined references decode") {
+    const std::string file = pmtest::temp_dir() + "/secret.txt";
+    std::ofstream(file) << "LOCALFILECONTENT";
+    const std::string tariff =
+        "<doc><pricelist><id>115</id><name>A &amp; B &#x41;NAME</name>"
+        "<intname>x</intname><itemtype>certificate</itemtype></pricelist></doc>";
+    for (const std::string& entity :
+         {"<!ENTITY e SYSTEM \"file://" + file + "\">", std::string("<!ENTITY e \"EXPANDED\">")}) {
+        CAPTURE(entity);
+        std::string text = "<?xml version=\"1.0\"?>\n<!DOCTYPE doc [" + entity + "]>\n" + tariff;
+        text.replace(text.find("NAME"), 4, "&e;");
+        CHECK(stream_error(text, 7).failure() == Failure::kBadResponse);
+    }
+    std::vector<ExportedTariff> plain = stream_tariffs(tariff, 7);
+    REQUIRE(plain.size() == 1);
+    CHECK(plain[0].name == "A & B ANAME");
 }
