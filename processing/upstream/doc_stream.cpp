@@ -93,6 +93,10 @@ DocStream::DocStream(std::string element, ElementHandler handler, std::string or
 }
 
 DocStream::~DocStream() {
+    // A DOCTYPE makes libxml2 build a document for its DTD even under SAX; the context does
+    // not own it.
+    if (context_->myDoc)
+        xmlFreeDoc(context_->myDoc);
     xmlFreeParserCtxt(context_);
 }
 
