@@ -125,9 +125,11 @@ std::string SslModule::tune_connection(const std::string& input) {
 
 void SslModule::with_service(long long item, const std::function<void(CertificateService&)>& step) {
     ModuleSettings module = host().module(host().item_module(item));
-    auto api = api_factory_(connection_for(module.params, config()));
+    const upstream::Connection connection = connection_for(module.params, config());
+    auto api = api_factory_(connection);
+    auto catalog = catalog_factory_(connection);  // connects only if an order needs it
     TemplateCache templates(root().template_cache());
-    CertificateService service(host(), *api, templates, running_operation());
+    CertificateService service(host(), *api, templates, running_operation(), catalog.get());
     step(service);
 }
 

@@ -10,6 +10,7 @@
 #include "lifecycle/csr.h"
 #include "lifecycle/item_params.h"
 #include "lifecycle/order_builder.h"
+#include "lifecycle/tariff_import.h"
 #include "model/status.h"
 
 namespace pmb {
@@ -74,10 +75,21 @@ std::string day_before(const std::string& date) {
 
 }  // namespace
 
+// Cached under the intname an import gives the tariff (the upstream id), or under the upstream
+// id a tariff made by hand names in its settings.
+std::optional<TariffTemplate> CertificateService::cached_template(const Item& item) const {
+    if (!item.pricelist_intname.empty())
+        if (auto found = templates_.find(item.pricelist_intname))
+            return found;
+    auto upstream_id = item.pricelist_params.find("upstream_pricelist");
+    if (upstream_id != item.pricelist_params.end() && !upstream_id->second.empty())
+        return templates_.find(upstream_id->second);
+    return std::nullopt;
+}
+
 Item CertificateService::read_item(long long item_id) {
     Item item = host_.item(item_id);
-    if (!item.pricelist_intname.empty())
-        item.tariff_template = templates_.find(item.pricelist_intname);
+    item.tariff_template = cached_template(item);
     return item;
 }
 
@@ -108,6 +120,7 @@ std::optional<std::string> CertificateService::find_earlier_order(const Item& it
 
 std::string CertificateService::place_order(const Item& item) {
     upstream::OrderRequest request = build_order(item);  // validates before anything is sent
+    check_with_upstream_tariff(item);
     if (request.csr.empty())
         use_upstream_made_key(item, request);
     writeback_.save_param(item.id, param::kOrderAttempt, today_utc() + " " + request.pricelist);
@@ -129,6 +142,27 @@ std::string CertificateService::place_order(const Item& item) {
                         " is listed yet; the next run looks for it again");
     writeback_.save_param(item.id, param::kUpstreamId, result.id);
     return result.id;
+}
+
+void CertificateService::check_with_upstream_tariff(const Item& item) {
+    if (!catalog_ || !needs_unknown_capability(item))
+        return;
+    const std::string id = upstream_pricelist(item);
+    Item described = item;
+    try {
+        described.tariff_template = TariffImport(*catalog_, templates_).describe(id);
+    } catch (const std::exception& e) {
+        log_warning("could not read what upstream tariff " + id + " allows (" + e.what() +
+                    "); the order is sent and the upstream decides");
+        return;
+    }
+    if (!described.tariff_template) {
+        log_warning("the upstream export does not list tariff " + id +
+                    "; the order is sent and the upstream decides");
+        return;
+    }
+    log_info("upstream tariff " + id + " described by the upstream's export and cached");
+    check_tariff_allows(described, ordered_domains(described));
 }
 
 // No local CSR: the upstream makes the key pair, and it is stored before any money moves, so

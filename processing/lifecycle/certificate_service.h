@@ -11,6 +11,7 @@
 #include "billmgr/template_cache.h"
 #include "billmgr/writeback.h"
 #include "lifecycle/certificate_api.h"
+#include "lifecycle/tariff_catalog.h"
 
 namespace pmb {
 
@@ -18,13 +19,16 @@ class CertificateService {
 public:
     // templates: the tariff capabilities cached by the last tariff import. operation: the
     // running operation of this run (empty: none), which the attempt markers are keyed to.
+    // catalog: where an order whose tariff nothing describes learns what the tariff allows
+    // (null: such an order is sent and the upstream decides).
     CertificateService(Host& host, upstream::CertificateApi& api, const TemplateCache& templates,
-                       std::string operation = {})
+                       std::string operation = {}, upstream::TariffCatalog* catalog = nullptr)
         : host_(host),
           api_(api),
           templates_(templates),
           writeback_(host),
-          operation_(std::move(operation)) {}
+          operation_(std::move(operation)),
+          catalog_(catalog) {}
 
     // Idempotent: an order whose reply was lost is found upstream and adopted, never repeated.
     void open(long long item_id);
@@ -45,7 +49,12 @@ private:
     Item read_item(long long item_id);
     // The upstream certificate of this item's order sent on attempt (date first), if listed.
     std::optional<std::string> find_earlier_order(const Item& item, const std::string& attempt);
+    std::optional<TariffTemplate> cached_template(const Item& item) const;
     std::string place_order(const Item& item);
+    // The third source of evidence, after the tariff's settings and the import cache: the
+    // upstream's export of that one tariff. Asked only when the order needs a capability
+    // nobody describes; an answer that does not come leaves the decision to the upstream.
+    void check_with_upstream_tariff(const Item& item);
     void use_upstream_made_key(const Item& item, upstream::OrderRequest& request);
     void finish_open(const Item& item, const std::string& upstream_id);
     void sync_item(const Item& item, const std::string& upstream_id);
@@ -79,6 +88,7 @@ private:
     const TemplateCache& templates_;
     Writeback writeback_;
     std::string operation_;
+    upstream::TariffCatalog* catalog_;
 };
 
 }  // namespace pmb

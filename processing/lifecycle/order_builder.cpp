@@ -97,6 +97,20 @@ bool needs_multidomain(const OrderedDomains& domains) {
     return false;
 }
 
+std::vector<std::pair<std::string, std::string>> org_fields(const Item& item) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, value] : item.params)
+        if (name.rfind("org_", 0) == 0 && !value.empty())
+            out.emplace_back(name, value);
+    return out;
+}
+
+}  // namespace
+
+bool is_on(const std::string& value) {
+    return value == "on" || value == "yes" || value == "1";
+}
+
 // Refuses only on evidence: a capability nobody knows is left for the upstream to judge.
 void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
     bool wildcard_refused = known_capability(item, "wildcard") == std::optional<bool>(false);
@@ -112,18 +126,13 @@ void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
                     "the tariff " + item.pricelist_intname + " does not allow additional domains");
 }
 
-std::vector<std::pair<std::string, std::string>> org_fields(const Item& item) {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& [name, value] : item.params)
-        if (name.rfind("org_", 0) == 0 && !value.empty())
-            out.emplace_back(name, value);
-    return out;
-}
-
-}  // namespace
-
-bool is_on(const std::string& value) {
-    return value == "on" || value == "yes" || value == "1";
+bool needs_unknown_capability(const Item& item) {
+    const OrderedDomains domains = ordered_domains(item);
+    const auto all = domains.all();
+    bool wildcard = std::any_of(all.begin(), all.end(),
+                                [](const std::string& name) { return name.rfind("*.", 0) == 0; });
+    return (wildcard && !known_capability(item, "wildcard")) ||
+           (needs_multidomain(domains) && !known_capability(item, "multidomain"));
 }
 
 TariffCapabilities TariffCapabilities::of(const Item& item) {

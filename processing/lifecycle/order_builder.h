@@ -36,6 +36,13 @@ struct OrderedDomains {
 };
 
 OrderedDomains ordered_domains(const Item& item);
+
+// Refuses (Error value) a wildcard or an additional domain only when the tariff's settings or
+// its cached template say it is not allowed; a capability nobody knows passes.
+void check_tariff_allows(const Item& item, const OrderedDomains& domains);
+// Whether the order needs a capability (wildcard, additional domains) that neither the
+// tariff's settings nor its cached template describe.
+bool needs_unknown_capability(const Item& item);
 std::string upstream_pricelist(const Item& item);
 upstream::Approval approval_of(const Item& item, const OrderedDomains& domains);
 

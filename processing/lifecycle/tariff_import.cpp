@@ -113,21 +113,38 @@ std::string TariffImport::available() {
     return answer.finish();
 }
 
-std::string TariffImport::pricelist(const std::string& id, const Pricing& pricing) {
-    std::optional<XmlDoc> answer;
-    std::optional<TariffTemplate> found;
+bool TariffImport::with_offered(const std::string& id, const upstream::TariffVisitor& use) {
+    bool found = false;
     auto pick = [&](const ExportedTariff& tariff) {
         if (found || tariff.id != id || !offered(tariff))
             return;
-        answer.emplace(pricelist_document(tariff, pricing));
-        found = template_of(tariff);
+        use(tariff);
+        found = true;
     };
     catalog_.each_tariff(pick, id);
-    if (!found)
+    return found;
+}
+
+std::string TariffImport::pricelist(const std::string& id, const Pricing& pricing) {
+    std::optional<XmlDoc> answer;
+    std::optional<TariffTemplate> found;
+    bool offered_here = with_offered(id, [&](const ExportedTariff& tariff) {
+        answer.emplace(pricelist_document(tariff, pricing));
+        found = template_of(tariff);
+    });
+    if (!offered_here)
         throw Error(errtype::kMissed, "pricelist", id,
                     "the upstream offers no certificate tariff plan " + id);
     templates_.merge({*found});
     return answer->to_string();
+}
+
+std::optional<TariffTemplate> TariffImport::describe(const std::string& id) {
+    std::optional<TariffTemplate> found;
+    with_offered(id, [&](const ExportedTariff& tariff) { found = template_of(tariff); });
+    if (found)
+        templates_.merge({*found});
+    return found;
 }
 
 }  // namespace pmb

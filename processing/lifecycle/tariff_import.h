@@ -3,6 +3,7 @@
 // for the order checks, since an imported tariff's intname (the upstream id) says nothing.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "billmgr/template_cache.h"
@@ -31,7 +32,14 @@ public:
     // Throws Error(missed) naming N when the upstream does not offer it.
     std::string pricelist(const std::string& id, const Pricing& pricing);
 
+    // The template of the one tariff `id`, read from the upstream's export of it alone and
+    // cached as an import would cache it; nullopt when the upstream does not offer it.
+    std::optional<TariffTemplate> describe(const std::string& id);
+
 private:
+    // Hands the offered tariff `id` to use; false when the export has none.
+    bool with_offered(const std::string& id, const upstream::TariffVisitor& use);
+
     upstream::TariffCatalog& catalog_;
     const TemplateCache& templates_;
 };

@@ -200,17 +200,64 @@ TEST_CASE("pricelist: an unknown tariff id is missed, naming it") {
     CHECK(xpath(w.run({"--command", "features"}).out, "count(/doc/templates/template)") == "0");
 }
 
-TEST_CASE("a wildcard order on a tariff nothing describes is sent: the upstream decides") {
-    World w;
+// An imported tariff's intname is the upstream id, which says nothing; with no settings and no
+// import cache, the module asks the upstream's export of that one tariff, then caches it.
+CertificateOrder wildcard_order(World& w, const std::string& upstream_tariff,
+                                const std::string& cn) {
     CertificateOrderOptions options;
-    options.tariff = "116";  // the intname an import gives it: nothing to guess from
-    options.upstream_pricelist = "116";
-    options.cn = "*.wild.example";
-    CertificateOrder order = w.add_order(options);
-    ModuleResult opened = w.run_item("open", order.item);
-    INFO(opened.out);
-    CHECK(opened.exit_code == 0);
+    options.tariff = upstream_tariff;
+    options.upstream_pricelist = upstream_tariff;
+    options.cn = cn;
+    return w.add_order(options);
+}
+
+TEST_CASE("a wildcard order on a tariff nothing describes: the export of that tariff decides") {
+    World w;
+    ModuleResult allowed = w.run_item("open", wildcard_order(w, "116", "*.wild.example").item);
+    INFO(allowed.out);
+    CHECK(allowed.exit_code == 0);
+    const auto exports = w.upstream_calls("pricelist.export");
+    REQUIRE(exports.size() == 1);
+    expect_request(exports[0], "pricelist.export",
+                   {{"pricelist", "116"}, {"itemtype", "certificate"}});
     CHECK(w.upstream.count("certificate.order.param") == 1);
+    CHECK(template_flag(w.run({"--command", "features"}).out, "116", "wildcard") == "yes");
+
+    w.clear_records();
+    CHECK(w.run_item("open", wildcard_order(w, "116", "*.other.example").item).exit_code == 0);
+    CHECK(w.upstream.count("pricelist.export") == 0);  // cached by the first order
+    CHECK(w.upstream.count("certificate.order.param") == 1);
+
+    w.clear_records();
+    CertificateOrder refused = wildcard_order(w, "115", "*.single.example");
+    ModuleResult r = w.run_item("open", refused.item, w.host.add_running_operation(0));
+    INFO(r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == "value");
+    CHECK(xpath(r.out, "/doc/error/@object") == "CN");
+    CHECK(w.host_funcs() == Funcs{"runningoperation.edit"});  // the error, stored; nothing else
+    CHECK(w.upstream.count("pricelist.export") == 1);
+    CHECK(w.upstream.count("certificate.order.param") == 0);  // refused before any money moved
+    CHECK(orders_of(w, refused.item).empty());
+}
+
+TEST_CASE(
+    "a wildcard order whose tariff the export cannot describe is sent: the upstream decides") {
+    World w;
+    w.upstream.fault("pricelist.export", "html", FaultOptions(0));
+    ModuleResult allowed = w.run_item("open", wildcard_order(w, "116", "*.wild.example").item);
+    INFO(allowed.out);
+    CHECK(allowed.exit_code == 0);
+    CHECK(w.upstream.count("certificate.order.param") == 1);
+    CHECK(w.log().find("the upstream decides") != std::string::npos);
+
+    w.clear_records();
+    CertificateOrder refused = wildcard_order(w, "115", "*.single.example");
+    ModuleResult r = w.run_item("open", refused.item);
+    INFO(r.out);
+    CHECK(r.exit_code == 1);  // the upstream itself refuses what the plan does not cover
+    CHECK(xpath(r.out, "/doc/error/msg").find("wildcard") != std::string::npos);
+    CHECK(orders_of(w, refused.item).empty());
 }
 
 TEST_CASE("export faults: retried before the stream starts, never after") {

@@ -215,4 +215,12 @@ TEST_CASE("a multi-domain order on a tariff nothing describes is sent, not refus
     REQUIRE(r.exit_code == 0);
     expect_request(w.upstream_calls("certificate.order.param").at(0), "certificate.order.param",
                    {{"pricelist", "117"}, {"altname", "shop.example.com"}});
+    // What the plan allows came from the upstream's export of plan 117 alone, cached under the
+    // upstream id the hand-made tariff names: the next order asks nothing.
+    expect_request(w.upstream_calls("pricelist.export").at(0), "pricelist.export",
+                   {{"pricelist", "117"}});
+    w.clear_records();
+    CHECK(w.run_item("open", w.add_order(o).item).exit_code == 0);
+    CHECK(w.upstream.count("pricelist.export") == 0);
+    CHECK(w.upstream.count("certificate.order.param") == 1);
 }

@@ -330,6 +330,37 @@ OrderedRequest csr_for_order(const ApiRequest& request) {
     return {parsed->common_name, request.get("csr")};
 }
 
+std::vector<std::string> altname_list(const std::string& altnames) {
+    std::vector<std::string> names;
+    std::string name;
+    for (char c : altnames + " ") {
+        if (c == ' ' || c == ',' || c == '\n' || c == '\t') {
+            if (!name.empty())
+                names.push_back(name);
+            name.clear();
+        } else {
+            name += c;
+        }
+    }
+    return names;
+}
+
+// What a CA does with names the tariff does not cover: refuses the order, nothing is bought.
+// www.<CN> (or the bare domain of a www CN) is in every single-domain certificate.
+void require_covered(const Tariff& tariff, const std::string& cn, const std::string& altnames) {
+    const std::vector<std::string> sans = altname_list(altnames);
+    std::vector<std::string> names = sans;
+    names.push_back(cn);
+    for (const auto& name : names)
+        if (name.rfind("*.", 0) == 0 && !tariff.wildcard)
+            throw invalid_value(name == cn ? "CN" : "altname",
+                                "The tariff plan does not allow wildcard domain names");
+    const std::string bare = cn.rfind("www.", 0) == 0 ? cn.substr(4) : "";
+    for (const auto& name : sans)
+        if (name != "www." + cn && name != bare && !tariff.multidomain)
+            throw invalid_value("altname", "The tariff plan does not allow additional domains");
+}
+
 // The order wizard's key step: a new key and CSR for the subject; nothing is bought.
 Body func_order_csr(State& state, const ApiConfig&, const ApiRequest& request) {
     if (!committing(request))
@@ -368,6 +399,7 @@ Body func_order(State& state, const ApiConfig& config, const ApiRequest& request
     const Tariff& tariff = requested_tariff(state, request);
     int period = requested_period(tariff, request);
     OrderedRequest csr = csr_for_order(request);
+    require_covered(tariff, csr.cn, request.get("altname"));
     required(request, "adm_email");
     required(request, "approver_method");
     if (request.get("skipbasket") != "on") {

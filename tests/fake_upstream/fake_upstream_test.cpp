@@ -311,6 +311,12 @@ TEST_CASE("the key step makes a pair for free; the generate order takes it back"
     CHECK(error_object(api.call(with(order, "pricelist", "999"))) == "pricelist");
     CHECK(error_object(api.call(with(order, "period", "36"))) == "period");
     CHECK(error_object(api.call(with(order, "skipbasket", "off"))) == "skipbasket");
+    // names the plan does not cover: a wildcard on a single-domain plan, a SAN on a plan
+    // without multidomain
+    CHECK(error_object(api.call(with(order, "pricelist", "115"))) == "CN");
+    Params with_san = order;
+    with_san.emplace_back("altname", "shop.example.org");
+    CHECK(error_object(api.call(with_san)) == "altname");
     CHECK(error_object(api.call(with(key_step, "pricelist", "999"))) == "pricelist");
     CHECK(error_object(api.call(with(key_step, "crt_type", "manual"))) == "crt_type");
     CHECK(fake.state().empty());

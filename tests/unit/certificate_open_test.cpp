@@ -3,6 +3,10 @@
 // Every case asserts the exact upstream requests and the exact BILLmanager calls, in order.
 #include <doctest/doctest.h>
 
+#include <map>
+#include <optional>
+#include <vector>
+
 #include "certificate_service_fixture.h"
 
 using namespace pmtest;
@@ -553,4 +557,143 @@ TEST_CASE("open: a crash before csr_sha256 is saved still records it") {
     w.service.reissue(42);
     REQUIRE(w.api.reissues.size() == 1);
     CHECK(w.api.reissues[0].second.crt_type == "oldrequest");
+}
+
+namespace {
+
+// The upstream's export, as the lifecycle's TariffCatalog port sees it.
+struct ListedCatalog : pmb::upstream::TariffCatalog {
+    std::vector<pmb::upstream::ExportedTariff> tariffs;
+    std::optional<UpstreamError> failure;
+    Lines asked;  // the only_id of each export asked for
+
+    void each_tariff(const pmb::upstream::TariffVisitor& visit,
+                     const std::string& only_id) override {
+        asked.push_back(only_id);
+        if (failure)
+            throw *failure;
+        for (const auto& tariff : tariffs)
+            visit(tariff);
+    }
+};
+
+pmb::upstream::ExportedTariff exported(const std::string& id, const std::string& wildcard) {
+    pmb::upstream::ExportedTariff tariff;
+    tariff.id = id;
+    tariff.itemtype = "certificate";
+    tariff.properties = {{"wildcard", wildcard}, {"multidomain", "off"}};
+    return tariff;
+}
+
+}  // namespace
+
+TEST_CASE("open: a capability nothing describes is asked of the upstream's export of that tariff") {
+    struct Case {
+        std::string name;
+        std::string cn;
+        std::map<std::string, std::string> settings;  // the tariff's own, beside upstream_pricelist
+        std::vector<pmb::upstream::ExportedTariff> export_lists;
+        bool export_fails;
+        Lines asked;   // the export asked for
+        bool ordered;  // else refused as value/CN before anything is written
+        bool cached;   // the template the export gave is cached for the next order
+    };
+    const std::vector<Case> cases = {
+        {"the export allows it: ordered, template cached",
+         "*.example.com",
+         {},
+         {exported("1042", "on")},
+         false,
+         {"1042"},
+         true,
+         true},
+        {"the export forbids it: refused",
+         "*.example.com",
+         {},
+         {exported("1042", "off")},
+         false,
+         {"1042"},
+         false,
+         true},
+        {"an export that ignores the filter: the tariff is picked out",
+         "*.example.com",
+         {},
+         {exported("9", "off"), exported("1042", "on")},
+         false,
+         {"1042"},
+         true,
+         true},
+        {"the export does not list it: the upstream decides",
+         "*.example.com",
+         {},
+         {exported("9", "off")},
+         false,
+         {"1042"},
+         true,
+         false},
+        {"the export fails: the upstream decides",
+         "*.example.com",
+         {},
+         {},
+         true,
+         {"1042"},
+         true,
+         false},
+        {"the tariff's settings say: not asked",
+         "*.example.com",
+         {{"wildcard", "on"}},
+         {},
+         false,
+         {},
+         true,
+         false},
+        {"no capability needed: not asked", "www.example.com", {}, {}, false, {}, true, false},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        Item item = base_item();
+        item.params["CN"] = c.cn;
+        item.params["approver_email"] = "admin@example.com";
+        item.pricelist_params.insert(c.settings.begin(), c.settings.end());
+        FakeHost host;
+        host.add(item);
+        FakeApi api;
+        pmb::TemplateCache templates(temp_dir() + "/templates.xml");
+        ListedCatalog catalog;
+        catalog.tariffs = c.export_lists;
+        if (c.export_fails)
+            catalog.failure = UpstreamError(UpstreamError::Failure::kTransport, "connection", "",
+                                            "", "connection reset");
+        pmb::CertificateService service(host, api, templates, kOperation, &catalog);
+
+        if (c.ordered) {
+            service.open(42);
+            CHECK(api.orders.size() == 1);
+        } else {
+            auto [type, object] = error_of([&] { service.open(42); });
+            CHECK(type == "value");
+            CHECK(object == "CN");
+            CHECK(api.calls.empty());
+            CHECK(host.journal().empty());
+        }
+        CHECK(catalog.asked == c.asked);
+        CHECK(templates.find("1042").has_value() == c.cached);
+    }
+}
+
+TEST_CASE("open: a tariff the export described once is not asked again") {
+    Item item = base_item();
+    item.params["CN"] = "*.example.com";
+    item.params["approver_email"] = "admin@example.com";
+    pmb::TemplateCache templates(temp_dir() + "/templates.xml");
+    ListedCatalog catalog;
+    catalog.tariffs = {exported("1042", "on")};
+    for (int run = 0; run < 2; ++run) {
+        FakeHost host;
+        host.add(item);
+        FakeApi api;
+        pmb::CertificateService(host, api, templates, kOperation, &catalog).open(42);
+        CHECK(api.orders.size() == 1);
+    }
+    CHECK(catalog.asked == Lines{"1042"});  // the second order read the cache
 }
