@@ -81,6 +81,7 @@ TEST_CASE("the whole certificate life runs under every answer shape") {
          std::vector<Shape>{{"", {}},
                             {"edit_without_service_status", {}},
                             {"edit_without_service_status", {{"lang", "ru"}}},
+                            {"edit_without_service_status", {{"lang", "de"}}},
                             {"file_as_zip", {}},
                             {"file_as_pem", {}},
                             {"file_as_pem", {{"content_type", "application/x-pem-file"}}},
@@ -164,6 +165,30 @@ TEST_CASE("status text only, in Russian: pending and issued read from status_msg
     CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "certificate.file"});
     CHECK(w.host.item_param(o.item, "service_status") == "5");
     CHECK(count_of(saved_crt(w, o.item), "-----BEGIN CERTIFICATE-----") == 2);
+}
+
+TEST_CASE("status text in a language the module has no words for: the file tells, once a sync") {
+    World w;
+    w.upstream.set_shape("edit_without_service_status", true, {{"lang", "de"}});
+    Opened o = open_order(w);
+    w.clear_records();
+    REQUIRE(w.run_item("sync_item", o.item).exit_code == 0);  // "Domainprüfung läuft"
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "certificate.file"});
+    CHECK(w.host.item_param(o.item, "service_status") == "4");
+    CHECK(saved_crt(w, o.item).empty());
+
+    w.upstream.advance(o.upstream_id, "issued");  // "Ausgestellt"
+    w.clear_records();
+    REQUIRE(w.run_item("sync_item", o.item).exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "certificate.file"});  // one download
+    CHECK(w.host.item_param(o.item, "service_status") == "5");
+    CHECK(count_of(saved_crt(w, o.item), "-----BEGIN CERTIFICATE-----") == 2);
+    CHECK(w.host_calls("certificate.open").size() == 1);
+
+    w.clear_records();
+    REQUIRE(w.run_item("sync_item", o.item).exit_code == 0);
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit"});  // issued here: nothing to probe
+    CHECK(w.host_funcs().empty());
 }
 
 TEST_CASE("an order answered with only billorder.id: the certificate is found by remoteid") {

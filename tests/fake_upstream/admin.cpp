@@ -242,7 +242,8 @@ const std::map<std::string, ShapeSwitch>& shape_switches() {
         {"edit_without_service_status",
          [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
              shapes.edit_without_service_status = on;
-             shapes.status_lang = on && params.get("lang") == "ru" ? "ru" : "en";
+             const std::string lang = params.get("lang");
+             shapes.status_lang = on && (lang == "ru" || lang == "de") ? lang : "en";
          }},
         {"file_as_zip", [](AnswerShapes& shapes, bool on,
                            const ApiRequest&) { shapes.file_format = on ? "zip" : "xml"; }},

@@ -39,9 +39,10 @@
 //   fault/clear                removes every fault
 // Answer shapes (global until switched off; on defaults to 1):
 //   shape?name=N&on=1|0[&...]  with N one of
-//     edit_without_service_status [&lang=ru]  certificate.edit and the certificate list carry
-//                              no service_status, only status_msg (en "Issued", ru "Выпущен")
-//                              and item_status (2 = active once issued)
+//     edit_without_service_status [&lang=ru|de]  certificate.edit and the certificate list
+//                              carry no service_status, only status_msg (en "Issued", ru
+//                              "Выпущен", de "Ausgestellt") and item_status (2 = active once
+//                              issued)
 //     file_as_zip              certificate.file answers the raw zip (Content-Type
 //                              application/zip) holding CN.crt and CN.ca.crt
 //     file_as_pem [&content_type=T]  certificate.file answers the PEM chain as text (default

@@ -50,7 +50,7 @@ Body whole_body(std::string text);
 // switches that set them).
 struct AnswerShapes {
     bool edit_without_service_status = false;
-    std::string status_lang = "en";               // "ru": status_msg in Russian ("Выпущен")
+    std::string status_lang = "en";  // "ru": status_msg in Russian ("Выпущен"); "de": German
     std::string file_format = "xml";              // "zip" or "pem": the file itself, not XML
     std::string pem_content_type = "text/plain";  // for file_format "pem"
     std::string appended_key_pem;                 // non-empty: appended to the certificate PEM

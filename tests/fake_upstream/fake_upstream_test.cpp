@@ -745,6 +745,8 @@ TEST_CASE("shape edit_without_service_status: status_msg and item_status only") 
     CHECK(xpath(api.call(edit), "/doc/status_msg") == "Выпущен");
     fake.advance(id, "pending");
     CHECK(xpath(api.call(edit), "/doc/status_msg") == "Ожидает проверки домена");
+    fake.set_shape("edit_without_service_status", true, {{"lang", "de"}});
+    CHECK(xpath(api.call(edit), "/doc/status_msg") == "Domainprüfung läuft");
     fake.set_shape("edit_without_service_status", false);
     CHECK(xpath(api.call(edit), "/doc/service_status") == "4");
     CHECK(xpath(api.call(edit), "/doc/status_msg") == "Awaiting domain control validation");
