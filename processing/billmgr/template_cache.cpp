@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace pmb {
 namespace {
@@ -32,12 +33,31 @@ std::string attribute(xmlTextReader* reader, const std::string& name) {
     return text;
 }
 
+// The cache's own attribute: the flags guessed from names, space-separated.
+constexpr const char* kGuessed = "guessed";
+
 TariffTemplate template_at(xmlTextReader* reader) {
-    TariffTemplate tariff{attribute(reader, "name"), {}};
+    TariffTemplate tariff{attribute(reader, "name"), {}, {}};
     for (const auto& flag : template_flags())
         if (attribute(reader, flag) == "yes")
             tariff.flags.insert(flag);
+    for (const auto& flag : split(attribute(reader, kGuessed), " "))
+        tariff.guessed.insert(flag);
     return tariff;
+}
+
+void write_template(XmlWriter& writer, const TariffTemplate& tariff, bool with_guesses) {
+    writer.open("template").attr("name", tariff.name);
+    for (const auto& flag : template_flags())
+        if (tariff.has(flag))
+            writer.attr(flag, "yes");
+    if (with_guesses && !tariff.guessed.empty()) {
+        std::string guessed;
+        for (const auto& flag : tariff.guessed)
+            guessed += (guessed.empty() ? "" : " ") + flag;
+        writer.attr(kGuessed, guessed);
+    }
+    writer.close();
 }
 
 bool file_exists(const std::string& path) {
@@ -110,13 +130,8 @@ const std::vector<std::string>& template_flags() {
 }
 
 void write_templates(XmlWriter& writer, const std::vector<TariffTemplate>& templates) {
-    for (const auto& tariff : templates) {
-        writer.open("template").attr("name", tariff.name);
-        for (const auto& flag : template_flags())
-            if (tariff.has(flag))
-                writer.attr(flag, "yes");
-        writer.close();
-    }
+    for (const auto& tariff : templates)
+        write_template(writer, tariff, false);
 }
 
 bool TemplateCache::scan(const std::function<bool(TariffTemplate)>& visit) const {
@@ -177,7 +192,8 @@ void TemplateCache::merge(const std::vector<TariffTemplate>& templates) const {
         }
     }
     XmlWriter writer("templates");
-    write_templates(writer, all);
+    for (const auto& tariff : all)
+        write_template(writer, tariff, true);
     replace_file(path_, writer.finish());
 }
 

@@ -17,14 +17,19 @@ namespace pmb {
 struct TariffTemplate {
     std::string name;             // the pricelist intname, which import sets to the upstream id
     std::set<std::string> flags;  // the attributes that are "yes": wildcard, multidomain, …
+    // The flags the export did not state, so guessed from the tariff's names: the order form
+    // shows the guess, but an order is never refused on one.
+    std::set<std::string> guessed;
 
     bool has(const std::string& flag) const { return flags.count(flag) > 0; }
+    bool states(const std::string& flag) const { return guessed.count(flag) == 0; }
 };
 
 // Every template attribute BILLmanager knows, in the order features prints them.
 const std::vector<std::string>& template_flags();
 
-// <template name="…" flag="yes" …/> for each template, into an open element of writer.
+// <template name="…" flag="yes" …/> for each template, into an open element of writer: what
+// features shows BILLmanager (the cache file adds which flags are guessed).
 void write_templates(XmlWriter& writer, const std::vector<TariffTemplate>& templates);
 
 class TemplateCache {

@@ -145,7 +145,8 @@ std::string CertificateService::place_order(const Item& item) {
 }
 
 void CertificateService::check_with_upstream_tariff(const Item& item) {
-    if (!catalog_ || !needs_unknown_capability(item))
+    // A cached template is what this would fetch again: its guesses stay unknown.
+    if (!catalog_ || item.tariff_template || !needs_unknown_capability(item))
         return;
     const std::string id = upstream_pricelist(item);
     Item described = item;

@@ -76,17 +76,6 @@ void check_csr_matches(const CsrInfo& csr, const OrderedDomains& domains) {
                     "the CSR's subject alternative names differ from the ordered domains");
 }
 
-// The capability as the tariff's own settings or the cached import say it; nullopt when
-// neither knows (a tariff made by hand, an import cache gone).
-std::optional<bool> known_capability(const Item& item, const char* name) {
-    auto setting = item.pricelist_params.find(name);
-    if (setting != item.pricelist_params.end() && !setting->second.empty())
-        return is_on(setting->second);
-    if (item.tariff_template)
-        return item.tariff_template->has(name);
-    return std::nullopt;
-}
-
 // www.<CN> (or the bare domain of a www CN) is what a single-domain certificate includes
 // anyway, so it never needs the multi-domain capability.
 bool needs_multidomain(const OrderedDomains& domains) {
@@ -111,6 +100,15 @@ bool is_on(const std::string& value) {
     return value == "on" || value == "yes" || value == "1";
 }
 
+std::optional<bool> known_capability(const Item& item, const std::string& name) {
+    auto setting = item.pricelist_params.find(name);
+    if (setting != item.pricelist_params.end() && !setting->second.empty())
+        return is_on(setting->second);
+    if (item.tariff_template && item.tariff_template->states(name))
+        return item.tariff_template->has(name);
+    return std::nullopt;
+}
+
 // Refuses only on evidence: a capability nobody knows is left for the upstream to judge.
 void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
     bool wildcard_refused = known_capability(item, "wildcard") == std::optional<bool>(false);
@@ -133,14 +131,6 @@ bool needs_unknown_capability(const Item& item) {
                                 [](const std::string& name) { return name.rfind("*.", 0) == 0; });
     return (wildcard && !known_capability(item, "wildcard")) ||
            (needs_multidomain(domains) && !known_capability(item, "multidomain"));
-}
-
-TariffCapabilities TariffCapabilities::of(const Item& item) {
-    TariffCapabilities caps = guess(item.pricelist_intname);
-    caps.wildcard = known_capability(item, "wildcard").value_or(caps.wildcard);
-    caps.multidomain = known_capability(item, "multidomain").value_or(caps.multidomain);
-    caps.orginfo = known_capability(item, "orginfo").value_or(caps.orginfo);
-    return caps;
 }
 
 TariffCapabilities TariffCapabilities::guess(const std::string& names) {

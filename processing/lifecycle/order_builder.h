@@ -2,6 +2,7 @@
 // upstream call is made for an order that would fail (or be wrong) on the upstream side.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,8 @@ struct TariffCapabilities {
     bool multidomain = false;
     bool orginfo = false;  // the CA checks the organisation (OV/EV)
 
-    // Each capability from the first source that knows it: the tariff's own settings
-    // (pricelist params), the template cached by the last tariff import, the intname.
-    static TariffCapabilities of(const Item& item);
-    // The last resort: guessed from a tariff's names (intname, display name).
+    // Guessed from a tariff's names (intname, display name): what the order form shows for a
+    // tariff whose export does not say. Never the ground for refusing an order.
     static TariffCapabilities guess(const std::string& names);
 };
 
@@ -37,8 +36,12 @@ struct OrderedDomains {
 
 OrderedDomains ordered_domains(const Item& item);
 
-// Refuses (Error value) a wildcard or an additional domain only when the tariff's settings or
-// its cached template say it is not allowed; a capability nobody knows passes.
+// What the tariff's own settings (pricelist params), else its cached template, state about a
+// capability (wildcard, multidomain, …); nullopt when neither states it: a flag the template
+// only guessed from names is not evidence.
+std::optional<bool> known_capability(const Item& item, const std::string& name);
+// Refuses (Error value) a wildcard or an additional domain only when known_capability says it
+// is not allowed; a capability nobody knows passes.
 void check_tariff_allows(const Item& item, const OrderedDomains& domains);
 // Whether the order needs a capability (wildcard, additional domains) that neither the
 // tariff's settings nor its cached template describe.

@@ -81,14 +81,16 @@ TariffTemplate template_of(const ExportedTariff& tariff) {
     const std::map<std::string, bool> guesses = {{"wildcard", guessed.wildcard},
                                                  {"multidomain", guessed.multidomain},
                                                  {"orginfo", guessed.orginfo}};
-    TariffTemplate result{tariff.id, {}};
+    TariffTemplate result{tariff.id, {}, {}};
     for (const auto& flag : template_flags()) {
         auto given = tariff.properties.find(flag);
+        const bool stated = given != tariff.properties.end() && !given->second.empty();
         auto guess = guesses.find(flag);
-        bool yes = given != tariff.properties.end() ? is_on(given->second)
-                                                    : guess != guesses.end() && guess->second;
+        bool yes = stated ? is_on(given->second) : guess != guesses.end() && guess->second;
         if (yes)
             result.flags.insert(flag);
+        if (!stated)
+            result.guessed.insert(flag);
     }
     return result;
 }

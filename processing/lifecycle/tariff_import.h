@@ -15,7 +15,8 @@ namespace pmb {
 // Whether the upstream sells it: a certificate tariff with an id, active, not archived.
 bool offered(const upstream::ExportedTariff& tariff);
 
-// Its template: the export's own flags where it has them, else guessed from its names.
+// Its template: the export's own flags where it states them, else guessed from its names (and
+// marked guessed).
 TariffTemplate template_of(const upstream::ExportedTariff& tariff);
 
 class TariffImport {

@@ -260,6 +260,29 @@ TEST_CASE(
     CHECK(orders_of(w, refused.item).empty());
 }
 
+TEST_CASE("an export that states no flags: the order form gets the guess, orders are not refused") {
+    World w;
+    w.upstream.set_shape("export_without_flags");
+    REQUIRE(w.run(import_args(w, "available")).exit_code == 0);
+    const std::string features = w.run({"--command", "features"}).out;
+    CHECK(template_flag(features, "116", "wildcard") == "yes");  // "…Wildcard" in its name
+    CHECK(template_flag(features, "115", "wildcard") == "");
+
+    w.clear_records();
+    CertificateOrder guessed_no = wildcard_order(w, "115", "*.single.example");
+    ModuleResult r = w.run_item("open", guessed_no.item);
+    INFO(r.out);
+    CHECK(r.exit_code == 1);  // refused by the upstream, which knows; not on the module's guess
+    CHECK(w.upstream.count("certificate.order.param") == 1);
+    CHECK(w.upstream.count("pricelist.export") == 0);  // the cached template was asked already
+    CHECK(orders_of(w, guessed_no.item).empty());
+
+    w.clear_records();
+    CHECK(w.run_item("open", wildcard_order(w, "116", "*.wild.example").item).exit_code == 0);
+    CHECK(w.upstream.count("pricelist.export") == 0);
+    CHECK(w.upstream.count("certificate.order.param") == 1);
+}
+
 TEST_CASE("export faults: retried before the stream starts, never after") {
     World w;
     w.upstream.fault("pricelist.export", "http500");

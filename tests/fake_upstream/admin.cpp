@@ -269,6 +269,8 @@ const std::map<std::string, ShapeSwitch>& shape_switches() {
                                        const ApiRequest&) { shapes.export_numeric_itemtype = on; }},
         {"export_addons",
          [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.export_addons = on; }},
+        {"export_without_flags", [](AnswerShapes& shapes, bool on,
+                                    const ApiRequest&) { shapes.export_without_flags = on; }},
     };
     return kSwitches;
 }

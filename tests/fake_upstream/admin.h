@@ -58,6 +58,8 @@
 //     export_addons            multi-domain plans (117, 120) carry an additional-domain <addon>
 //                              (id = plan id + "1", addonlimit 3 included, addonmax 250, prices
 //                              per extra domain = a tenth of the plan's, EUR and RUB)
+//     export_without_flags     pricelist.export rows carry no wildcard, multidomain or orginfo
+//                              element (the plans still allow what they allow when ordered)
 //   shape/clear                every shape back to the default
 #pragma once
 

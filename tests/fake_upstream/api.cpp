@@ -574,9 +574,11 @@ XmlNode tariff_node(const Tariff& tariff, const AnswerShapes& shapes) {
     node.add("active", "on");
     node.add("hideinorder", "off");
     node.add("archived", "off");
-    node.add("wildcard", on_off(tariff.wildcard));
-    node.add("multidomain", on_off(tariff.multidomain));
-    node.add("orginfo", on_off(tariff.orginfo));
+    if (!shapes.export_without_flags) {
+        node.add("wildcard", on_off(tariff.wildcard));
+        node.add("multidomain", on_off(tariff.multidomain));
+        node.add("orginfo", on_off(tariff.orginfo));
+    }
     node.add(price_node("EUR", tariff.price_eur));
     node.add(price_node("RUB", tariff.price_rub));
     if (shapes.export_addons && tariff.multidomain)

@@ -59,6 +59,7 @@ struct AnswerShapes {
     bool prolong_without_newexpiredate = false;
     bool export_numeric_itemtype = false;  // <itemtype>48</itemtype>, no itemtype_info
     bool export_addons = false;            // multi-domain plans carry an additional-domain addon
+    bool export_without_flags = false;     // no wildcard / multidomain / orginfo elements
 };
 
 struct ApiConfig {

@@ -833,7 +833,7 @@ TEST_CASE("shape prolong_without_newexpiredate: the expiry still moves") {
     CHECK(moved.substr(0, 4) == std::to_string(std::stoi(expiredate.substr(0, 4)) + 1));
 }
 
-TEST_CASE("shapes export_numeric_itemtype and export_addons") {
+TEST_CASE("shapes export_numeric_itemtype, export_addons and export_without_flags") {
     FakeUpstream fake(tls_options());
     Api api(fake);
     fake.set_shape("export_numeric_itemtype");
@@ -860,4 +860,10 @@ TEST_CASE("shapes export_numeric_itemtype and export_addons") {
           "3.00");
     CHECK(xpath(with_addons, addon + "/price[@currency='RUB']/period[@length='24']/@cost") ==
           "530.00");
+
+    CHECK(xpath(plain, "/doc/pricelist[id='116']/wildcard") == "on");
+    fake.set_shape("export_without_flags");
+    std::string bare = api.call({{"func", "pricelist.export"}}, false);
+    for (const char* flag : {"wildcard", "multidomain", "orginfo"})
+        CHECK(xpath(bare, std::string("count(/doc/pricelist/") + flag + ")") == "0");
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <optional>
 
 #include "fakes.h"
 #include "lifecycle/order_builder.h"
@@ -10,35 +11,62 @@
 using pmb::Item;
 using namespace pmtest;
 
-TEST_CASE("tariff capabilities: guessed from the intname, overridden by tariff settings") {
+TEST_CASE("known capability: the tariff's settings, then what its template states; never a guess") {
+    using Template = std::optional<pmb::TariffTemplate>;
+    const pmb::TariffTemplate stated{"116", {"wildcard"}, {}};
+    const pmb::TariffTemplate guessed{"116", {"wildcard"}, {"wildcard", "multidomain"}};
     struct Case {
         const char* name;
         std::string intname;
         std::map<std::string, std::string> settings;
-        bool wildcard, multidomain;
+        Template tariff_template;
+        std::optional<bool> wildcard, multidomain;
     };
     const Case cases[] = {
-        {"plain single domain", "sectigo-positivessl", {}, false, false},
-        {"wildcard in the name", "sectigo-positivessl-wildcard", {}, true, false},
-        {"wc in the name", "essentialssl-wc", {}, true, false},
-        {"multi-domain in the name", "positivessl-multi-domain", {}, false, true},
-        {"ucc in the name", "comodo-ucc", {}, false, true},
-        {"san in the name", "instantssl-san", {}, false, true},
-        {"setting turns wildcard on", "sectigo-dv", {{"wildcard", "on"}}, true, false},
-        {"setting turns multidomain on", "sectigo-dv", {{"multidomain", "yes"}}, false, true},
-        {"setting turns a guess off", "positivessl-wildcard", {{"wildcard", "off"}}, false, false},
-        {"empty setting keeps the guess", "positivessl-wildcard", {{"wildcard", ""}}, true, false},
+        {"nothing says: unknown, whatever the name",
+         "positivessl-wildcard-multidomain",
+         {},
+         std::nullopt,
+         std::nullopt,
+         std::nullopt},
+        {"settings say",
+         "sectigo-dv",
+         {{"wildcard", "on"}, {"multidomain", "off"}},
+         std::nullopt,
+         true,
+         false},
+        {"an empty setting says nothing",
+         "sectigo-dv",
+         {{"wildcard", ""}},
+         std::nullopt,
+         std::nullopt,
+         std::nullopt},
+        {"the template states both", "116", {}, stated, true, false},
+        {"settings over the template", "116", {{"wildcard", "off"}}, stated, false, false},
+        {"a guessed flag is unknown", "116", {}, guessed, std::nullopt, std::nullopt},
+        {"settings over a guess", "116", {{"multidomain", "yes"}}, guessed, std::nullopt, true},
     };
     for (const auto& c : cases) {
-        SUBCASE(c.name) {
-            Item item = base_item();
-            item.pricelist_intname = c.intname;
-            item.pricelist_params = c.settings;
-            auto caps = pmb::TariffCapabilities::of(item);
-            CHECK(caps.wildcard == c.wildcard);
-            CHECK(caps.multidomain == c.multidomain);
-        }
+        CAPTURE(c.name);
+        Item item = base_item();
+        item.pricelist_intname = c.intname;
+        item.pricelist_params = c.settings;
+        item.tariff_template = c.tariff_template;
+        CHECK(pmb::known_capability(item, "wildcard") == c.wildcard);
+        CHECK(pmb::known_capability(item, "multidomain") == c.multidomain);
     }
+}
+
+TEST_CASE("build_order: a wildcard the template only guessed is sent; one it states no refuses") {
+    Item item = base_item();
+    item.params["CN"] = "*.example.com";
+    item.params["approver_email"] = "a@x.com";
+    item.tariff_template = pmb::TariffTemplate{"1042", {}, {"wildcard"}};
+    CHECK(pmb::build_order(item).subject.cn == "*.example.com");
+    item.tariff_template = pmb::TariffTemplate{"1042", {}, {}};
+    auto [type, object] = error_of([&] { pmb::build_order(item); });
+    CHECK(type == "value");
+    CHECK(object == "CN");
 }
 
 TEST_CASE("upstream pricelist: the tariff setting, else the intname, else missed") {

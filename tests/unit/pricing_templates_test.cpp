@@ -75,7 +75,9 @@ TEST_CASE("template cache: merge, read, find; later imports replace and keep") {
     CHECK(cache.read().empty());  // never imported: no file
     CHECK_FALSE(cache.find("115"));
 
-    cache.merge({{"115", {}}, {"116", {"wildcard"}}, {"120", {"orginfo", "www", "csraltname"}}});
+    cache.merge({{"115", {}, {}},
+                 {"116", {"wildcard"}, {}},
+                 {"120", {"orginfo", "www", "csraltname"}, {}}});
     auto all = cache.read();
     REQUIRE(all.size() == 3);
     CHECK(all[0].name == "115");
@@ -85,7 +87,7 @@ TEST_CASE("template cache: merge, read, find; later imports replace and keep") {
     CHECK(cache.find("116")->has("wildcard"));
     CHECK_FALSE(cache.find("999"));
 
-    cache.merge({{"116", {"wildcard", "multidomain"}}, {"117", {"multidomain"}}});
+    cache.merge({{"116", {"wildcard", "multidomain"}, {}}, {"117", {"multidomain"}, {}}});
     all = cache.read();
     REQUIRE(all.size() == 4);
     CHECK(all[1].flags == std::set<std::string>{"wildcard", "multidomain"});
@@ -111,7 +113,7 @@ TEST_CASE("template cache: a corrupt file reads as no templates, and is replaced
         CHECK(cache.read().empty());
         CHECK_FALSE(cache.find("116"));
     }
-    cache.merge({{"116", {"wildcard"}}});
+    cache.merge({{"116", {"wildcard"}, {}}});
     REQUIRE(cache.read().size() == 1);
     CHECK(cache.find("116")->has("wildcard"));
 }
@@ -121,7 +123,7 @@ TEST_CASE("template cache: an unwritable place is a clear error naming the file"
     pmtest::write_text(root + "/var", "a file where the directory should be");
     TemplateCache cache(root + "/var/pmbillmgrssl.templates.xml");
     try {
-        cache.merge({{"115", {}}});
+        cache.merge({{"115", {}, {}}});
         FAIL("written");
     } catch (const Error& e) {
         CHECK(e.type() == errtype::kInternal);
@@ -129,26 +131,22 @@ TEST_CASE("template cache: an unwritable place is a clear error naming the file"
     }
 }
 
-TEST_CASE("tariff capabilities: pricelist params, then the cached template, then the intname") {
-    Item item;
-    item.pricelist_intname = "116";  // an imported tariff: the upstream id says nothing
-    CHECK_FALSE(TariffCapabilities::of(item).wildcard);
-    item.tariff_template = TariffTemplate{"116", {"wildcard", "orginfo"}};
-    TariffCapabilities caps = TariffCapabilities::of(item);
-    CHECK(caps.wildcard);
-    CHECK_FALSE(caps.multidomain);
-    CHECK(caps.orginfo);
-    item.pricelist_params["wildcard"] = "off";
-    item.pricelist_params["multidomain"] = "on";
-    caps = TariffCapabilities::of(item);
-    CHECK_FALSE(caps.wildcard);
-    CHECK(caps.multidomain);
+TEST_CASE("template cache: which flags were guessed survives the file; features never shows it") {
+    std::string root = pmtest::temp_dir();
+    TemplateCache cache(root + "/var/pmbillmgrssl.templates.xml");
+    cache.merge({{"116", {"wildcard"}, {"multidomain", "orginfo"}}, {"115", {}, {}}});
+    auto found = cache.find("116");
+    REQUIRE(found);
+    CHECK(found->guessed == std::set<std::string>{"multidomain", "orginfo"});
+    CHECK(found->states("wildcard"));
+    CHECK_FALSE(found->states("multidomain"));
+    CHECK(cache.find("115")->guessed.empty());
 
-    Item named;
-    named.pricelist_intname = "comodo_wildcard";
-    CHECK(TariffCapabilities::of(named).wildcard);
-    named.tariff_template = TariffTemplate{"comodo_wildcard", {}};  // the template knows better
-    CHECK_FALSE(TariffCapabilities::of(named).wildcard);
+    XmlWriter features("templates");
+    write_templates(features, cache.read());
+    const std::string shown = features.finish();
+    CHECK(shown.find("<template name=\"116\" wildcard=\"yes\"/>") != std::string::npos);
+    CHECK(shown.find("guessed") == std::string::npos);
 }
 
 TEST_CASE("tariff capabilities: the guess from names") {

@@ -120,6 +120,7 @@ TEST_CASE("tariff import: available lists the certificate tariffs on sale") {
     CHECK(templates[0].flags.empty());                                  // the export says off
     CHECK(templates[1].flags == std::set<std::string>{"wildcard"});     // the export says on
     CHECK(templates[2].flags == std::set<std::string>{"multidomain"});  // guessed from names
+    CHECK(templates[2].guessed.count("multidomain") == 1);
     CHECK(templates[3].flags == std::set<std::string>{"www", "orginfo", "csraltname"});
 }
 
@@ -185,6 +186,9 @@ TEST_CASE("tariff import: a template keeps the export's flags over the name's gu
     t.properties["idn"] = "on";
     CHECK(template_of(t).flags == std::set<std::string>{"multidomain", "idn"});
     CHECK(template_of(t).name == "300");
+    // what the export did not state is marked guessed: never the ground for a refusal
+    CHECK(template_of(t).guessed ==
+          std::set<std::string>{"www", "multidomain", "orginfo", "csraltname"});
 }
 
 TEST_CASE("import_pricelist command: available, pricelist with module markup, then features") {
