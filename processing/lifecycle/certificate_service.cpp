@@ -233,6 +233,10 @@ void CertificateService::sync_item(const Item& item, const std::string& upstream
             record_issued(item, cert, upstream_id);
             break;
         case 0:  // no status we can read: the certificate file itself tells
+            if (issued_here(item)) {
+                record_issued(item, cert, upstream_id);
+                break;
+            }
             if (auto file = probe_issued_file(item, upstream_id)) {
                 record_issued(item, cert, upstream_id, &*file);
                 break;
@@ -250,13 +254,15 @@ void CertificateService::sync_item(const Item& item, const std::string& upstream
     }
 }
 
+bool CertificateService::issued_here(const Item& item) {
+    return item.param(param::kServiceStatus) == std::to_string(kStatusIssued) &&
+           !item.certificate.crt.empty();
+}
+
 // Once per sync, for a certificate whose status says nothing: a valid certificate for the
-// ordered domain in certificate.file means issued. Already issued here: nothing to ask.
+// ordered domain in certificate.file means issued.
 std::optional<upstream::IssuedFile> CertificateService::probe_issued_file(
     const Item& item, const std::string& upstream_id) {
-    if (item.param(param::kServiceStatus) == std::to_string(kStatusIssued) &&
-        !item.certificate.crt.empty())
-        return upstream::IssuedFile{};
     try {
         upstream::IssuedFile file = api_.download(upstream_id);
         if (read_issued_file(file).covers(ordered_domains(item).cn))
@@ -270,9 +276,7 @@ std::optional<upstream::IssuedFile> CertificateService::probe_issued_file(
 void CertificateService::record_issued(const Item& item, const UpstreamCertificate& cert,
                                        const std::string& upstream_id,
                                        const upstream::IssuedFile* file) {
-    bool changed = item.param(param::kServiceStatus) != std::to_string(kStatusIssued) ||
-                   item.certificate.crt.empty();
-    if (changed)
+    if (!issued_here(item))
         save_certificate(item, file ? *file : api_.download(upstream_id), upstream_id);
     std::string expiry = date_part(cert.expiredate);
     if (!expiry.empty() && date_part(item.expiredate) != expiry)
@@ -346,8 +350,8 @@ void CertificateService::finish_attempt(const Item& item, const char* name) {
 // Kill points, in order: before the marker nothing was sent, the retry sends; after it and
 // before the upstream applied, the upstream is still issued, so the retry sends again;
 // after the upstream applied, the retry sees it validating and only writes back; after the
-// last write-back and before the drop, the retry writes the same values again, and a later
-// operation ignores the leftover marker.
+// last write-back and before the marker says done, the retry writes the same values again
+// (and a later operation ignores the leftover marker); after it, a rerun does nothing.
 void CertificateService::reissue(long long item_id) {
     Item item = read_item(item_id);
     std::string upstream_id = require_upstream_id(item, "reissue");

@@ -58,6 +58,8 @@ private:
     void use_upstream_made_key(const Item& item, upstream::OrderRequest& request);
     void finish_open(const Item& item, const std::string& upstream_id);
     void sync_item(const Item& item, const std::string& upstream_id);
+    // Issued and saved here already: the upstream's file is not fetched again.
+    static bool issued_here(const Item& item);
     std::optional<upstream::IssuedFile> probe_issued_file(const Item& item,
                                                           const std::string& upstream_id);
     // file: the certificate file already fetched, or null to fetch it when needed.
