@@ -191,25 +191,27 @@ long HttpClient::status() const {
 }
 
 HttpResponse HttpClient::post_form(const std::string& url, const std::string& body) {
-    BodySink sink{{}, static_cast<size_t>(max_response_bytes_)};
-    CURLcode code = perform(url, body, write_body, &sink);
-    if (sink.overflow || code == CURLE_FILESIZE_EXCEEDED)
-        throw too_large(url);
-    if (code != CURLE_OK)
-        throw transport_error(url, code);
-    return {status(), std::move(sink.body)};
+    return post_collected(url, body, "");
 }
 
 HttpResponse HttpClient::post_form_once(const std::string& url, const std::string& body,
                                         const std::string& func) {
-    use_own_connection(true);
+    return post_collected(url, body, func);
+}
+
+HttpResponse HttpClient::post_collected(const std::string& url, const std::string& body,
+                                        const std::string& charging_func) {
+    const bool charging = !charging_func.empty();
+    if (charging)
+        use_own_connection(true);
     BodySink sink{{}, static_cast<size_t>(max_response_bytes_)};
     CURLcode code = perform(url, body, write_body, &sink);
-    use_own_connection(false);
+    if (charging)
+        use_own_connection(false);
     if (sink.overflow || code == CURLE_FILESIZE_EXCEEDED)
         throw too_large(url);
-    if (code != CURLE_OK && may_have_arrived(code))
-        throw unknown_outcome(url, func, code);
+    if (code != CURLE_OK && charging && may_have_arrived(code))
+        throw unknown_outcome(url, charging_func, code);
     if (code != CURLE_OK)
         throw transport_error(url, code);
     return {status(), std::move(sink.body)};

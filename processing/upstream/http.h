@@ -82,6 +82,10 @@ private:
     CURLcode perform(const std::string& url, const std::string& body, curl_write_callback write,
                      void* target);
     long status() const;
+    // The whole answer, within max_response_bytes; a non-empty charging_func makes it
+    // post_form_once.
+    HttpResponse post_collected(const std::string& url, const std::string& body,
+                                const std::string& charging_func);
     UpstreamError too_large(const std::string& url) const;
     UpstreamError transport_error(const std::string& url, CURLcode code) const;
     std::string failure_reason(CURLcode code) const;
