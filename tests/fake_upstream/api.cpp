@@ -335,25 +335,10 @@ OrderedRequest csr_for_order(const ApiRequest& request) {
     return {parsed->common_name, request.get("csr")};
 }
 
-std::vector<std::string> altname_list(const std::string& altnames) {
-    std::vector<std::string> names;
-    std::string name;
-    for (char c : altnames + " ") {
-        if (c == ' ' || c == ',' || c == '\n' || c == '\t') {
-            if (!name.empty())
-                names.push_back(name);
-            name.clear();
-        } else {
-            name += c;
-        }
-    }
-    return names;
-}
-
 // What a CA does with names the tariff does not cover: refuses the order, nothing is bought.
 // www.<CN> (or the bare domain of a www CN) is in every single-domain certificate.
 void require_covered(const Tariff& tariff, const std::string& cn, const std::string& altnames) {
-    const std::vector<std::string> sans = altname_list(altnames);
+    const std::vector<std::string> sans = split_words(altnames);
     std::vector<std::string> names = sans;
     names.push_back(cn);
     for (const auto& name : names)
