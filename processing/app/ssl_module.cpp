@@ -47,12 +47,12 @@ SslModule::SslModule(MgrRoot root, Config config, HostFactory host_factory, ApiF
       catalog_factory_(std::move(catalog_factory)) {
     if (!api_factory_) {
         api_factory_ = [](const upstream::Connection& c) {
-            return std::make_unique<upstream::UpstreamCertificateApi>(c);
+            return std::make_unique<UpstreamCertificateApi>(c);
         };
     }
     if (!catalog_factory_) {
         catalog_factory_ = [](const upstream::Connection& c) {
-            return std::make_unique<upstream::UpstreamTariffCatalog>(c);
+            return std::make_unique<UpstreamTariffCatalog>(c);
         };
     }
 }

@@ -15,10 +15,9 @@ class CertificateService;
 
 class SslModule : public Module {
 public:
-    using ApiFactory =
-        std::function<std::unique_ptr<upstream::CertificateApi>(const upstream::Connection&)>;
+    using ApiFactory = std::function<std::unique_ptr<CertificateApi>(const upstream::Connection&)>;
     using CatalogFactory =
-        std::function<std::unique_ptr<upstream::TariffCatalog>(const upstream::Connection&)>;
+        std::function<std::unique_ptr<TariffCatalog>(const upstream::Connection&)>;
     SslModule(MgrRoot root, Config config, HostFactory host_factory = {},
               ApiFactory api_factory = {}, CatalogFactory catalog_factory = {});
 

@@ -3,7 +3,10 @@
 #include "upstream/functions.h"
 #include "upstream/response.h"
 
-namespace pmb::upstream {
+namespace pmb {
+
+// The adapter speaks the upstream client's terms throughout.
+using namespace upstream;
 
 void UpstreamCertificateApi::check_access() {
     client_.call(functions::check_access(), Retry::kRead);
@@ -56,4 +59,4 @@ std::string UpstreamCertificateApi::prolong(const std::string& id, int period_mo
         client_.call(functions::prolong(id, period_months), Retry::kNever));
 }
 
-}  // namespace pmb::upstream
+}  // namespace pmb

@@ -10,11 +10,12 @@
 #include "lifecycle/certificate_api.h"
 #include "upstream/client.h"
 
-namespace pmb::upstream {
+namespace pmb {
 
 class UpstreamCertificateApi : public CertificateApi {
 public:
-    explicit UpstreamCertificateApi(Connection connection) : client_(std::move(connection)) {}
+    explicit UpstreamCertificateApi(upstream::Connection connection)
+        : client_(std::move(connection)) {}
 
     void check_access() override;
     GeneratedKey generate_key(const OrderRequest& request) override;
@@ -30,7 +31,7 @@ public:
     int round_trips() const { return client_.round_trips(); }
 
 private:
-    ApiClient client_;
+    upstream::ApiClient client_;
 };
 
-}  // namespace pmb::upstream
+}  // namespace pmb

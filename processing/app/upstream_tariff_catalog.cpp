@@ -4,7 +4,10 @@
 #include "upstream/functions.h"
 #include "upstream/response.h"
 
-namespace pmb::upstream {
+namespace pmb {
+
+// The adapter speaks the upstream client's terms throughout.
+using namespace upstream;
 
 void UpstreamTariffCatalog::each_tariff(const TariffVisitor& visit, const std::string& only_id) {
     DocStream parser(
@@ -15,4 +18,4 @@ void UpstreamTariffCatalog::each_tariff(const TariffVisitor& visit, const std::s
     parser.finish();
 }
 
-}  // namespace pmb::upstream
+}  // namespace pmb

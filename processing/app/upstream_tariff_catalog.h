@@ -9,11 +9,12 @@
 #include "lifecycle/tariff_catalog.h"
 #include "upstream/client.h"
 
-namespace pmb::upstream {
+namespace pmb {
 
 class UpstreamTariffCatalog : public TariffCatalog {
 public:
-    explicit UpstreamTariffCatalog(Connection connection) : client_(std::move(connection)) {}
+    explicit UpstreamTariffCatalog(upstream::Connection connection)
+        : client_(std::move(connection)) {}
 
     void each_tariff(const TariffVisitor& visit, const std::string& only_id) override;
 
@@ -21,7 +22,7 @@ public:
     int round_trips() const { return client_.round_trips(); }
 
 private:
-    ApiClient client_;
+    upstream::ApiClient client_;
 };
 
-}  // namespace pmb::upstream
+}  // namespace pmb

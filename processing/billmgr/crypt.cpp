@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/base64.h"
 #include "core/error.h"
 
 namespace pmb {
@@ -33,24 +34,6 @@ std::unique_ptr<EVP_PKEY, PkeyFree> load_key(const std::string& path) {
 }
 
 }  // namespace
-
-std::string base64_decode(const std::string& text) {
-    std::string clean;
-    for (char c : text)
-        if (c != '\n' && c != '\r' && c != ' ')
-            clean += c;
-    if (clean.empty() || clean.size() % 4 != 0)
-        throw std::invalid_argument("not base64");
-    std::string out(clean.size() / 4 * 3, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(clean.data()),
-                            static_cast<int>(clean.size()));
-    if (n < 0)
-        throw std::invalid_argument("not base64");
-    size_t padding = clean.size() - clean.find_last_not_of('=') - 1;
-    out.resize(static_cast<size_t>(n) - padding);
-    return out;
-}
 
 std::string ParamDecryptor::decrypt(const std::string& param_name,
                                     const std::string& base64_value) const {

@@ -16,6 +16,4 @@ private:
     std::string key_path_;
 };
 
-std::string base64_decode(const std::string& text);  // throws std::invalid_argument
-
 }  // namespace pmb

@@ -205,47 +205,4 @@ void Module::report_failure(const Args& args, const Error& error) {
     }
 }
 
-std::string Module::features() {
-    return "";
-}
-std::string Module::check_connection(const std::string&) {
-    unsupported("check_connection");
-}
-std::string Module::tune_connection(const std::string&) {
-    unsupported("tune_connection");
-}
-std::string Module::open(long long) {
-    unsupported("open");
-}
-std::string Module::sync_item(long long) {
-    unsupported("sync_item");
-}
-std::string Module::reopen(long long) {
-    unsupported("reopen");
-}
-std::string Module::setparam(long long) {
-    unsupported("setparam");
-}
-std::string Module::prolong(long long) {
-    unsupported("prolong");
-}
-std::string Module::close(long long) {
-    unsupported("close");
-}
-std::string Module::suspend(long long) {
-    unsupported("suspend");
-}
-std::string Module::resume(long long) {
-    unsupported("resume");
-}
-std::string Module::approver(long long, const std::string&, const std::string&) {
-    unsupported("approver");
-}
-std::string Module::import_pricelist(long long, const std::string&, const std::string&) {
-    unsupported("import_pricelist");
-}
-std::string Module::import_services(long long, const std::string&, const std::string&) {
-    unsupported("import");
-}
-
 }  // namespace pmb

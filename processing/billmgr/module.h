@@ -62,27 +62,28 @@ public:
     static std::vector<std::string> feature_names();
 
 protected:
-    // Handlers return the XML to print; an empty string prints <doc/>.
-    virtual std::string features();
-    virtual std::string check_connection(const std::string& input);
-    virtual std::string tune_connection(const std::string& input);
-    virtual std::string open(long long item);
-    virtual std::string sync_item(long long item);
-    virtual std::string reopen(long long item);
+    // Handlers return the XML to print; an empty string prints <doc/>. Every command of the
+    // table has one, so none has a default.
+    virtual std::string features() = 0;
+    virtual std::string check_connection(const std::string& input) = 0;
+    virtual std::string tune_connection(const std::string& input) = 0;
+    virtual std::string open(long long item) = 0;
+    virtual std::string sync_item(long long item) = 0;
+    virtual std::string reopen(long long item) = 0;
     // The service's params, tariff or addons were changed in BILLmanager.
-    virtual std::string setparam(long long item);
-    virtual std::string prolong(long long item);
-    virtual std::string close(long long item);
-    virtual std::string suspend(long long item);
-    virtual std::string resume(long long item);
+    virtual std::string setparam(long long item) = 0;
+    virtual std::string prolong(long long item) = 0;
+    virtual std::string close(long long item) = 0;
+    virtual std::string suspend(long long item) = 0;
+    virtual std::string resume(long long item) = 0;
     virtual std::string approver(long long module, const std::string& domain,
-                                 const std::string& intname);
+                                 const std::string& intname) = 0;
     virtual std::string import_pricelist(long long module, const std::string& subcommand,
-                                         const std::string& id);
+                                         const std::string& id) = 0;
     // The command `import`: services bought upstream become local services; a non-empty
     // searchstring limits it to the certificates it names.
     virtual std::string import_services(long long module, const std::string& itemtype,
-                                        const std::string& searchstring);
+                                        const std::string& searchstring) = 0;
 
     Host& host();
     const MgrRoot& root() const { return root_; }

@@ -85,12 +85,6 @@ std::vector<XmlNode> XmlNode::children(const std::string& name) const {
     return out;
 }
 
-std::string XmlNode::dump() const {
-    std::unique_ptr<xmlBuffer, decltype(&xmlBufferFree)> buf(xmlBufferCreate(), xmlBufferFree);
-    xmlNodeDump(buf.get(), node_->doc, node_, 0, 0);
-    return reinterpret_cast<const char*>(xmlBufferContent(buf.get()));
-}
-
 XmlDoc::XmlDoc(const std::string& root_name) : doc_(xmlNewDoc(x("1.0"))) {
     xmlDocSetRootElement(doc_.get(), xmlNewNode(nullptr, x(root_name)));
 }

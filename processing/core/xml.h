@@ -26,8 +26,6 @@ public:
     std::optional<XmlNode> child(const std::string& name) const;
     std::string child_text(const std::string& name) const;
     std::vector<XmlNode> children(const std::string& name = {}) const;
-    // Serialises this element (with its children) as a standalone fragment.
-    std::string dump() const;
     xmlNodePtr raw() const { return node_; }
 
 private:

@@ -195,13 +195,4 @@ bool looks_like_zip(const std::string& data) {
     return data.rfind("PK\x03\x04", 0) == 0;
 }
 
-std::string base64_encode(const std::string& data) {
-    std::string out(4 * ((data.size() + 2) / 3), '\0');
-    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(data.data()),
-                                  static_cast<int>(data.size()));
-    out.resize(static_cast<size_t>(written));
-    return out;
-}
-
 }  // namespace pmb

@@ -23,7 +23,4 @@ std::vector<ZipEntry> read_zip(const std::string& archive);
 // Whether data starts like a zip archive ("PK\3\4").
 bool looks_like_zip(const std::string& data);
 
-// Standard base64 with padding, no line breaks.
-std::string base64_encode(const std::string& data);
-
 }  // namespace pmb

@@ -9,7 +9,7 @@
 #include "model/certificate.h"
 #include "model/upstream_error.h"
 
-namespace pmb::upstream {
+namespace pmb {
 
 class CertificateApi {
 public:
@@ -32,4 +32,4 @@ public:
     virtual std::string prolong(const std::string& id, int period_months) = 0;
 };
 
-}  // namespace pmb::upstream
+}  // namespace pmb

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string_view>
 
-#include "billmgr/crypt.h"
+#include "core/base64.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "core/zip.h"
@@ -150,7 +150,7 @@ IssuedCertificate parse_issued_certificate(const std::string& text) {
     return issued;
 }
 
-IssuedCertificate read_issued_file(const upstream::IssuedFile& file) {
+IssuedCertificate read_issued_file(const IssuedFile& file) {
     if (!file.zip)
         return parse_issued_certificate(file.content);
     std::string archive;

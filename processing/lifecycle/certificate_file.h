@@ -28,7 +28,7 @@ IssuedCertificate parse_issued_certificate(const std::string& text);
 
 // The same for certificate.file's answer: a zip is unpacked first and every PEM file in it
 // read, in the archive's order. Throws as parse_issued_certificate, or for a broken zip.
-IssuedCertificate read_issued_file(const upstream::IssuedFile& file);
+IssuedCertificate read_issued_file(const IssuedFile& file);
 
 // The zip a client downloads when the upstream made the key (the panel has no key then):
 // <CN>.crt, <CN>.ca-bundle (when there is a chain) and <CN>.key; a wildcard's "*" is

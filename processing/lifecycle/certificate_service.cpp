@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "core/base64.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -16,8 +17,6 @@
 namespace pmb {
 namespace {
 
-using upstream::UpstreamCertificate;
-using upstream::UpstreamError;
 using Failure = UpstreamError::Failure;
 
 // The value of a finished operation's attempt marker.
@@ -119,12 +118,12 @@ std::optional<std::string> CertificateService::find_earlier_order(const Item& it
 }
 
 std::string CertificateService::place_order(const Item& item) {
-    upstream::OrderRequest request = build_order(item);  // validates before anything is sent
+    OrderRequest request = build_order(item);  // validates before anything is sent
     check_with_upstream_tariff(item);
     if (request.csr.empty())
         use_upstream_made_key(item, request);
     writeback_.save_param(item.id, param::kOrderAttempt, today_utc() + " " + request.pricelist);
-    upstream::OrderResult result;
+    OrderResult result;
     try {
         result = api_.order(request);
     } catch (const UpstreamError& e) {
@@ -169,7 +168,7 @@ void CertificateService::check_with_upstream_tariff(const Item& item) {
 // No local CSR: the upstream makes the key pair, and it is stored before any money moves, so
 // no lost answer or kill can leave an order whose key nobody has. A retry that orders anew
 // makes a new pair; the one saved is always that of the last order sent.
-void CertificateService::use_upstream_made_key(const Item& item, upstream::OrderRequest& request) {
+void CertificateService::use_upstream_made_key(const Item& item, OrderRequest& request) {
     attach_generated_key(request, api_.generate_key(request));
     writeback_.save_secret_param(item.id, param::kPrivateKey, request.key);
 }
@@ -261,10 +260,10 @@ bool CertificateService::issued_here(const Item& item) {
 
 // Once per sync, for a certificate whose status says nothing: a valid certificate for the
 // ordered domain in certificate.file means issued.
-std::optional<upstream::IssuedFile> CertificateService::probe_issued_file(
-    const Item& item, const std::string& upstream_id) {
+std::optional<IssuedFile> CertificateService::probe_issued_file(const Item& item,
+                                                                const std::string& upstream_id) {
     try {
-        upstream::IssuedFile file = api_.download(upstream_id);
+        IssuedFile file = api_.download(upstream_id);
         if (read_issued_file(file).covers(ordered_domains(item).cn))
             return file;
     } catch (const Error& e) {
@@ -274,8 +273,7 @@ std::optional<upstream::IssuedFile> CertificateService::probe_issued_file(
 }
 
 void CertificateService::record_issued(const Item& item, const UpstreamCertificate& cert,
-                                       const std::string& upstream_id,
-                                       const upstream::IssuedFile* file) {
+                                       const std::string& upstream_id, const IssuedFile* file) {
     if (!issued_here(item))
         save_certificate(item, file ? *file : api_.download(upstream_id), upstream_id);
     std::string expiry = date_part(cert.expiredate);
@@ -290,7 +288,7 @@ void CertificateService::record_issued(const Item& item, const UpstreamCertifica
 
 // Only a real certificate for the ordered domain is saved; a key the upstream sent along is
 // never passed on, while a key the upstream made at order time reaches the client in a zip.
-void CertificateService::save_certificate(const Item& item, const upstream::IssuedFile& file,
+void CertificateService::save_certificate(const Item& item, const IssuedFile& file,
                                           const std::string& upstream_id) {
     IssuedCertificate issued = read_issued_file(file);
     std::string cn = ordered_domains(item).cn;
@@ -360,7 +358,7 @@ void CertificateService::reissue(long long item_id) {
                  std::to_string(item_id) + "; nothing to do");
         return;
     }
-    upstream::ReissueRequest request = build_reissue(item, item.param(param::kCsrSha256));
+    ReissueRequest request = build_reissue(item, item.param(param::kCsrSha256));
     if (reissue_reached(item, upstream_id)) {
         log_warning("the reissue of this operation already reached the upstream (the " +
                     std::string("certificate is being validated again): not sending it again"));
@@ -370,7 +368,7 @@ void CertificateService::reissue(long long item_id) {
     if (request.crt_type == "manual")
         writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
     if (!request.altnames.empty())
-        writeback_.save_param(item.id, "old_altname", item.param("altname"));
+        writeback_.save_param(item.id, param::kOldAltname, item.param("altname"));
     post_reopen(item.id);
     writeback_.set_status(item.id, kStatusRequested);
     finish_attempt(item, param::kReissueAttempt);
@@ -399,7 +397,7 @@ bool CertificateService::reissue_reached(const Item& item, const std::string& up
 }
 
 void CertificateService::send_reissue(const Item& item, const std::string& upstream_id,
-                                      const upstream::ReissueRequest& request) {
+                                      const ReissueRequest& request) {
     std::string requested = request.crt_type;
     if (request.crt_type == "manual")
         requested += ";" + parse_csr(request.csr).sha256;

@@ -21,8 +21,8 @@ public:
     // running operation of this run (empty: none), which the attempt markers are keyed to.
     // catalog: where an order whose tariff nothing describes learns what the tariff allows
     // (null: such an order is sent and the upstream decides).
-    CertificateService(Host& host, upstream::CertificateApi& api, const TemplateCache& templates,
-                       std::string operation = {}, upstream::TariffCatalog* catalog = nullptr)
+    CertificateService(Host& host, CertificateApi& api, const TemplateCache& templates,
+                       std::string operation = {}, TariffCatalog* catalog = nullptr)
         : host_(host),
           api_(api),
           templates_(templates),
@@ -55,18 +55,16 @@ private:
     // upstream's export of that one tariff. Asked only when the order needs a capability
     // nobody describes; an answer that does not come leaves the decision to the upstream.
     void check_with_upstream_tariff(const Item& item);
-    void use_upstream_made_key(const Item& item, upstream::OrderRequest& request);
+    void use_upstream_made_key(const Item& item, OrderRequest& request);
     void finish_open(const Item& item, const std::string& upstream_id);
     void sync_item(const Item& item, const std::string& upstream_id);
     // Issued and saved here already: the upstream's file is not fetched again.
     static bool issued_here(const Item& item);
-    std::optional<upstream::IssuedFile> probe_issued_file(const Item& item,
-                                                          const std::string& upstream_id);
+    std::optional<IssuedFile> probe_issued_file(const Item& item, const std::string& upstream_id);
     // file: the certificate file already fetched, or null to fetch it when needed.
-    void record_issued(const Item& item, const upstream::UpstreamCertificate& cert,
-                       const std::string& upstream_id, const upstream::IssuedFile* file = nullptr);
-    void save_certificate(const Item& item, const upstream::IssuedFile& file,
-                          const std::string& upstream_id);
+    void record_issued(const Item& item, const UpstreamCertificate& cert,
+                       const std::string& upstream_id, const IssuedFile* file = nullptr);
+    void save_certificate(const Item& item, const IssuedFile& file, const std::string& upstream_id);
     void set_status_once(const Item& item, int service_status);
     void post_reopen(long long item_id);
     std::string require_upstream_id(const Item& item, const std::string& action);
@@ -75,7 +73,7 @@ private:
                       const std::string& current_expiry);
     bool reissue_reached(const Item& item, const std::string& upstream_id);
     void send_reissue(const Item& item, const std::string& upstream_id,
-                      const upstream::ReissueRequest& request);
+                      const ReissueRequest& request);
     // The value of the marker `name` saved by this same operation; nullopt when there is
     // none, or when another operation left it (it then never suppresses anything).
     std::optional<std::string> own_attempt(const Item& item, const char* name) const;
@@ -86,11 +84,11 @@ private:
     void finish_attempt(const Item& item, const char* name);
 
     Host& host_;
-    upstream::CertificateApi& api_;
+    CertificateApi& api_;
     const TemplateCache& templates_;
     Writeback writeback_;
     std::string operation_;
-    upstream::TariffCatalog* catalog_;
+    TariffCatalog* catalog_;
 };
 
 }  // namespace pmb

@@ -1,20 +1,37 @@
-// The names of the item params the module itself writes on a service (service.saveparam);
-// the order form's own params are named in the descriptor, xml/billmgr_mod_pmbillmgrssl.xml.
+// The names of the item params the module itself writes on a service (service.saveparam): the
+// one list of them. The order form's own params are named in the descriptor,
+// xml/billmgr_mod_pmbillmgrssl.xml.
 #pragma once
+
+#include <string>
 
 namespace pmb {
 
 namespace param {
 inline constexpr const char* kUpstreamId = "upstream_id";
+// The charge guard's markers (lifecycle/charge_guard.h): a call that may have charged.
 inline constexpr const char* kOrderAttempt = "order_attempt";
-// "<running operation>;<expiry the renewal started from>" (lifecycle/certificate_service.cpp)
 inline constexpr const char* kProlongAttempt = "prolong_attempt";
-// "<running operation>;<crt_type>[;<csr sha256>]": a reissue that may have reached the upstream
 inline constexpr const char* kReissueAttempt = "reissue_attempt";
 inline constexpr const char* kCsrSha256 = "csr_sha256";
 inline constexpr const char* kPrivateKey = "private_key";
 inline constexpr const char* kServiceStatus = "service_status";
 inline constexpr const char* kCertificateOpened = "certificate_opened";
+// The altname the last reissue was sent with: a different altname needs a reissue.
+inline constexpr const char* kOldAltname = "old_altname";
+
+// Every param above, in one place: setparam tells them from what the client changed.
+inline constexpr const char* kWritten[] = {
+    kUpstreamId, kOrderAttempt,  kProlongAttempt,    kReissueAttempt, kCsrSha256,
+    kPrivateKey, kServiceStatus, kCertificateOpened, kOldAltname,
+};
+
+inline bool written_by_module(const std::string& name) {
+    for (const char* written : kWritten)
+        if (name == written)
+            return true;
+    return false;
+}
 }  // namespace param
 
 }  // namespace pmb

@@ -20,8 +20,8 @@ void require(const Item& item, const std::string& name, const std::string& what)
                     "the certificate order has no " + what + " (" + name + ")");
 }
 
-upstream::Contact contact(const Item& item, const std::string& prefix) {
-    upstream::Contact c;
+Contact contact(const Item& item, const std::string& prefix) {
+    Contact c;
     c.fname = item.param(prefix + "_fname");
     c.lname = item.param(prefix + "_lname");
     c.jtitle = item.param(prefix + "_jtitle");
@@ -190,8 +190,8 @@ std::string upstream_pricelist(const Item& item) {
     return item.pricelist_intname;
 }
 
-upstream::Approval approval_of(const Item& item, const OrderedDomains& domains) {
-    upstream::Approval approval;
+Approval approval_of(const Item& item, const OrderedDomains& domains) {
+    Approval approval;
     approval.method = item.param("approver_method");
     if (approval.method.empty())
         approval.method = "auth_email";
@@ -204,9 +204,9 @@ upstream::Approval approval_of(const Item& item, const OrderedDomains& domains) 
     return approval;
 }
 
-upstream::OrderRequest build_order(const Item& item) {
+OrderRequest build_order(const Item& item) {
     OrderedDomains domains = ordered_domains(item);
-    upstream::OrderRequest order;
+    OrderRequest order;
     order.csr = item.certificate.csr;
     if (!order.csr.empty())
         check_csr_matches(parse_csr(order.csr), domains);
@@ -234,7 +234,7 @@ upstream::OrderRequest build_order(const Item& item) {
     return order;
 }
 
-void attach_generated_key(upstream::OrderRequest& order, const upstream::GeneratedKey& generated) {
+void attach_generated_key(OrderRequest& order, const GeneratedKey& generated) {
     try {
         CsrInfo csr = parse_csr(generated.csr);
         if (domain_to_ascii(csr.cn) != order.subject.cn)
@@ -250,13 +250,13 @@ void attach_generated_key(upstream::OrderRequest& order, const upstream::Generat
     order.key = generated.key;
 }
 
-upstream::ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256) {
+ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256) {
     OrderedDomains domains = ordered_domains(item);
     check_tariff_allows(item, domains);
-    upstream::ReissueRequest request;
+    ReissueRequest request;
     request.approval = approval_of(item, domains);
-    const bool names_changed =
-        item.has_param("old_altname") && item.param("altname") != item.param("old_altname");
+    const bool names_changed = item.has_param(param::kOldAltname) &&
+                               item.param("altname") != item.param(param::kOldAltname);
     if (names_changed)
         request.altnames = domains.altname_list();
     // A new CSR wins: it carries the new key (and the new names, which it must match).

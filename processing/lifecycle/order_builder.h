@@ -47,13 +47,13 @@ void check_tariff_allows(const Item& item, const OrderedDomains& domains);
 // tariff's settings nor its cached template describe.
 bool needs_unknown_capability(const Item& item);
 std::string upstream_pricelist(const Item& item);
-upstream::Approval approval_of(const Item& item, const OrderedDomains& domains);
+Approval approval_of(const Item& item, const OrderedDomains& domains);
 
 // Throws Error(value|missed) naming the first problem.
-upstream::OrderRequest build_order(const Item& item);
+OrderRequest build_order(const Item& item);
 // Puts a key pair the upstream made into an order without a local CSR, after checking the
 // CSR is for the ordered domain and belongs to the key. Throws Error(bad_response) if not.
-void attach_generated_key(upstream::OrderRequest& order, const upstream::GeneratedKey& generated);
-upstream::ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256);
+void attach_generated_key(OrderRequest& order, const GeneratedKey& generated);
+ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256);
 
 }  // namespace pmb

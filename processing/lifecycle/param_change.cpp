@@ -1,6 +1,5 @@
 #include "lifecycle/param_change.h"
 
-#include <set>
 #include <string>
 
 #include "billmgr/writeback.h"
@@ -10,14 +9,6 @@
 
 namespace pmb {
 namespace {
-
-// Params the module writes itself: its own state, not something the client changed.
-bool module_own(const std::string& name) {
-    static const std::set<std::string> own = {
-        param::kUpstreamId, param::kOrderAttempt,  param::kProlongAttempt,    param::kCsrSha256,
-        param::kPrivateKey, param::kServiceStatus, param::kCertificateOpened, "old_altname"};
-    return own.count(name) > 0;
-}
 
 std::string tariff_change(const Item& item) {
     std::string now = "tariff " + std::to_string(item.pricelist) +
@@ -31,7 +22,7 @@ std::string tariff_change(const Item& item) {
 std::string param_names(const Item& item) {
     std::string names;
     for (const auto& [name, value] : item.params)
-        if (!module_own(name))
+        if (!param::written_by_module(name))
             names += (names.empty() ? "" : ", ") + name;
     return names.empty() ? "none" : names;
 }

@@ -13,8 +13,6 @@
 namespace pmb {
 namespace {
 
-using upstream::UpstreamCertificate;
-
 bool issued(const UpstreamCertificate& cert) {
     return cert.item_status == kItemActive || cert.service_status == kStatusIssued;
 }

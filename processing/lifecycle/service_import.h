@@ -21,7 +21,7 @@ namespace pmb {
 class ImportFilter {
 public:
     explicit ImportFilter(const std::string& searchstring);
-    bool matches(const upstream::UpstreamCertificate& cert) const;
+    bool matches(const UpstreamCertificate& cert) const;
 
 private:
     std::vector<std::string> words_;
@@ -29,8 +29,7 @@ private:
 
 class ServiceImport {
 public:
-    ServiceImport(Host& host, upstream::CertificateApi& api)
-        : host_(host), api_(api), writeback_(host) {}
+    ServiceImport(Host& host, CertificateApi& api) : host_(host), api_(api), writeback_(host) {}
 
     // Imports the unlinked certificates of the module's upstream; returns the new service ids.
     // A certificate BILLmanager refuses does not stop the others: the first refusal is thrown
@@ -39,18 +38,18 @@ public:
 
 private:
     // Deleted upstream, or linked to a local service already.
-    bool skipped(long long module, const upstream::UpstreamCertificate& cert);
-    bool linked(long long module, const upstream::UpstreamCertificate& cert);
+    bool skipped(long long module, const UpstreamCertificate& cert);
+    bool linked(long long module, const UpstreamCertificate& cert);
     // The form view of a listed certificate, which has what the list may lack (altname).
-    upstream::UpstreamCertificate details(const upstream::UpstreamCertificate& listed);
+    UpstreamCertificate details(const UpstreamCertificate& listed);
 
     Host& host_;
-    upstream::CertificateApi& api_;
+    CertificateApi& api_;
     Writeback writeback_;
 };
 
 // The processing.import.service fields of an upstream certificate (sok=ok is added by
 // Writeback::import_service).
-std::vector<MgrctlArg> import_fields(long long module, const upstream::UpstreamCertificate& cert);
+std::vector<MgrctlArg> import_fields(long long module, const UpstreamCertificate& cert);
 
 }  // namespace pmb

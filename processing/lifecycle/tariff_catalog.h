@@ -7,7 +7,7 @@
 
 #include "model/tariff.h"
 
-namespace pmb::upstream {
+namespace pmb {
 
 using TariffVisitor = std::function<void(const ExportedTariff&)>;
 
@@ -20,4 +20,4 @@ public:
     virtual void each_tariff(const TariffVisitor& visit, const std::string& only_id) = 0;
 };
 
-}  // namespace pmb::upstream
+}  // namespace pmb

@@ -10,8 +10,6 @@
 namespace pmb {
 namespace {
 
-using upstream::ExportedTariff;
-
 const std::string& name_or_default(const std::string& name, const ExportedTariff& tariff) {
     return name.empty() ? tariff.name : name;
 }
@@ -21,8 +19,7 @@ void add_if(XmlNode& node, const std::string& name, const std::string& text) {
         node.add(name, text);
 }
 
-void add_prices(XmlNode& parent, const std::vector<upstream::TariffPrice>& prices,
-                const Pricing& pricing) {
+void add_prices(XmlNode& parent, const std::vector<TariffPrice>& prices, const Pricing& pricing) {
     for (const auto& price : prices) {
         XmlNode node = parent.add("price");
         node.set_attr("currency", price.currency);
@@ -115,7 +112,7 @@ std::string TariffImport::available() {
     return answer.finish();
 }
 
-bool TariffImport::with_offered(const std::string& id, const upstream::TariffVisitor& use) {
+bool TariffImport::with_offered(const std::string& id, const TariffVisitor& use) {
     bool found = false;
     auto pick = [&](const ExportedTariff& tariff) {
         if (found || tariff.id != id || !offered(tariff))

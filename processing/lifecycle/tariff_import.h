@@ -13,15 +13,15 @@
 namespace pmb {
 
 // Whether the upstream sells it: a certificate tariff with an id, active, not archived.
-bool offered(const upstream::ExportedTariff& tariff);
+bool offered(const ExportedTariff& tariff);
 
 // Its template: the export's own flags where it states them, else guessed from its names (and
 // marked guessed).
-TariffTemplate template_of(const upstream::ExportedTariff& tariff);
+TariffTemplate template_of(const ExportedTariff& tariff);
 
 class TariffImport {
 public:
-    TariffImport(upstream::TariffCatalog& catalog, const TemplateCache& templates)
+    TariffImport(TariffCatalog& catalog, const TemplateCache& templates)
         : catalog_(catalog), templates_(templates) {}
 
     // --subcommand available:
@@ -39,9 +39,9 @@ public:
 
 private:
     // Hands the offered tariff `id` to use; false when the export has none.
-    bool with_offered(const std::string& id, const upstream::TariffVisitor& use);
+    bool with_offered(const std::string& id, const TariffVisitor& use);
 
-    upstream::TariffCatalog& catalog_;
+    TariffCatalog& catalog_;
     const TemplateCache& templates_;
 };
 

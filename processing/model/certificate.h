@@ -1,15 +1,15 @@
 // The certificate data both sides speak: what the lifecycle asks the upstream for (orders,
 // reissues) and what the upstream answers (its certificates, issued files). Plain data with
 // no behaviour, so lifecycle/ (which uses it) and upstream/ (which turns it into API calls)
-// share it without depending on each other. Named in pmb::upstream: these are the
-// upstream's objects.
+// share it without depending on each other. In namespace pmb, as the folder is: only
+// upstream/ is pmb::upstream.
 #pragma once
 
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace pmb::upstream {
+namespace pmb {
 
 struct Contact {
     std::string fname, lname, jtitle, email, phone, phone_country;
@@ -73,4 +73,4 @@ struct ReissueRequest {
     Approval approval;
 };
 
-}  // namespace pmb::upstream
+}  // namespace pmb

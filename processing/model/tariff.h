@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace pmb::upstream {
+namespace pmb {
 
 struct TariffPeriod {
     std::string cost;    // as the upstream writes it, e.g. "10.00"
@@ -40,4 +40,4 @@ struct ExportedTariff {
     std::vector<ExportedAddon> addons;
 };
 
-}  // namespace pmb::upstream
+}  // namespace pmb

@@ -1,6 +1,6 @@
 #include "model/upstream_error.h"
 
-namespace pmb::upstream {
+namespace pmb {
 
 UpstreamError::UpstreamError(Failure failure, std::string type, std::string object,
                              std::string value, const std::string& message, long http_status)
@@ -22,4 +22,4 @@ bool UpstreamError::retryable() const {
     }
 }
 
-}  // namespace pmb::upstream
+}  // namespace pmb

@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace pmb::upstream {
+namespace pmb {
 
 // Every failure of an upstream call. The command layer decides from failure() what to do.
 class UpstreamError : public Error {
@@ -40,4 +40,4 @@ private:
     bool permanent_ = false;
 };
 
-}  // namespace pmb::upstream
+}  // namespace pmb

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/base64.h"
 #include "core/scrub.h"
 #include "core/text.h"
 #include "core/zip.h"

@@ -2,7 +2,7 @@
 // switches, tests/fake_upstream/README.md): each is read right, and junk is refused.
 #include <doctest/doctest.h>
 
-#include "billmgr/crypt.h"
+#include "core/base64.h"
 #include "core/zip.h"
 #include "e2e_util.h"
 

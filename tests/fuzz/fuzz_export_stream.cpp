@@ -5,6 +5,7 @@
 #include "upstream/doc_stream.h"
 #include "upstream/response.h"
 
+using namespace pmb;
 using namespace pmb::upstream;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

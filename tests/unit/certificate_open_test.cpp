@@ -39,8 +39,7 @@ TEST_CASE("open: happy path with a CSR orders once and writes back in order") {
     CHECK(r.subject.cn == "www.example.com");
     CHECK(r.altnames == "");
     CHECK(r.country == "182");
-    pmb::upstream::Contact admin{"Ivan", "Petrov", "CTO", "ivan@example.com", "+7 999 123-45-67",
-                                 "182"};
+    pmb::Contact admin{"Ivan", "Petrov", "CTO", "ivan@example.com", "+7 999 123-45-67", "182"};
     CHECK(r.admin == admin);
     CHECK(r.tech == admin);  // no tech contact: like the admin
     CHECK(r.org == std::vector<std::pair<std::string, std::string>>{{"org_inn", "7700000000"},
@@ -57,7 +56,7 @@ TEST_CASE("open: the order request takes its fields from the item") {
     struct Case {
         const char* name;
         std::function<void(Item&)> change;
-        std::function<void(const pmb::upstream::OrderRequest&)> check;
+        std::function<void(const pmb::OrderRequest&)> check;
     };
     const Case cases[] = {
         {"pricelist from the tariff's upstream_pricelist", [](Item&) {},
@@ -75,8 +74,8 @@ TEST_CASE("open: the order request takes its fields from the item") {
              i.params["tech_phone_country"] = "3";
          },
          [](const auto& r) {
-             CHECK(r.tech == pmb::upstream::Contact{"Olga", "Sidorova", "", "olga@example.com",
-                                                    "+7 900 000-00-00", "3"});
+             CHECK(r.tech == pmb::Contact{"Olga", "Sidorova", "", "olga@example.com",
+                                          "+7 900 000-00-00", "3"});
              CHECK(r.admin.email == "ivan@example.com");
          }},
         {"approver method other than e-mail needs no addresses",
@@ -562,13 +561,12 @@ TEST_CASE("open: a crash before csr_sha256 is saved still records it") {
 namespace {
 
 // The upstream's export, as the lifecycle's TariffCatalog port sees it.
-struct ListedCatalog : pmb::upstream::TariffCatalog {
-    std::vector<pmb::upstream::ExportedTariff> tariffs;
+struct ListedCatalog : pmb::TariffCatalog {
+    std::vector<pmb::ExportedTariff> tariffs;
     std::optional<UpstreamError> failure;
     Lines asked;  // the only_id of each export asked for
 
-    void each_tariff(const pmb::upstream::TariffVisitor& visit,
-                     const std::string& only_id) override {
+    void each_tariff(const pmb::TariffVisitor& visit, const std::string& only_id) override {
         asked.push_back(only_id);
         if (failure)
             throw *failure;
@@ -577,8 +575,8 @@ struct ListedCatalog : pmb::upstream::TariffCatalog {
     }
 };
 
-pmb::upstream::ExportedTariff exported(const std::string& id, const std::string& wildcard) {
-    pmb::upstream::ExportedTariff tariff;
+pmb::ExportedTariff exported(const std::string& id, const std::string& wildcard) {
+    pmb::ExportedTariff tariff;
     tariff.id = id;
     tariff.itemtype = "certificate";
     tariff.properties = {{"wildcard", wildcard}, {"multidomain", "off"}};
@@ -592,7 +590,7 @@ TEST_CASE("open: a capability nothing describes is asked of the upstream's expor
         std::string name;
         std::string cn;
         std::map<std::string, std::string> settings;  // the tariff's own, beside upstream_pricelist
-        std::vector<pmb::upstream::ExportedTariff> export_lists;
+        std::vector<pmb::ExportedTariff> export_lists;
         bool export_fails;
         Lines asked;   // the export asked for
         bool ordered;  // else refused as value/CN before anything is written

@@ -15,8 +15,8 @@
 namespace pmtest {
 
 using pmb::Item;
-using pmb::upstream::UpstreamCertificate;
-using pmb::upstream::UpstreamError;
+using pmb::UpstreamCertificate;
+using pmb::UpstreamError;
 
 // The running operation of the service under test (the attempt markers carry it).
 inline const std::string kOperation = "77";

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "certificate_service_fixture.h"
+#include "core/base64.h"
 #include "core/zip.h"
 
 using namespace pmtest;
@@ -25,7 +26,7 @@ TEST_CASE("sync: pending sets status 4 once") {
 TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once") {
     struct Case {
         const char* name;
-        pmb::upstream::IssuedFile file;
+        pmb::IssuedFile file;
         std::string save_call;
     };
     const std::string zip = pmb::base64_encode(

@@ -39,7 +39,7 @@ struct StringMaker<std::vector<std::string>> {
 namespace pmtest {
 
 using Lines = std::vector<std::string>;
-using Failure = pmb::upstream::UpstreamError::Failure;
+using Failure = pmb::UpstreamError::Failure;
 
 // "YYYY-MM-DD" in UTC, the way the lifecycle stamps its attempts.
 inline std::string today_utc() {
@@ -208,9 +208,9 @@ private:
 // FakeApi: upstream certificates in a map; every request recorded; injectable failures.
 
 // A key pair made in-process: what the upstream's certificate.order.csr answers.
-inline pmb::upstream::GeneratedKey make_generated_key(const std::string& cn);
+inline pmb::GeneratedKey make_generated_key(const std::string& cn);
 
-class FakeApi : public pmb::upstream::CertificateApi {
+class FakeApi : public pmb::CertificateApi {
 public:
     struct Fault {
         Failure failure = Failure::kTransport;
@@ -220,11 +220,11 @@ public:
         int times = 1;  // -1: every time
     };
 
-    std::map<std::string, pmb::upstream::UpstreamCertificate> certs;
-    std::map<std::string, pmb::upstream::IssuedFile> files;
-    std::vector<std::string> calls;                   // "order", "get 1001", "prolong 1001 12"…
-    std::vector<pmb::upstream::OrderRequest> orders;  // every order that reached the upstream
-    std::vector<std::pair<std::string, pmb::upstream::ReissueRequest>> reissues;
+    std::map<std::string, pmb::UpstreamCertificate> certs;
+    std::map<std::string, pmb::IssuedFile> files;
+    std::vector<std::string> calls;         // "order", "get 1001", "prolong 1001 12"…
+    std::vector<pmb::OrderRequest> orders;  // every order that reached the upstream
+    std::vector<std::pair<std::string, pmb::ReissueRequest>> reissues;
     int prolongs = 0;  // prolongs that reached the upstream
 
     bool expose_remoteid = true;       // false: the list has no remoteid column
@@ -232,8 +232,8 @@ public:
     bool prolong_returns_date = true;  // false: prolong answers without the new expiry
     int new_service_status = 4;        // of a freshly ordered certificate
     long next_id = 1001;
-    std::vector<pmb::upstream::GeneratedKey> generated;  // every pair the upstream made
-    bool mismatched_pair = false;  // generate_key answers a key that is not the CSR's
+    std::vector<pmb::GeneratedKey> generated;  // every pair the upstream made
+    bool mismatched_pair = false;              // generate_key answers a key that is not the CSR's
 
     void fail(const std::string& method, Fault fault) { faults_[method] = fault; }
     void fail(const std::string& method, Failure failure, bool after_commit = false) {
@@ -250,20 +250,20 @@ public:
         maybe_fail("check_access", false);
     }
 
-    pmb::upstream::GeneratedKey generate_key(const pmb::upstream::OrderRequest& request) override {
+    pmb::GeneratedKey generate_key(const pmb::OrderRequest& request) override {
         calls.push_back("generate_key");
         maybe_fail("generate_key", false);
-        pmb::upstream::GeneratedKey pair = make_generated_key(request.subject.cn);
+        pmb::GeneratedKey pair = make_generated_key(request.subject.cn);
         if (mismatched_pair)
             pair.key = make_generated_key(request.subject.cn).key;
         generated.push_back(pair);
         return pair;
     }
 
-    pmb::upstream::OrderResult order(const pmb::upstream::OrderRequest& request) override {
+    pmb::OrderResult order(const pmb::OrderRequest& request) override {
         calls.push_back("order");
         maybe_fail("order", false);
-        pmb::upstream::UpstreamCertificate cert;
+        pmb::UpstreamCertificate cert;
         cert.id = std::to_string(next_id++);
         cert.cn = request.subject.cn;
         cert.altname = request.altnames;
@@ -276,16 +276,16 @@ public:
         certs[cert.id] = cert;
         orders.push_back(request);
         maybe_fail("order", true);
-        pmb::upstream::OrderResult result;
+        pmb::OrderResult result;
         if (order_returns_id)
             result.id = cert.id;
         return result;
     }
 
-    std::vector<pmb::upstream::UpstreamCertificate> list() override {
+    std::vector<pmb::UpstreamCertificate> list() override {
         calls.push_back("list");
         maybe_fail("list", false);
-        std::vector<pmb::upstream::UpstreamCertificate> out;
+        std::vector<pmb::UpstreamCertificate> out;
         for (auto [id, cert] : certs) {
             if (!expose_remoteid)
                 cert.remoteid.clear();
@@ -294,20 +294,20 @@ public:
         return out;
     }
 
-    pmb::upstream::UpstreamCertificate get(const std::string& id) override {
+    pmb::UpstreamCertificate get(const std::string& id) override {
         calls.push_back("get " + id);
         maybe_fail("get", false);
         return find(id);
     }
 
-    pmb::upstream::IssuedFile download(const std::string& id) override {
+    pmb::IssuedFile download(const std::string& id) override {
         calls.push_back("download " + id);
         maybe_fail("download", false);
         find(id);
         return files.at(id);
     }
 
-    void reissue(const std::string& id, const pmb::upstream::ReissueRequest& request) override {
+    void reissue(const std::string& id, const pmb::ReissueRequest& request) override {
         calls.push_back("reissue " + id);
         maybe_fail("reissue", false);
         find(id).service_status = 3;
@@ -336,11 +336,11 @@ public:
     }
 
 private:
-    pmb::upstream::UpstreamCertificate& find(const std::string& id) {
+    pmb::UpstreamCertificate& find(const std::string& id) {
         auto it = certs.find(id);
         if (it == certs.end())
-            throw pmb::upstream::UpstreamError(Failure::kNotFound, pmb::errtype::kUpstream,
-                                               "certificate", id, "no such certificate");
+            throw pmb::UpstreamError(Failure::kNotFound, pmb::errtype::kUpstream, "certificate", id,
+                                     "no such certificate");
         return it->second;
     }
 
@@ -351,8 +351,8 @@ private:
         Fault f = it->second;
         if (f.times > 0 && --it->second.times == 0)
             faults_.erase(it);
-        throw pmb::upstream::UpstreamError(f.failure, type_of(f.failure), method, "",
-                                           "fake upstream fault in " + method, f.http_status);
+        throw pmb::UpstreamError(f.failure, type_of(f.failure), method, "",
+                                 "fake upstream fault in " + method, f.http_status);
     }
 
     static std::string type_of(Failure f) {
@@ -420,7 +420,7 @@ std::string pem_of(Object* object, Writer write) {
 }
 }  // namespace detail
 
-inline pmb::upstream::GeneratedKey make_key_and_csr(const CsrSpec& spec) {
+inline pmb::GeneratedKey make_key_and_csr(const CsrSpec& spec) {
     detail::Pkey key = detail::new_key();
     std::unique_ptr<X509_REQ, detail::ReqFree> req(X509_REQ_new());
     X509_REQ_set_version(req.get(), 0);
@@ -463,7 +463,7 @@ inline std::string make_csr(const CsrSpec& spec) {
     return make_key_and_csr(spec).csr;
 }
 
-inline pmb::upstream::GeneratedKey make_generated_key(const std::string& cn) {
+inline pmb::GeneratedKey make_generated_key(const std::string& cn) {
     CsrSpec spec;
     spec.cn = cn;
     return make_key_and_csr(spec);

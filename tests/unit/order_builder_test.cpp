@@ -238,7 +238,7 @@ TEST_CASE("build_order: a wildcard CSR that also names the bare domain is accept
 }
 
 TEST_CASE("attach_generated_key: only a pair for the ordered domain whose key is the CSR's") {
-    using pmb::upstream::GeneratedKey;
+    using pmb::GeneratedKey;
     const GeneratedKey good = make_generated_key("www.example.com");
     const GeneratedKey other = make_generated_key("www.example.com");
     struct Case {
@@ -256,7 +256,7 @@ TEST_CASE("attach_generated_key: only a pair for the ordered domain whose key is
     };
     for (const Case& c : cases) {
         CAPTURE(c.name);
-        pmb::upstream::OrderRequest order;
+        pmb::OrderRequest order;
         order.subject.cn = "www.example.com";
         if (c.accepted) {
             pmb::attach_generated_key(order, c.pair);

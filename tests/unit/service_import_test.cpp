@@ -9,7 +9,6 @@
 using namespace pmb;
 using pmtest::FakeApi;
 using pmtest::FakeHost;
-using upstream::UpstreamCertificate;
 
 namespace {
 
@@ -162,7 +161,7 @@ TEST_CASE("service import: --searchstring imports only the certificates it names
 }
 
 TEST_CASE("import filter: an IDN word matches the punycode names the upstream keeps") {
-    pmb::upstream::UpstreamCertificate cert;
+    pmb::UpstreamCertificate cert;
     cert.id = "77";
     cert.cn = "shop.xn--e1afmkfd.xn--p1ai";
     CHECK(ImportFilter("пример.рф").matches(cert));

@@ -12,17 +12,16 @@
 #include "upstream/response.h"
 
 using namespace pmb;
-using upstream::ExportedTariff;
 
 namespace {
 
 // The export of a fixture file, streamed through the real parser.
-class FixtureCatalog : public upstream::TariffCatalog {
+class FixtureCatalog : public TariffCatalog {
 public:
     explicit FixtureCatalog(std::string name, std::vector<std::string>* requests = nullptr)
         : name_(std::move(name)), requests_(requests) {}
 
-    void each_tariff(const upstream::TariffVisitor& visit, const std::string& only_id) override {
+    void each_tariff(const TariffVisitor& visit, const std::string& only_id) override {
         if (requests_)
             requests_->push_back(only_id);
         upstream::DocStream stream(
@@ -80,7 +79,7 @@ struct ImportWorld {
                 host->params = settings;
                 return host;
             },
-            [](const upstream::Connection&) -> std::unique_ptr<upstream::CertificateApi> {
+            [](const upstream::Connection&) -> std::unique_ptr<CertificateApi> {
                 return std::make_unique<pmtest::FakeApi>();
             },
             [this](const upstream::Connection&) {

@@ -25,6 +25,7 @@
 #include "upstream/functions.h"
 #include "upstream/response.h"
 
+using namespace pmb;
 using namespace pmb::upstream;
 using Failure = UpstreamError::Failure;
 

@@ -6,6 +6,7 @@
 #include "upstream/functions.h"
 #include "upstream/request.h"
 
+using namespace pmb;
 using namespace pmb::upstream;
 
 namespace {

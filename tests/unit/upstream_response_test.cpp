@@ -8,6 +8,7 @@
 #include "core/text.h"
 #include "upstream/response.h"
 
+using namespace pmb;
 using namespace pmb::upstream;
 using pmb::date_part;
 using Failure = UpstreamError::Failure;

@@ -11,6 +11,7 @@
 #include "upstream/doc_stream.h"
 #include "upstream/response.h"
 
+using namespace pmb;
 using namespace pmb::upstream;
 using Failure = UpstreamError::Failure;
 

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "upstream/url.h"
 
+using namespace pmb;
 using namespace pmb::upstream;
 using Endpoints = std::vector<std::string>;
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/base64.h"
 #include "core/error.h"
 #include "core/zip.h"
 #include "test_util.h"
