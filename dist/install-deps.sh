@@ -11,6 +11,7 @@ packages=(
   doctest-dev libcpp-httplib-dev mariadb-server libxml2-utils clang-format
   dpkg-dev rpm
   clang libclang-rt-14-dev
+  ccache libzip-dev
 )
 
 missing=()
