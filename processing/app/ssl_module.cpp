@@ -2,7 +2,6 @@
 
 #include "app/upstream_certificate_api.h"
 #include "app/upstream_tariff_catalog.h"
-#include "billmgr/template_cache.h"
 #include "core/error.h"
 #include "core/scrub.h"
 #include "core/text.h"
@@ -13,6 +12,7 @@
 #include "lifecycle/pricing.h"
 #include "lifecycle/service_import.h"
 #include "lifecycle/tariff_import.h"
+#include "lifecycle/template_cache.h"
 #include "upstream/url.h"
 
 namespace pmb {
@@ -129,7 +129,10 @@ void SslModule::with_service(long long item, const std::function<void(Certificat
     auto api = api_factory_(connection);
     auto catalog = catalog_factory_(connection);  // connects only if an order needs it
     TemplateCache templates(root().template_cache());
-    CertificateService service(host(), *api, templates, running_operation(), catalog.get());
+    ChargeGuard::Settings charging;
+    charging.settle_seconds = config().charge_settle_s;
+    CertificateService service(host(), *api, templates, running_operation(), catalog.get(),
+                               charging);
     step(service);
 }
 

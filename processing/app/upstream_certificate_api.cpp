@@ -9,43 +9,43 @@ namespace pmb {
 using namespace upstream;
 
 void UpstreamCertificateApi::check_access() {
-    client_.call(functions::check_access(), Retry::kRead);
+    client_.call(functions::check_access());
 }
 
 GeneratedKey UpstreamCertificateApi::generate_key(const OrderRequest& request) {
     // Nothing is bought yet, so a lost answer may be asked again (it only makes another key).
-    return parse_generated_key(client_.call(functions::generate_key(request), Retry::kRead));
+    return parse_generated_key(client_.call(functions::generate_key(request)));
 }
 
 OrderResult UpstreamCertificateApi::order(const OrderRequest& request) {
-    return parse_order(client_.call(functions::order(request), Retry::kNever));
+    return parse_order(client_.call(functions::order(request)));
 }
 
 std::vector<UpstreamCertificate> UpstreamCertificateApi::list() {
-    return parse_certificate_list(client_.call(functions::list(), Retry::kRead));
+    return parse_certificate_list(client_.call(functions::list()));
 }
 
 UpstreamCertificate UpstreamCertificateApi::get(const std::string& id) {
-    return parse_certificate_form(client_.call(functions::get(id), Retry::kRead), id);
+    return parse_certificate_form(client_.call(functions::get(id)), id);
 }
 
 IssuedFile UpstreamCertificateApi::download(const std::string& id) {
     // Some panels answer with the file itself (a download), not an API document.
-    HttpResponse answer = client_.fetch_file(functions::download(id), Retry::kRead);
+    HttpResponse answer = client_.fetch_file(functions::download(id));
     return parse_file_answer(answer.status, answer.body, client_.origin());
 }
 
 void UpstreamCertificateApi::reissue(const std::string& id, const ReissueRequest& request) {
     // Not a read: a repeated reissue would restart validation at the CA.
     Request call = functions::reissue(id, request);
-    expect_ok(client_.call(call, Retry::kNever), call.func());
+    expect_ok(client_.call(call), call.func());
 }
 
 bool UpstreamCertificateApi::remove(const std::string& id) {
     Request call = functions::remove(id);
     try {
         // Deleting twice ends the same way, so a lost answer may be retried.
-        expect_ok(client_.call(call, Retry::kRead), call.func());
+        expect_ok(client_.call(call), call.func());
     } catch (const UpstreamError& error) {
         if (error.failure() == UpstreamError::Failure::kNotFound)
             return false;
@@ -55,8 +55,7 @@ bool UpstreamCertificateApi::remove(const std::string& id) {
 }
 
 std::string UpstreamCertificateApi::prolong(const std::string& id, int period_months) {
-    return parse_new_expire_date(
-        client_.call(functions::prolong(id, period_months), Retry::kNever));
+    return parse_new_expire_date(client_.call(functions::prolong(id, period_months)));
 }
 
 }  // namespace pmb

@@ -13,7 +13,7 @@ void UpstreamTariffCatalog::each_tariff(const TariffVisitor& visit, const std::s
     DocStream parser(
         "pricelist", [&](const XmlNode& pricelist) { visit(parse_exported_tariff(pricelist)); },
         client_.origin());
-    client_.stream(functions::pricelist_export(only_id), Retry::kRead,
+    client_.stream(functions::pricelist_export(only_id),
                    [&](std::string_view chunk) { parser.feed(chunk); });
     parser.finish();
 }

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "billmgr/template_cache.h"
 #include "core/xml.h"
 
 namespace pmb {
@@ -34,8 +33,6 @@ struct Item {
     std::map<std::string, std::string> params;            // itemparam
     std::map<std::string, std::string> pricelist_params;  // pricelistparam
     CertificateRow certificate;
-    // Cached by the last tariff import; not in the database: the lifecycle looks it up.
-    std::optional<TariffTemplate> tariff_template;
 
     std::string param(const std::string& name) const;
     bool has_param(const std::string& name) const;

@@ -59,6 +59,10 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) {
              c.mgrctl_timeout_s = number_in_range("MgrctlTimeout", v, 1, 3600);
          }},
+        {"ChargeSettleSeconds",
+         [](Config& c, const std::string& v) {
+             c.charge_settle_s = number_in_range("ChargeSettleSeconds", v, 0, 86400);
+         }},
     };
     return table;
 }

@@ -32,6 +32,9 @@ struct Config {
     long lock_wait_s = 30;
     // Seconds one mgrctl call may take before it is killed.
     long mgrctl_timeout_s = 60;
+    // Seconds after a charging call whose outcome was lost during which a retry that sees no
+    // change upstream waits instead of sending it again (the upstream's views may lag).
+    long charge_settle_s = 600;
 
     // Missing file: defaults. Unknown key or bad value: pmb::Error naming file and line.
     static Config load(const std::string& path);

@@ -7,6 +7,10 @@
 
 namespace pmb {
 
+bool is_on(const std::string& value) {
+    return value == "on" || value == "yes" || value == "1";
+}
+
 std::string lowercase(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(),

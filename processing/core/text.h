@@ -9,6 +9,9 @@
 
 namespace pmb {
 
+// "on", "yes" or "1": a checkbox or flag that is set.
+bool is_on(const std::string& value);
+
 // ASCII lowercase; other bytes (UTF-8) unchanged.
 std::string lowercase(std::string_view text);
 // Without leading and trailing spaces, tabs, CR and LF.

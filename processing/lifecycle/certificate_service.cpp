@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "core/base64.h"
+#include "core/digest.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -18,12 +19,9 @@ namespace pmb {
 namespace {
 
 using Failure = UpstreamError::Failure;
+using Scope = ChargeGuard::Scope;
 
-// The value of a finished operation's attempt marker.
-constexpr const char* kAttemptDone = "done";
-
-std::string today_utc(int days_offset = 0) {
-    std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days_offset) * 86400;
+std::string date_of(std::time_t t) {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[16];
@@ -31,45 +29,23 @@ std::string today_utc(int days_offset = 0) {
     return buf;
 }
 
-// An error document means the upstream refused: nothing was bought. Anything else (no
-// reply, a broken reply) leaves the outcome unknown.
-bool surely_not_bought(const UpstreamError& e) {
-    switch (e.failure()) {
-        case Failure::kAuth:
-        case Failure::kTwoFactor:
-        case Failure::kNotFound:
-        case Failure::kBalance:
-        case Failure::kApi:
-            return true;
-        case Failure::kHttp:
-            return e.http_status() < 500;
-        default:
-            return false;
-    }
-}
-
-bool matches_attempt(const UpstreamCertificate& cert, const Item& item, const std::string& cn,
-                     const std::string& attempt_date) {
+bool matches_order(const UpstreamCertificate& cert, const Item& item, const std::string& cn,
+                   const std::string& since_date) {
     if (cert.item_status == kItemDeleted)
         return false;
     if (!cert.remoteid.empty())
         return cert.remoteid == std::to_string(item.id);
-    // No remoteid column: the same domain and tariff, created since the attempt (a day of
-    // slack for the upstream's time zone).
-    std::string pricelist = upstream_pricelist(item);
-    return cert.cn == cn && (cert.pricelist == pricelist) &&
-           date_part(cert.createdate) >= attempt_date;
+    // No remoteid column: the same domain and tariff, created since the order was sent (a day
+    // of slack for the upstream's time zone).
+    return cert.cn == cn && cert.pricelist == upstream_pricelist(item) &&
+           date_part(cert.createdate) >= since_date;
 }
 
-std::string day_before(const std::string& date) {
-    std::tm tm{};
-    if (!strptime(date.c_str(), "%Y-%m-%d", &tm))
-        return date;
-    std::time_t t = timegm(&tm) - 86400;
-    gmtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
+// What a reissue asked for, kept in its marker for staff.
+std::string requested(const ServiceView& service, const ReissueRequest& request) {
+    if (request.crt_type == "manual" && service.csr())
+        return request.crt_type + ":" + service.csr()->sha256;
+    return request.crt_type;
 }
 
 }  // namespace
@@ -86,10 +62,15 @@ std::optional<TariffTemplate> CertificateService::cached_template(const Item& it
     return std::nullopt;
 }
 
-Item CertificateService::read_item(long long item_id) {
+ServiceView CertificateService::read_service(long long item_id) {
     Item item = host_.item(item_id);
-    item.tariff_template = cached_template(item);
-    return item;
+    std::optional<TariffTemplate> tariff = cached_template(item);
+    return ServiceView(std::move(item), std::move(tariff));
+}
+
+ChargeGuard CertificateService::guard(const ServiceView& service, const char* marker, Scope scope) {
+    return ChargeGuard(writeback_, service.id(), service.param(marker), marker, operation_, scope,
+                       charging_);
 }
 
 std::string CertificateService::require_upstream_id(const Item& item, const std::string& action) {
@@ -101,12 +82,13 @@ std::string CertificateService::require_upstream_id(const Item& item, const std:
     return id;
 }
 
-std::optional<std::string> CertificateService::find_earlier_order(const Item& item,
-                                                                  const std::string& attempt) {
-    std::string attempt_date = day_before(date_part(attempt));
-    std::string cn = ordered_domains(item).cn;
+std::optional<std::string> CertificateService::find_earlier_order(const ServiceView& service,
+                                                                  std::time_t since) {
+    const Item& item = service.item();
+    const std::string since_date = date_of(since - 86400);
+    const std::string& cn = service.domains().cn;
     for (const UpstreamCertificate& cert : api_.list()) {
-        if (!matches_attempt(cert, item, cn, attempt_date))
+        if (!matches_order(cert, item, cn, since_date))
             continue;
         // Without remoteid, two services for the same domain and tariff look alike: never
         // adopt a certificate another local service already owns.
@@ -117,92 +99,99 @@ std::optional<std::string> CertificateService::find_earlier_order(const Item& it
     return std::nullopt;
 }
 
-std::string CertificateService::place_order(const Item& item) {
-    OrderRequest request = build_order(item);  // validates before anything is sent
-    check_with_upstream_tariff(item);
-    if (request.csr.empty())
-        use_upstream_made_key(item, request);
-    writeback_.save_param(item.id, param::kOrderAttempt, today_utc() + " " + request.pricelist);
-    OrderResult result;
-    try {
-        result = api_.order(request);
-    } catch (const UpstreamError& e) {
-        if (surely_not_bought(e))
-            writeback_.drop_param(item.id, param::kOrderAttempt);
-        throw;
+std::string CertificateService::adopt_or_order(const ServiceView& service) {
+    ChargeGuard order_guard = guard(service, param::kOrderAttempt, Scope::kAnyRun);
+    if (order_guard.earlier().pending()) {
+        std::optional<std::string> found =
+            find_earlier_order(service, order_guard.earlier().started);
+        switch (order_guard.judge(found.has_value())) {
+            case EarlierCall::kReached:
+                log_warning("adopting upstream certificate " + *found + " from an earlier attempt");
+                writeback_.save_param(service.id(), param::kUpstreamId, *found);
+                return *found;
+            case EarlierCall::kWait:
+                throw order_guard.still_unknown(
+                    "certificate.order.param",
+                    "a certificate for remote id " + std::to_string(service.id()));
+            default:
+                break;  // it never arrived: ordered anew
+        }
     }
+    return place_order(service, order_guard);
+}
+
+std::string CertificateService::place_order(const ServiceView& service, ChargeGuard& order_guard) {
+    OrderRequest request = build_order(service);  // validates before anything is sent
+    check_with_upstream_tariff(service);
+    if (request.csr.empty())
+        use_upstream_made_key(service, request);
+    OrderResult result =
+        order_guard.charge("certificate.order.param", {{"pricelist", request.pricelist}}, "",
+                           [&] { return api_.order(request); });
     if (result.id.empty())
-        result.id = find_earlier_order(item, today_utc()).value_or("");
+        result.id = find_earlier_order(service, order_guard.current().started).value_or("");
     if (result.id.empty())
         throw Error(errtype::kBadResponse, "id", "",
                     "the upstream accepted the order but named no certificate, and none with "
                     "remote id " +
-                        std::to_string(item.id) +
+                        std::to_string(service.id()) +
                         " is listed yet; the next run looks for it again");
-    writeback_.save_param(item.id, param::kUpstreamId, result.id);
+    writeback_.save_param(service.id(), param::kUpstreamId, result.id);
     return result.id;
 }
 
-void CertificateService::check_with_upstream_tariff(const Item& item) {
+void CertificateService::check_with_upstream_tariff(const ServiceView& service) {
     // A cached template is what this would fetch again: its guesses stay unknown.
-    if (!catalog_ || item.tariff_template || !needs_unknown_capability(item))
+    if (!catalog_ || service.tariff() || !needs_unknown_capability(service))
         return;
-    const std::string id = upstream_pricelist(item);
-    Item described = item;
+    const std::string id = upstream_pricelist(service.item());
+    std::optional<TariffTemplate> described;
     try {
-        described.tariff_template = TariffImport(*catalog_, templates_).describe(id);
+        described = TariffImport(*catalog_, templates_).describe(id);
     } catch (const std::exception& e) {
         log_warning("could not read what upstream tariff " + id + " allows (" + e.what() +
                     "); the order is sent and the upstream decides");
         return;
     }
-    if (!described.tariff_template) {
+    if (!described) {
         log_warning("the upstream export does not list tariff " + id +
                     "; the order is sent and the upstream decides");
         return;
     }
     log_info("upstream tariff " + id + " described by the upstream's export and cached");
-    check_tariff_allows(described, ordered_domains(described));
+    check_tariff_allows(service.with_tariff(*described));
 }
 
 // No local CSR: the upstream makes the key pair, and it is stored before any money moves, so
 // no lost answer or kill can leave an order whose key nobody has. A retry that orders anew
 // makes a new pair; the one saved is always that of the last order sent.
-void CertificateService::use_upstream_made_key(const Item& item, OrderRequest& request) {
+void CertificateService::use_upstream_made_key(const ServiceView& service, OrderRequest& request) {
     attach_generated_key(request, api_.generate_key(request));
-    writeback_.save_secret_param(item.id, param::kPrivateKey, request.key);
+    writeback_.save_secret_param(service.id(), param::kPrivateKey, request.key);
 }
 
 void CertificateService::open(long long item_id) {
-    Item item = read_item(item_id);
-    std::string upstream_id = item.param(param::kUpstreamId);
-    if (!upstream_id.empty() && item.status == kItemActive) {
+    ServiceView service = read_service(item_id);
+    std::string upstream_id = service.param(param::kUpstreamId);
+    if (!upstream_id.empty() && service.item().status == kItemActive) {
         log_info("service " + std::to_string(item_id) + " is already open as upstream " +
                  upstream_id + "; nothing to do");
         return;
     }
-    if (upstream_id.empty() && item.has_param(param::kOrderAttempt)) {
-        if (auto found = find_earlier_order(item, item.param(param::kOrderAttempt))) {
-            log_warning("adopting upstream certificate " + *found + " from an earlier attempt");
-            upstream_id = *found;
-            writeback_.save_param(item.id, param::kUpstreamId, upstream_id);
-        }
-    }
     if (upstream_id.empty())
-        upstream_id = place_order(item);
-    finish_open(item, upstream_id);
+        upstream_id = adopt_or_order(service);
+    finish_open(service, upstream_id);
 }
 
-void CertificateService::finish_open(const Item& item, const std::string& upstream_id) {
+void CertificateService::finish_open(const ServiceView& service, const std::string& upstream_id) {
     // Done here, not at order time, so a run that died before it still records the hash
     // the next reissue compares against.
-    if (!item.certificate.csr.empty() && !item.has_param(param::kCsrSha256))
-        writeback_.save_param(item.id, param::kCsrSha256, parse_csr(item.certificate.csr).sha256);
-    set_status_once(item, kStatusRequested);
-    writeback_.post_open(item.id);
+    if (service.csr() && !service.has_param(param::kCsrSha256))
+        writeback_.save_param(service.id(), param::kCsrSha256, service.csr()->sha256);
+    set_status_once(service.item(), kStatusRequested);
+    writeback_.post_open(service.id());
     try {
-        Item fresh = read_item(item.id);
-        sync_item(fresh, upstream_id);
+        sync_service(read_service(service.id()), upstream_id);
     } catch (const std::exception& e) {
         // The order stands; BILLmanager's periodic sync_item will pick the status up.
         log_warning("first sync after open failed: " + std::string(e.what()));
@@ -210,11 +199,12 @@ void CertificateService::finish_open(const Item& item, const std::string& upstre
 }
 
 void CertificateService::sync(long long item_id) {
-    Item item = read_item(item_id);
-    sync_item(item, require_upstream_id(item, "sync"));
+    ServiceView service = read_service(item_id);
+    sync_service(service, require_upstream_id(service.item(), "sync"));
 }
 
-void CertificateService::sync_item(const Item& item, const std::string& upstream_id) {
+void CertificateService::sync_service(const ServiceView& service, const std::string& upstream_id) {
+    const Item& item = service.item();
     UpstreamCertificate cert;
     try {
         cert = api_.get(upstream_id);
@@ -229,15 +219,15 @@ void CertificateService::sync_item(const Item& item, const std::string& upstream
                         std::to_string(item.id) + " is still open here; staff must decide");
     switch (cert.service_status) {
         case kStatusIssued:
-            record_issued(item, cert, upstream_id);
+            record_issued(service, cert, upstream_id);
             break;
         case 0:  // no status we can read: the certificate file itself tells
             if (issued_here(item)) {
-                record_issued(item, cert, upstream_id);
+                record_issued(service, cert, upstream_id);
                 break;
             }
-            if (auto file = probe_issued_file(item, upstream_id)) {
-                record_issued(item, cert, upstream_id, &*file);
+            if (auto file = probe_issued_file(service, upstream_id)) {
+                record_issued(service, cert, upstream_id, &*file);
                 break;
             }
             set_status_once(item, kStatusPending);
@@ -260,11 +250,11 @@ bool CertificateService::issued_here(const Item& item) {
 
 // Once per sync, for a certificate whose status says nothing: a valid certificate for the
 // ordered domain in certificate.file means issued.
-std::optional<IssuedFile> CertificateService::probe_issued_file(const Item& item,
+std::optional<IssuedFile> CertificateService::probe_issued_file(const ServiceView& service,
                                                                 const std::string& upstream_id) {
     try {
         IssuedFile file = api_.download(upstream_id);
-        if (read_issued_file(file).covers(ordered_domains(item).cn))
+        if (read_issued_file(file).covers(service.domains().cn))
             return file;
     } catch (const Error& e) {
         log_debug("upstream certificate " + upstream_id + " has no usable file yet: " + e.what());
@@ -272,10 +262,11 @@ std::optional<IssuedFile> CertificateService::probe_issued_file(const Item& item
     return std::nullopt;
 }
 
-void CertificateService::record_issued(const Item& item, const UpstreamCertificate& cert,
+void CertificateService::record_issued(const ServiceView& service, const UpstreamCertificate& cert,
                                        const std::string& upstream_id, const IssuedFile* file) {
+    const Item& item = service.item();
     if (!issued_here(item))
-        save_certificate(item, file ? *file : api_.download(upstream_id), upstream_id);
+        save_certificate(service, file ? *file : api_.download(upstream_id), upstream_id);
     std::string expiry = date_part(cert.expiredate);
     if (!expiry.empty() && date_part(item.expiredate) != expiry)
         writeback_.set_expiredate(item.id, expiry);
@@ -288,10 +279,10 @@ void CertificateService::record_issued(const Item& item, const UpstreamCertifica
 
 // Only a real certificate for the ordered domain is saved; a key the upstream sent along is
 // never passed on, while a key the upstream made at order time reaches the client in a zip.
-void CertificateService::save_certificate(const Item& item, const IssuedFile& file,
+void CertificateService::save_certificate(const ServiceView& service, const IssuedFile& file,
                                           const std::string& upstream_id) {
     IssuedCertificate issued = read_issued_file(file);
-    std::string cn = ordered_domains(item).cn;
+    const std::string& cn = service.domains().cn;
     if (!issued.covers(cn))
         throw Error(errtype::kBadResponse, "crt", cn,
                     "the certificate upstream " + upstream_id + " sent is not for " + cn +
@@ -299,11 +290,12 @@ void CertificateService::save_certificate(const Item& item, const IssuedFile& fi
     if (issued.key_stripped)
         log_warning("the upstream sent a private key with certificate " + upstream_id +
                     "; the key was left out and not saved");
-    std::string key = item.param(param::kPrivateKey);
+    std::string key = service.param(param::kPrivateKey);
     if (key.empty())
-        writeback_.save_certificate(item.id, issued.pem(), false);
+        writeback_.save_certificate(service.id(), issued.pem(), false);
     else
-        writeback_.save_certificate(item.id, base64_encode(bundle_with_key(issued, cn, key)), true);
+        writeback_.save_certificate(service.id(), base64_encode(bundle_with_key(issued, cn, key)),
+                                    true);
 }
 
 void CertificateService::set_status_once(const Item& item, int service_status) {
@@ -311,67 +303,59 @@ void CertificateService::set_status_once(const Item& item, int service_status) {
         writeback_.set_status(item.id, service_status);
 }
 
-// Attempt markers say "this operation may already have charged upstream". Each holds the
-// running operation that saved it, so a marker left by a run killed after its last write
-// (or by an older operation) never suppresses a later renewal or reissue: only a retry of
-// the same operation reads it. A marker is saved before the charging call, dropped when the
-// upstream surely refused (nothing was bought), and turned into "<operation>;done" after the
-// last write-back: a rerun of a finished operation (killed before it could exit, or waiting
-// on the lock while the first run finished) then does nothing instead of charging again.
-// Without a running operation (a manual run) there is nothing to tell runs apart by, so the
-// marker is dropped as before.
-std::optional<std::string> CertificateService::own_attempt(const Item& item,
-                                                           const char* name) const {
-    const std::string marker = item.param(name);
-    const size_t split = marker.find(';');
-    if (split == std::string::npos || marker.substr(0, split) != operation_)
-        return std::nullopt;
-    return marker.substr(split + 1);
-}
-
-void CertificateService::save_attempt(const Item& item, const char* name,
-                                      const std::string& value) {
-    writeback_.save_param(item.id, name, operation_ + ";" + value);
-}
-
-bool CertificateService::attempt_done(const Item& item, const char* name) const {
-    return !operation_.empty() && own_attempt(item, name) == kAttemptDone;
-}
-
-void CertificateService::finish_attempt(const Item& item, const char* name) {
-    if (operation_.empty())
-        writeback_.drop_param(item.id, name);
-    else
-        save_attempt(item, name, kAttemptDone);
-}
-
-// Kill points, in order: before the marker nothing was sent, the retry sends; after it and
-// before the upstream applied, the upstream is still issued, so the retry sends again;
-// after the upstream applied, the retry sees it validating and only writes back; after the
-// last write-back and before the marker says done, the retry writes the same values again
-// (and a later operation ignores the leftover marker); after it, a rerun does nothing.
 void CertificateService::reissue(long long item_id) {
-    Item item = read_item(item_id);
-    std::string upstream_id = require_upstream_id(item, "reissue");
-    if (attempt_done(item, param::kReissueAttempt)) {
+    ServiceView service = read_service(item_id);
+    std::string upstream_id = require_upstream_id(service.item(), "reissue");
+    ChargeGuard reissue_guard = guard(service, param::kReissueAttempt, Scope::kOperation);
+    if (reissue_guard.finished()) {
         log_info("running operation " + operation_ + " already reissued service " +
                  std::to_string(item_id) + "; nothing to do");
         return;
     }
-    ReissueRequest request = build_reissue(item, item.param(param::kCsrSha256));
-    if (reissue_reached(item, upstream_id)) {
-        log_warning("the reissue of this operation already reached the upstream (the " +
-                    std::string("certificate is being validated again): not sending it again"));
-    } else {
-        send_reissue(item, upstream_id, request);
+    ReissueRequest request = build_reissue(service, service.param(param::kCsrSha256));
+    UpstreamSnapshot before = reissue_snapshot(upstream_id);
+    switch (reissue_guard.judge(before)) {
+        case EarlierCall::kReached:
+            log_warning(
+                "the reissue of this operation already reached the upstream: not "
+                "sending it again");
+            break;
+        case EarlierCall::kWait:
+            throw reissue_guard.still_unknown("certificate.reissue.step2",
+                                              "a change of certificate " + upstream_id);
+        default:
+            reissue_guard.charge("certificate.reissue.step2", before, requested(service, request),
+                                 [&] { api_.reissue(upstream_id, request); });
     }
     if (request.crt_type == "manual")
-        writeback_.save_param(item.id, param::kCsrSha256, parse_csr(request.csr).sha256);
+        writeback_.save_param(item_id, param::kCsrSha256, service.csr()->sha256);
     if (!request.altnames.empty())
-        writeback_.save_param(item.id, param::kOldAltname, item.param("altname"));
-    post_reopen(item.id);
-    writeback_.set_status(item.id, kStatusRequested);
-    finish_attempt(item, param::kReissueAttempt);
+        writeback_.save_param(item_id, param::kOldAltname, service.param("altname"));
+    post_reopen(item_id);
+    writeback_.set_status(item_id, kStatusRequested);
+    reissue_guard.finish();
+}
+
+UpstreamSnapshot CertificateService::reissue_snapshot(const std::string& upstream_id) {
+    UpstreamCertificate cert = api_.get(upstream_id);
+    UpstreamSnapshot snapshot = snapshot_of(cert);
+    if (cert.crt_sha256.empty() && cert.service_status == kStatusIssued)
+        snapshot["file"] = file_fingerprint(upstream_id);
+    return snapshot;
+}
+
+// The issued certificate's fingerprint, or "none" when the upstream has no usable file: a
+// file that goes away or changes is a change too. A failure that may pass is thrown, since
+// the retry must read what the first run read.
+std::string CertificateService::file_fingerprint(const std::string& upstream_id) {
+    try {
+        return sha256_hex(read_issued_file(api_.download(upstream_id)).certificate);
+    } catch (const UpstreamError& e) {
+        if (e.retryable())
+            throw;
+    } catch (const Error&) {
+    }
+    return "none";
 }
 
 // BILLmanager 6 finishes a reissue with service.postreopen (ISPsystem's GlobalSign module);
@@ -386,73 +370,55 @@ void CertificateService::post_reopen(long long item_id) {
     }
 }
 
-// A reissue reached the upstream when this operation marked it and the upstream no longer
-// shows the certificate issued: the CA validates it again. What was requested is kept in
-// the marker for staff, but not compared: the write-back of the first run (csr_sha256,
-// old_altname) changes what the retry would build from the same order form.
-bool CertificateService::reissue_reached(const Item& item, const std::string& upstream_id) {
-    if (!own_attempt(item, param::kReissueAttempt))
-        return false;
-    return api_.get(upstream_id).service_status != kStatusIssued;
-}
-
-void CertificateService::send_reissue(const Item& item, const std::string& upstream_id,
-                                      const ReissueRequest& request) {
-    std::string requested = request.crt_type;
-    if (request.crt_type == "manual")
-        requested += ";" + parse_csr(request.csr).sha256;
-    save_attempt(item, param::kReissueAttempt, requested);
-    try {
-        api_.reissue(upstream_id, request);
-    } catch (const UpstreamError& e) {
-        if (surely_not_bought(e))
-            writeback_.drop_param(item.id, param::kReissueAttempt);
-        throw;
-    }
-}
-
-// Kill points, in order: before the marker nothing was bought; after it and before the
-// upstream renewed, the retry finds the expiry where the marker started and renews; after
-// the upstream renewed, the retry finds the expiry moved past the marker and adopts it;
-// after service.postprolong and before the marker says done, only this same operation would
-// adopt (BILLmanager's next renewal is another operation and renews); after it, a rerun of
-// this operation does nothing.
 void CertificateService::prolong(long long item_id) {
-    Item item = read_item(item_id);
-    std::string upstream_id = require_upstream_id(item, "renew");
-    if (attempt_done(item, param::kProlongAttempt)) {
+    ServiceView service = read_service(item_id);
+    std::string upstream_id = require_upstream_id(service.item(), "renew");
+    ChargeGuard renewal = guard(service, param::kProlongAttempt, Scope::kOperation);
+    if (renewal.finished()) {
         log_info("running operation " + operation_ + " already renewed service " +
                  std::to_string(item_id) + "; nothing to do");
         return;
     }
-    std::string current = date_part(api_.get(upstream_id).expiredate);
-    std::optional<std::string> started_from = own_attempt(item, param::kProlongAttempt);
+    UpstreamCertificate cert = api_.get(upstream_id);
+    UpstreamSnapshot before = snapshot_of(cert);
     std::string new_expiry;
-    if (started_from && current > *started_from) {
-        log_warning("upstream expiry already moved to " + current +
-                    ": this operation's earlier renewal went through; not renewing again");
-        new_expiry = current;
-    } else {
-        new_expiry = renew(item, upstream_id, started_from, current);
+    switch (renewal.judge(before)) {
+        case EarlierCall::kReached:
+            new_expiry = adopted_renewal(renewal, upstream_id, date_part(cert.expiredate));
+            break;
+        case EarlierCall::kWait:
+            throw renewal.still_unknown("service.prolong",
+                                        "a new expiry of certificate " + upstream_id);
+        default:
+            new_expiry = renew(service, upstream_id, renewal, before);
     }
-    writeback_.set_expiredate(item.id, new_expiry);
-    writeback_.post_prolong(item.id);
-    finish_attempt(item, param::kProlongAttempt);
+    writeback_.set_expiredate(item_id, new_expiry);
+    writeback_.post_prolong(item_id);
+    renewal.finish();
 }
 
-std::string CertificateService::renew(const Item& item, const std::string& upstream_id,
-                                      const std::optional<std::string>& started_from,
-                                      const std::string& current_expiry) {
-    if (!started_from)  // supersedes a marker of another operation
-        save_attempt(item, param::kProlongAttempt, current_expiry);
-    std::string new_expiry;
-    try {
-        new_expiry = date_part(api_.prolong(upstream_id, item.period));
-    } catch (const UpstreamError& e) {
-        if (surely_not_bought(e))
-            writeback_.drop_param(item.id, param::kProlongAttempt);
-        throw;
+std::string CertificateService::adopted_renewal(const ChargeGuard& renewal,
+                                                const std::string& upstream_id,
+                                                const std::string& current_expiry) {
+    auto before = renewal.earlier().snapshot.find("expiredate");
+    if (before == renewal.earlier().snapshot.end() || current_expiry > before->second) {
+        log_warning("upstream expiry moved to " + current_expiry +
+                    ": this operation's earlier renewal went through; not renewing again");
+        return current_expiry;
     }
+    // Its status shows the renewal, its expiry not yet: nothing to write back, nothing to send.
+    throw UpstreamError(
+        Failure::kTransport, errtype::kUnknownOutcome, "service.prolong", upstream_id,
+        "the earlier renewal of certificate " + upstream_id +
+            " reached the upstream, but its new expiry is not shown yet (still " + current_expiry +
+            "); nothing was sent again. Run the operation again later");
+}
+
+std::string CertificateService::renew(const ServiceView& service, const std::string& upstream_id,
+                                      ChargeGuard& renewal, const UpstreamSnapshot& before) {
+    std::string new_expiry = date_part(renewal.charge("service.prolong", before, "", [&] {
+        return api_.prolong(upstream_id, service.item().period);
+    }));
     // Some upstreams answer a renewal without newexpiredate: read what it became.
     if (new_expiry.empty())
         new_expiry = date_part(api_.get(upstream_id).expiredate);
@@ -460,13 +426,14 @@ std::string CertificateService::renew(const Item& item, const std::string& upstr
 }
 
 void CertificateService::close(long long item_id) {
-    Item item = read_item(item_id);
-    std::string upstream_id = item.param(param::kUpstreamId);
-    if (upstream_id.empty() && item.has_param(param::kOrderAttempt))
-        upstream_id = find_earlier_order(item, item.param(param::kOrderAttempt)).value_or("");
+    ServiceView service = read_service(item_id);
+    std::string upstream_id = service.param(param::kUpstreamId);
+    ChargeMarker order = ChargeMarker::read(service.param(param::kOrderAttempt));
+    if (upstream_id.empty() && order.pending())
+        upstream_id = find_earlier_order(service, order.started).value_or("");
     if (!upstream_id.empty() && !api_.remove(upstream_id))
         log_info("upstream certificate " + upstream_id + " was already deleted");
-    writeback_.post_close(item.id);
+    writeback_.post_close(item_id);
 }
 
 }  // namespace pmb

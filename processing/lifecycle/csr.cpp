@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "core/digest.h"
 #include "core/error.h"
 
 namespace pmb {
@@ -63,17 +64,10 @@ std::vector<std::string> dns_sans(X509_REQ* req) {
 std::string der_sha256(X509_REQ* req) {
     unsigned char* der = nullptr;
     int len = i2d_X509_REQ(req, &der);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digest_len = 0;
-    EVP_Digest(der, static_cast<size_t>(len), digest, &digest_len, EVP_sha256(), nullptr);
+    std::string hash =
+        sha256_hex(std::string_view(reinterpret_cast<char*>(der), static_cast<size_t>(len)));
     OPENSSL_free(der);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < digest_len; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
+    return hash;
 }
 
 std::string spki_der(EVP_PKEY* key) {

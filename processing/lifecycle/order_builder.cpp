@@ -96,22 +96,11 @@ std::vector<std::pair<std::string, std::string>> org_fields(const Item& item) {
 
 }  // namespace
 
-bool is_on(const std::string& value) {
-    return value == "on" || value == "yes" || value == "1";
-}
-
-std::optional<bool> known_capability(const Item& item, const std::string& name) {
-    auto setting = item.pricelist_params.find(name);
-    if (setting != item.pricelist_params.end() && !setting->second.empty())
-        return is_on(setting->second);
-    if (item.tariff_template && item.tariff_template->states(name))
-        return item.tariff_template->has(name);
-    return std::nullopt;
-}
-
 // Refuses only on evidence: a capability nobody knows is left for the upstream to judge.
-void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
-    bool wildcard_refused = known_capability(item, "wildcard") == std::optional<bool>(false);
+void check_tariff_allows(const ServiceView& service) {
+    const Item& item = service.item();
+    const OrderedDomains& domains = service.domains();
+    bool wildcard_refused = service.known_capability("wildcard") == std::optional<bool>(false);
     for (const auto& domain : domains.all()) {
         if (domain.rfind("*.", 0) == 0 && wildcard_refused)
             throw Error(
@@ -119,18 +108,18 @@ void check_tariff_allows(const Item& item, const OrderedDomains& domains) {
                 "the tariff " + item.pricelist_intname + " does not allow wildcard " + domain);
     }
     if (needs_multidomain(domains) &&
-        known_capability(item, "multidomain") == std::optional<bool>(false))
+        service.known_capability("multidomain") == std::optional<bool>(false))
         throw Error(errtype::kValue, "altname", domains.altname_list(),
                     "the tariff " + item.pricelist_intname + " does not allow additional domains");
 }
 
-bool needs_unknown_capability(const Item& item) {
-    const OrderedDomains domains = ordered_domains(item);
+bool needs_unknown_capability(const ServiceView& service) {
+    const OrderedDomains& domains = service.domains();
     const auto all = domains.all();
     bool wildcard = std::any_of(all.begin(), all.end(),
                                 [](const std::string& name) { return name.rfind("*.", 0) == 0; });
-    return (wildcard && !known_capability(item, "wildcard")) ||
-           (needs_multidomain(domains) && !known_capability(item, "multidomain"));
+    return (wildcard && !service.known_capability("wildcard")) ||
+           (needs_multidomain(domains) && !service.known_capability("multidomain"));
 }
 
 TariffCapabilities TariffCapabilities::guess(const std::string& names) {
@@ -148,38 +137,6 @@ TariffCapabilities TariffCapabilities::guess(const std::string& names) {
     return caps;
 }
 
-std::string OrderedDomains::altname_list() const {
-    std::string out;
-    for (const auto& name : altnames)
-        out += (out.empty() ? "" : " ") + name;
-    return out;
-}
-
-std::vector<std::string> OrderedDomains::all() const {
-    std::vector<std::string> out{cn};
-    out.insert(out.end(), altnames.begin(), altnames.end());
-    return out;
-}
-
-OrderedDomains ordered_domains(const Item& item) {
-    std::string cn = item.param("CN");
-    if (cn.empty() && !item.certificate.csr.empty())
-        cn = parse_csr(item.certificate.csr).cn;
-    if (cn.empty())
-        throw Error(errtype::kMissed, "CN", std::to_string(item.id),
-                    "the certificate order has no domain (CN)");
-    OrderedDomains domains;
-    domains.cn = domain_to_ascii(cn);
-    for (const auto& name : split(item.param("altname"), " ,\n\t")) {
-        std::string ascii = domain_to_ascii(name);
-        bool seen = ascii == domains.cn ||
-                    std::count(domains.altnames.begin(), domains.altnames.end(), ascii) > 0;
-        if (!seen)
-            domains.altnames.push_back(ascii);
-    }
-    return domains;
-}
-
 std::string upstream_pricelist(const Item& item) {
     auto it = item.pricelist_params.find("upstream_pricelist");
     if (it != item.pricelist_params.end() && !it->second.empty())
@@ -190,7 +147,9 @@ std::string upstream_pricelist(const Item& item) {
     return item.pricelist_intname;
 }
 
-Approval approval_of(const Item& item, const OrderedDomains& domains) {
+Approval approval_of(const ServiceView& service) {
+    const Item& item = service.item();
+    const OrderedDomains& domains = service.domains();
     Approval approval;
     approval.method = item.param("approver_method");
     if (approval.method.empty())
@@ -204,13 +163,14 @@ Approval approval_of(const Item& item, const OrderedDomains& domains) {
     return approval;
 }
 
-OrderRequest build_order(const Item& item) {
-    OrderedDomains domains = ordered_domains(item);
+OrderRequest build_order(const ServiceView& service) {
+    const Item& item = service.item();
+    const OrderedDomains& domains = service.domains();
     OrderRequest order;
     order.csr = item.certificate.csr;
-    if (!order.csr.empty())
-        check_csr_matches(parse_csr(order.csr), domains);
-    check_tariff_allows(item, domains);
+    if (const CsrInfo* csr = service.csr())
+        check_csr_matches(*csr, domains);
+    check_tariff_allows(service);
     require_contacts(item);
     require_valid_contact_text(item);
     order.pricelist = upstream_pricelist(item);
@@ -230,7 +190,7 @@ OrderRequest build_order(const Item& item) {
     if (order.tech.email.empty())
         order.tech = order.admin;
     order.org = org_fields(item);
-    order.approval = approval_of(item, domains);
+    order.approval = approval_of(service);
     return order;
 }
 
@@ -250,20 +210,20 @@ void attach_generated_key(OrderRequest& order, const GeneratedKey& generated) {
     order.key = generated.key;
 }
 
-ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256) {
-    OrderedDomains domains = ordered_domains(item);
-    check_tariff_allows(item, domains);
+ReissueRequest build_reissue(const ServiceView& service, const std::string& last_csr_sha256) {
+    const Item& item = service.item();
+    const OrderedDomains& domains = service.domains();
+    check_tariff_allows(service);
     ReissueRequest request;
-    request.approval = approval_of(item, domains);
+    request.approval = approval_of(service);
     const bool names_changed = item.has_param(param::kOldAltname) &&
                                item.param("altname") != item.param(param::kOldAltname);
     if (names_changed)
         request.altnames = domains.altname_list();
     // A new CSR wins: it carries the new key (and the new names, which it must match).
-    if (!item.certificate.csr.empty()) {
-        CsrInfo csr = parse_csr(item.certificate.csr);
-        if (csr.sha256 != last_csr_sha256) {
-            check_csr_matches(csr, domains);
+    if (const CsrInfo* csr = service.csr()) {
+        if (csr->sha256 != last_csr_sha256) {
+            check_csr_matches(*csr, domains);
             request.crt_type = "manual";
             request.csr = item.certificate.csr;
             return request;

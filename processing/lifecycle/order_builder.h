@@ -6,14 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "billmgr/host.h"
 #include "lifecycle/certificate_api.h"
 #include "lifecycle/item_params.h"
+#include "lifecycle/service_view.h"
 
 namespace pmb {
-
-// "on", "yes" or "1": a checkbox or flag that is set.
-bool is_on(const std::string& value);
 
 // What the tariff allows.
 struct TariffCapabilities {
@@ -26,34 +23,20 @@ struct TariffCapabilities {
     static TariffCapabilities guess(const std::string& names);
 };
 
-// The domains the item covers, in punycode: the CN first, then the SANs.
-struct OrderedDomains {
-    std::string cn;
-    std::vector<std::string> altnames;
-    std::string altname_list() const;  // space-separated
-    std::vector<std::string> all() const;
-};
-
-OrderedDomains ordered_domains(const Item& item);
-
-// What the tariff's own settings (pricelist params), else its cached template, state about a
-// capability (wildcard, multidomain, …); nullopt when neither states it: a flag the template
-// only guessed from names is not evidence.
-std::optional<bool> known_capability(const Item& item, const std::string& name);
-// Refuses (Error value) a wildcard or an additional domain only when known_capability says it
-// is not allowed; a capability nobody knows passes.
-void check_tariff_allows(const Item& item, const OrderedDomains& domains);
+// Refuses (Error value) a wildcard or an additional domain only when the service's
+// known_capability says it is not allowed; a capability nobody knows passes.
+void check_tariff_allows(const ServiceView& service);
 // Whether the order needs a capability (wildcard, additional domains) that neither the
 // tariff's settings nor its cached template describe.
-bool needs_unknown_capability(const Item& item);
+bool needs_unknown_capability(const ServiceView& service);
 std::string upstream_pricelist(const Item& item);
-Approval approval_of(const Item& item, const OrderedDomains& domains);
+Approval approval_of(const ServiceView& service);
 
 // Throws Error(value|missed) naming the first problem.
-OrderRequest build_order(const Item& item);
+OrderRequest build_order(const ServiceView& service);
 // Puts a key pair the upstream made into an order without a local CSR, after checking the
 // CSR is for the ordered domain and belongs to the key. Throws Error(bad_response) if not.
 void attach_generated_key(OrderRequest& order, const GeneratedKey& generated);
-ReissueRequest build_reissue(const Item& item, const std::string& last_csr_sha256);
+ReissueRequest build_reissue(const ServiceView& service, const std::string& last_csr_sha256);
 
 }  // namespace pmb

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "core/xml.h"
 #include "lifecycle/order_builder.h"
 

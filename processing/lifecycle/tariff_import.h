@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "billmgr/template_cache.h"
 #include "lifecycle/pricing.h"
 #include "lifecycle/tariff_catalog.h"
+#include "lifecycle/template_cache.h"
 
 namespace pmb {
 

@@ -56,6 +56,9 @@ struct OrderResult {
 
 struct UpstreamCertificate {
     std::string id, cn, altname, pricelist, createdate, expiredate, remoteid, status_msg;
+    // The status cells as the upstream wrote them (localized text), and the fingerprint of the
+    // certificate the form carries (empty when it carries none): what a charge guard compares.
+    std::string item_status_text, status_text, crt_sha256;
     int period = 0;
     int item_status = 0;     // kItem* of model/status.h; 0 unknown
     int service_status = 0;  // kStatus* of model/status.h; 0 unknown

@@ -35,8 +35,9 @@ bool is_not_found_status(const UpstreamError& error) {
 
 }  // namespace
 
-bool should_retry(const UpstreamError& error, Retry retry, int retries_done, int max_retries) {
-    return retry == Retry::kRead && error.retryable() && retries_done < max_retries;
+bool should_retry(const UpstreamError& error, const Request& request, int retries_done,
+                  int max_retries) {
+    return !request.charging() && error.retryable() && retries_done < max_retries;
 }
 
 long backoff_delay_ms(long first_delay_ms, int retries_done) {
@@ -49,18 +50,18 @@ ApiClient::ApiClient(Connection connection)
       endpoints_(endpoint_candidates(connection_.url)),
       http_(connection_) {}
 
-XmlDoc ApiClient::call(const Request& request, Retry retry) {
+XmlDoc ApiClient::call(const Request& request) {
     std::optional<XmlDoc> answer;
     with_retries(
-        request, request.charging() ? Retry::kNever : retry, [] { return true; },
+        request, [] { return true; },
         [&](const std::string& endpoint) { answer.emplace(send(endpoint, request)); });
     return std::move(*answer);
 }
 
-HttpResponse ApiClient::fetch_file(const Request& request, Retry retry) {
+HttpResponse ApiClient::fetch_file(const Request& request) {
     HttpResponse answer;
     with_retries(
-        request, retry, [] { return true; },
+        request, [] { return true; },
         [&](const std::string& endpoint) {
             answer = exchange(endpoint, request);
             check_http_status(answer.status, origin_);
@@ -70,25 +71,26 @@ HttpResponse ApiClient::fetch_file(const Request& request, Retry retry) {
     return answer;
 }
 
-void ApiClient::stream(const Request& request, Retry retry, const ChunkSink& sink) {
+void ApiClient::stream(const Request& request, const ChunkSink& sink) {
     bool delivered = false;
     ChunkSink tracked = [&](std::string_view chunk) {
         delivered = true;
         sink(chunk);
     };
     with_retries(
-        request, retry, [&] { return !delivered; },
+        request, [&] { return !delivered; },
         [&](const std::string& endpoint) { send_streaming(endpoint, request, tracked); });
 }
 
-void ApiClient::with_retries(const Request& request, Retry retry,
-                             const std::function<bool()>& may_retry, const Attempt& attempt) {
+void ApiClient::with_retries(const Request& request, const std::function<bool()>& may_retry,
+                             const Attempt& attempt) {
     for (int retries_done = 0;; ++retries_done) {
         try {
             with_fallback(attempt);
             return;
         } catch (const UpstreamError& error) {
-            if (!may_retry() || !should_retry(error, retry, retries_done, connection_.read_retries))
+            if (!may_retry() ||
+                !should_retry(error, request, retries_done, connection_.read_retries))
                 throw;
             if (!budget_allows(backoff_delay_ms(connection_.retry_delay_ms, retries_done))) {
                 log_warning("upstream " + request.func() + " failed: " + error.message() +

@@ -16,14 +16,10 @@
 
 namespace pmb::upstream {
 
-enum class Retry {
-    kRead,   // read-only call: retryable failures are repeated with backoff
-    kNever,  // spends money or changes state: sent once whatever happens
-};
-
-// Whether a failed try is repeated: only reads, only retryable failures, and at most
-// max_retries extra tries in all.
-bool should_retry(const UpstreamError& error, Retry retry, int retries_done, int max_retries);
+// Whether a failed try is repeated: never a charging call (Request::mark_charging, the one place
+// that says a call charges), only retryable failures, and at most max_retries extra tries.
+bool should_retry(const UpstreamError& error, const Request& request, int retries_done,
+                  int max_retries);
 
 // The pause before extra try number retries_done + 1: first_delay_ms doubled each time.
 long backoff_delay_ms(long first_delay_ms, int retries_done);
@@ -38,17 +34,17 @@ public:
     // Sends the request as call() does, but a 2xx answer that is a file (a zip or PEM text, see
     // is_file_download) is returned as it came; any other answer must be a good API document,
     // returned as its text. Throws UpstreamError.
-    HttpResponse fetch_file(const Request& request, Retry retry);
+    HttpResponse fetch_file(const Request& request);
 
     // Sends the request (to the endpoint that works, see endpoint_candidates()) and returns
     // the checked answer. Throws UpstreamError.
-    XmlDoc call(const Request& request, Retry retry);
+    XmlDoc call(const Request& request);
 
     // Sends the request the same way, but a 2xx answer goes to sink piece by piece as it
     // arrives (HttpClient::post_form_streaming) and is checked by the sink's owner. A failure
     // is retried only until the first piece reached the sink: after that a retry would feed
     // it the start of the answer again. Throws UpstreamError, or what the sink throws.
-    void stream(const Request& request, Retry retry, const ChunkSink& sink);
+    void stream(const Request& request, const ChunkSink& sink);
 
     // HTTP requests sent so far, retries and endpoint probes included.
     int round_trips() const { return round_trips_; }
@@ -58,7 +54,7 @@ public:
 private:
     using Attempt = std::function<void(const std::string& endpoint)>;
     // Runs attempt with retries (while may_retry() says so) and endpoint fallback.
-    void with_retries(const Request& request, Retry retry, const std::function<bool()>& may_retry,
+    void with_retries(const Request& request, const std::function<bool()>& may_retry,
                       const Attempt& attempt);
     void with_fallback(const Attempt& attempt);
     HttpResponse exchange(const std::string& endpoint, const Request& request);

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/base64.h"
+#include "core/digest.h"
 #include "core/scrub.h"
 #include "core/text.h"
 #include "core/zip.h"
@@ -104,6 +105,14 @@ int item_status_of(const XmlNode& node) {
     return item_status_from_text(field(node, {"status_msg", "status"}));
 }
 
+std::string without_whitespace(const std::string& text) {
+    std::string out;
+    for (char c : text)
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            out += c;
+    return out;
+}
+
 UpstreamCertificate certificate_from(const XmlNode& node) {
     UpstreamCertificate c;
     c.id = field(node, {"id", "elid"});
@@ -116,6 +125,10 @@ UpstreamCertificate certificate_from(const XmlNode& node) {
     c.status_msg = field(node, {"status_msg"});
     c.period = to_int(field(node, {"period"})).value_or(0);
     c.item_status = item_status_of(node);
+    c.item_status_text = field(node, {"item_status"});
+    c.status_text = field(node, {"status"});
+    std::string crt = without_whitespace(field(node, {"crt"}));
+    c.crt_sha256 = crt.empty() ? "" : sha256_hex(crt);
     c.service_status =
         to_int(field(node, {"service_status"})).value_or(service_status_from_text(c.status_msg));
     return c;
@@ -129,14 +142,6 @@ std::string own_text(const XmlNode& node) {
             text += reinterpret_cast<const char*>(c->content);
     }
     return std::string(trim_answer(text));
-}
-
-std::string without_whitespace(const std::string& text) {
-    std::string out;
-    for (char c : text)
-        if (!std::isspace(static_cast<unsigned char>(c)))
-            out += c;
-    return out;
 }
 
 bool is_base64(const std::string& text) {

@@ -27,7 +27,10 @@ World::World(WorldOptions options)
 }
 
 void World::write_config(const std::string& lines) {
-    std::string config = "LogLevel debug\nTimeout 8\nConnectTimeout 3\nRetryDelayMs 50\n";
+    // ChargeSettleSeconds 0: most suites retry at once after a lost answer and must see the
+    // charge decided then; the late-view tests ask for a settle time of their own.
+    std::string config =
+        "LogLevel debug\nTimeout 8\nConnectTimeout 3\nRetryDelayMs 50\nChargeSettleSeconds 0\n";
     if (options_.trust_upstream_ca)
         config += "CAFile " + upstream.ca_file() + "\n";
     std::filesystem::create_directories(host.root() + "/etc");

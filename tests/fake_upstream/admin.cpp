@@ -67,6 +67,7 @@ void issue(Shared& shared, Certificate& cert) {
                                  end_of_day(cert.expiredate));
     cert.service_status = kIssued;
     cert.item_status = kItemActive;
+    cert.reissue_pending = false;
 }
 
 XmlNode admin_advance(Shared& shared, const ApiRequest& params) {
@@ -271,6 +272,12 @@ const std::map<std::string, ShapeSwitch>& shape_switches() {
          [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.export_addons = on; }},
         {"export_without_flags", [](AnswerShapes& shapes, bool on,
                                     const ApiRequest&) { shapes.export_without_flags = on; }},
+        {"reissue_keeps_issued", [](AnswerShapes& shapes, bool on,
+                                    const ApiRequest&) { shapes.reissue_keeps_issued = on; }},
+        {"views_lag",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.views_lag = on ? std::max(1, std::atoi(params.get("reads").c_str())) : 0;
+         }},
     };
     return kSwitches;
 }

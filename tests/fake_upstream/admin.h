@@ -22,7 +22,8 @@
 //     skip     lets the first S matching requests through untouched (S+1-th is hit)
 //     delay_ms for delay (default 1000), hang/hang_after_commit (120000, ends with a dropped
 //              connection, early once the client gave up) and trickle (500 ms per byte)
-//     commit=1 for partial and trickle: apply the request before answering (default: not)
+//     commit=1 for partial, trickle and proxy_4xx: apply the request before answering (default:
+//     not)
 //   kinds, "(commits)" = the request is applied before the broken answer:
 //     delay                       waits delay_ms, then answers normally (commits after the wait)
 //     hang / hang_after_commit    no answer until delay_ms, then the connection is dropped
@@ -36,6 +37,7 @@
 //     drop_silently_after_commit  (commits) closes the TCP connection before a single byte
 //     partial                     declares the full length, sends half, closes
 //     trickle                     declares the full length, sends one byte every delay_ms
+//     proxy_4xx                   an HTML 403 page (a proxy); with commit=1 applied first
 //   fault/clear                removes every fault
 // Answer shapes (global until switched off; on defaults to 1):
 //   shape?name=N&on=1|0[&...]  with N one of
@@ -60,6 +62,10 @@
 //                              per extra domain = a tenth of the plan's, EUR and RUB)
 //     export_without_flags     pricelist.export rows carry no wildcard, multidomain or orginfo
 //                              element (the plans still allow what they allow when ordered)
+//     reissue_keeps_issued     a reissue keeps service_status 5; item_status 5 and status_msg
+//                              "Reissue requested" until issued again
+//     views_lag [&reads=N]     the N reads (certificate, certificate.edit) after a charging
+//                              call show the certificates as they were before it
 //   shape/clear                every shape back to the default
 #pragma once
 

@@ -436,7 +436,7 @@ void apply_reissue_request(Certificate& cert, const ApiRequest& request) {
     }
 }
 
-Body func_reissue(State& state, const ApiConfig&, const ApiRequest& request) {
+Body func_reissue(State& state, const ApiConfig& config, const ApiRequest& request) {
     Certificate& cert = issued_certificate(state, request);
     if (!committing(request))
         return reissue_form(cert);
@@ -446,7 +446,12 @@ Body func_reissue(State& state, const ApiConfig&, const ApiRequest& request) {
     auto emails = approver_emails(request);
     if (!emails.empty())
         updated.approver_emails = emails;
-    updated.service_status = kAwaitingDcv;
+    if (config.shapes.reissue_keeps_issued) {
+        updated.reissue_pending = true;
+        updated.item_status = kItemProcessing;
+    } else {
+        updated.service_status = kAwaitingDcv;
+    }
     ++updated.reissue_count;
     cert = updated;
     return document_body(ok_document());
@@ -664,6 +669,27 @@ Body whole_body(std::string text) {
     return Body{1, [shared](size_t) { return *shared; }};
 }
 
+namespace {
+
+bool charges(const std::string& func, const ApiRequest& request) {
+    return committing(request) && (func == "certificate.order.param" || func == "service.prolong" ||
+                                   func == "certificate.reissue.step2");
+}
+
+// A read while the views lag: answered from the certificates as they were.
+std::optional<Body> lagging_answer(State& state, const ApiConfig& config, const ApiRequest& request,
+                                   const Handler& handler) {
+    std::string func = request.get("func");
+    if (state.lagging_reads == 0 || (func != "certificate" && func != "certificate.edit"))
+        return std::nullopt;
+    --state.lagging_reads;
+    State view = state;
+    view.certificates = state.lagging_view;
+    return handler(view, config, request);
+}
+
+}  // namespace
+
 Body handle_api(State& state, const ApiConfig& config, const ApiRequest& request) {
     std::string func = request.get("func");
     try {
@@ -672,6 +698,12 @@ Body handle_api(State& state, const ApiConfig& config, const ApiRequest& request
         auto it = handlers().find(func);
         if (it == handlers().end()) {
             throw ApiError{"missed", "func", func, "Function '" + func + "' not found"};
+        }
+        if (auto lagging = lagging_answer(state, config, request, it->second))
+            return *lagging;
+        if (config.shapes.views_lag > 0 && charges(func, request)) {
+            state.lagging_view = state.certificates;
+            state.lagging_reads = config.shapes.views_lag;
         }
         return it->second(state, config, request);
     } catch (const ApiError& error) {

@@ -60,6 +60,8 @@ struct AnswerShapes {
     bool export_numeric_itemtype = false;  // <itemtype>48</itemtype>, no itemtype_info
     bool export_addons = false;            // multi-domain plans carry an additional-domain addon
     bool export_without_flags = false;     // no wildcard / multidomain / orginfo elements
+    bool reissue_keeps_issued = false;     // a reissue leaves the certificate issued meanwhile
+    int views_lag = 0;  // reads after a charging call that still show the state before it
 };
 
 struct ApiConfig {

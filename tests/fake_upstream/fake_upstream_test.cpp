@@ -867,3 +867,61 @@ TEST_CASE("shapes export_numeric_itemtype, export_addons and export_without_flag
     for (const char* flag : {"wildcard", "multidomain", "orginfo"})
         CHECK(xpath(bare, std::string("count(/doc/pricelist/") + flag + ")") == "0");
 }
+
+TEST_CASE("shape reissue_keeps_issued: only the status text and the item status tell") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    fake.set_shape("reissue_keeps_issued");
+    CHECK(xpath(api.call({{"func", "certificate.reissue.step2"},
+                          {"elid", id},
+                          {"sok", "ok"},
+                          {"crt_type", "oldrequest"},
+                          {"approver_method", "auth_email"}}),
+                "count(/doc/ok)") == "1");
+    std::string edit = api.call({{"func", "certificate.edit"}, {"elid", id}});
+    CHECK(xpath(edit, "/doc/service_status") == "5");
+    CHECK(xpath(edit, "/doc/item_status") == "5");
+    CHECK(xpath(edit, "/doc/status_msg") == "Reissue requested");
+    CHECK(fake.state().at(0).reissue_count == "1");
+    fake.advance(id, "issued");
+    edit = api.call({{"func", "certificate.edit"}, {"elid", id}});
+    CHECK(xpath(edit, "/doc/item_status") == "2");
+    CHECK(xpath(edit, "/doc/status_msg") == "Issued");
+}
+
+TEST_CASE("shape views_lag: reads after a charging call show the state before it") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    const std::string expiredate = fake.state().at(0).expiredate;
+    fake.set_shape("views_lag", true, {{"reads", "2"}});
+    api.order_manual("shop.example.com", "78");
+    const Params list = {{"func", "certificate"}};
+    CHECK(xpath(api.call(list), "count(/doc/elem)") == "1");
+    CHECK(xpath(api.call(list), "count(/doc/elem)") == "1");
+    CHECK(xpath(api.call(list), "count(/doc/elem)") == "2");  // caught up
+    CHECK(fake.state().size() == 2);                          // the books had it all along
+
+    api.call({{"func", "service.prolong"}, {"elid", id}, {"period", "12"}, {"sok", "ok"}});
+    const Params edit = {{"func", "certificate.edit"}, {"elid", id}};
+    CHECK(xpath(api.call(edit), "/doc/expiredate") == expiredate);
+    CHECK(xpath(api.call(list), "/doc/elem[id='" + id + "']/expiredate") == expiredate);
+    CHECK(xpath(api.call(edit), "/doc/expiredate") != expiredate);
+}
+
+TEST_CASE("fault proxy_4xx: an HTML 403, the request applied only with commit=1") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    fake.fault("certificate.order.param", "proxy_4xx");
+    auto refused = api.post(order_params("example.com", "77"));
+    REQUIRE(refused);
+    CHECK(refused->status == 403);
+    CHECK(refused->get_header_value("Content-Type").rfind("text/html", 0) == 0);
+    CHECK(fake.state().empty());
+    pmtest::FaultOptions committing(1);
+    committing.commit = true;
+    fake.fault("certificate.order.param", "proxy_4xx", committing);
+    CHECK(api.post(order_params("example.com", "77"))->status == 403);
+    CHECK(fake.state().size() == 1);
+}

@@ -172,6 +172,8 @@ Tariff generated_tariff(size_t index) {
 std::string Certificate::status_msg() const {
     if (deleted())
         return "Deleted";
+    if (reissue_pending)
+        return "Reissue requested";
     switch (service_status) {
         case kRequested:
             return "Certificate requested";

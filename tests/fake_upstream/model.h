@@ -61,6 +61,8 @@ struct Certificate {
     std::string adm_email;
     int reissue_count = 0;
     bool zip = false;
+    // A reissue in progress on an upstream that keeps the old certificate issued meanwhile.
+    bool reissue_pending = false;
 
     bool deleted() const { return item_status == kItemDeleted; }
     bool issued() const { return service_status == kIssued && !deleted(); }
@@ -83,6 +85,10 @@ struct State {
     std::set<std::string> sessions;
     long next_session = 1;
     long next_billorder = 90001;  // billing order ids: never a certificate id
+    // Views that lag behind the books: the certificates as they were before the last charging
+    // call, shown to the next lagging_reads reads (list and form).
+    std::map<long, Certificate> lagging_view;
+    int lagging_reads = 0;
 
     const Tariff* find_tariff(const std::string& id) const;
     Certificate* find_certificate(const std::string& id);

@@ -197,6 +197,7 @@ bool commits_at_once(const Fault& fault) {
             return true;
         case FaultKind::kPartial:
         case FaultKind::kTrickle:
+        case FaultKind::kProxy4xx:
             return fault.commit;
         default:
             return false;
@@ -363,6 +364,8 @@ void FakeServer::apply_fault(const Fault& fault, const httplib::Request& req,
             return set_html(res, 500, "500 Internal Server Error");
         case FaultKind::kHttp502:
             return set_html(res, 502, "502 Bad Gateway");
+        case FaultKind::kProxy4xx:
+            return set_html(res, 403, "403 Forbidden");
         case FaultKind::kTruncated: {
             std::string text = answer_without_commit(api);
             return res.set_content(text.substr(0, text.size() / 2), kXmlType);

@@ -21,6 +21,7 @@ const std::map<std::string, FaultKind>& fault_kinds() {
         {"drop_silently_after_commit", FaultKind::kDropSilentlyAfterCommit},
         {"partial", FaultKind::kPartial},
         {"trickle", FaultKind::kTrickle},
+        {"proxy_4xx", FaultKind::kProxy4xx},
     };
     return kKinds;
 }

@@ -37,6 +37,7 @@ enum class FaultKind {
     kDropSilentlyAfterCommit,
     kPartial,
     kTrickle,
+    kProxy4xx,
 };
 
 std::optional<FaultKind> parse_fault_kind(const std::string& name);
@@ -48,7 +49,7 @@ struct Fault {
     int remaining = 1;  // 0 = forever
     int skip = 0;       // matching requests let through untouched before the fault fires
     int delay_ms = 0;
-    bool commit = false;  // kPartial / kTrickle: apply the request before answering
+    bool commit = false;  // kPartial / kTrickle / kProxy4xx: apply the request before answering
     ApiError error;       // for kErrorXml
 };
 

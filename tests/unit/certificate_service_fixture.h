@@ -4,12 +4,13 @@
 
 #include <doctest/doctest.h>
 
+#include <ctime>
 #include <functional>
 #include <string>
 
-#include "billmgr/template_cache.h"
 #include "fakes.h"
 #include "lifecycle/certificate_service.h"
+#include "lifecycle/template_cache.h"
 #include "test_util.h"
 
 namespace pmtest {
@@ -21,12 +22,19 @@ using pmb::UpstreamError;
 // The running operation of the service under test (the attempt markers carry it).
 inline const std::string kOperation = "77";
 
-// One item (42) on a fake host, a fake upstream, and the service joining them.
+// One item (42) on a fake host, a fake upstream, and the service joining them. The charge
+// guard's clock is `now` (set it to move time); a retry after a lost answer does not wait
+// unless a test builds a service with settings(seconds) of its own.
 struct World {
     FakeHost host;
     FakeApi api;
     pmb::TemplateCache templates{"/nonexistent/pmbillmgrssl.templates.xml"};  // none cached
-    pmb::CertificateService service{host, api, templates, kOperation};
+    std::time_t now = std::time(nullptr);
+    pmb::CertificateService service{host, api, templates, kOperation, nullptr, settings(0)};
+
+    pmb::ChargeGuard::Settings settings(std::time_t settle_seconds) {
+        return {settle_seconds, [this] { return now; }};
+    }
 
     explicit World(const Item& item = base_item()) { host.add(item); }
     World(const World&) = delete;
@@ -65,7 +73,26 @@ inline std::string post(const std::string& what) {
 inline std::string expire(const std::string& date) {
     return "service.setexpiredate elid=42 expiredate=" + date;
 }
-inline const std::string kAttempt = today_utc() + " 1042";  // order_attempt for tariff 1042
+// The charge markers this world's service writes: "<operation>;<state>;<now>;<snapshot>".
+inline std::string marker(const World& w, pmb::ChargeMarker::State state,
+                          const pmb::UpstreamSnapshot& snapshot, const std::string& note = "") {
+    return pmb::ChargeMarker{state, kOperation, w.now, snapshot, note}.text();
+}
+inline std::string sending(const World& w, const pmb::UpstreamSnapshot& snapshot,
+                           const std::string& note = "") {
+    return marker(w, pmb::ChargeMarker::State::kSending, snapshot, note);
+}
+inline std::string unknown(const World& w, const pmb::UpstreamSnapshot& snapshot,
+                           const std::string& note = "") {
+    return marker(w, pmb::ChargeMarker::State::kUnknown, snapshot, note);
+}
+inline const std::string kDone = kOperation + ";done";
+// The order's marker snapshot: the tariff ordered (1042).
+inline const pmb::UpstreamSnapshot kOrdered{{"pricelist", "1042"}};
+// What the upstream shows of item 42's certificate now: a renewal's or reissue's snapshot.
+inline pmb::UpstreamSnapshot shown(World& w, const std::string& id = "1001") {
+    return pmb::snapshot_of(w.api.certs.at(id));
+}
 
 inline Item with_csr(Item item, const std::string& csr) {
     item.certificate.present = true;

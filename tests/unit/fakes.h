@@ -234,6 +234,9 @@ public:
     long next_id = 1001;
     std::vector<pmb::GeneratedKey> generated;  // every pair the upstream made
     bool mismatched_pair = false;              // generate_key answers a key that is not the CSR's
+    // A reissue leaves service_status 5 (the old certificate stays valid while the new one is
+    // validated); only the status text and the item status change.
+    bool reissue_keeps_issued = false;
 
     void fail(const std::string& method, Fault fault) { faults_[method] = fault; }
     void fail(const std::string& method, Failure failure, bool after_commit = false) {
@@ -304,13 +307,23 @@ public:
         calls.push_back("download " + id);
         maybe_fail("download", false);
         find(id);
-        return files.at(id);
+        auto file = files.find(id);
+        if (file == files.end())
+            throw pmb::UpstreamError(Failure::kApi, pmb::errtype::kUpstream, "certificate", id,
+                                     "no certificate file yet");
+        return file->second;
     }
 
     void reissue(const std::string& id, const pmb::ReissueRequest& request) override {
         calls.push_back("reissue " + id);
         maybe_fail("reissue", false);
-        find(id).service_status = 3;
+        auto& cert = find(id);
+        if (reissue_keeps_issued) {
+            cert.status_msg = "Reissue requested";
+            cert.item_status = 5;
+        } else {
+            cert.service_status = 3;
+        }
         reissues.emplace_back(id, request);
         maybe_fail("reissue", true);
     }

@@ -51,9 +51,9 @@ TEST_CASE("known capability: the tariff's settings, then what its template state
         Item item = base_item();
         item.pricelist_intname = c.intname;
         item.pricelist_params = c.settings;
-        item.tariff_template = c.tariff_template;
-        CHECK(pmb::known_capability(item, "wildcard") == c.wildcard);
-        CHECK(pmb::known_capability(item, "multidomain") == c.multidomain);
+        const pmb::ServiceView service(item, c.tariff_template);
+        CHECK(service.known_capability("wildcard") == c.wildcard);
+        CHECK(service.known_capability("multidomain") == c.multidomain);
     }
 }
 
@@ -61,10 +61,10 @@ TEST_CASE("build_order: a wildcard the template only guessed is sent; one it sta
     Item item = base_item();
     item.params["CN"] = "*.example.com";
     item.params["approver_email"] = "a@x.com";
-    item.tariff_template = pmb::TariffTemplate{"1042", {}, {"wildcard"}};
-    CHECK(pmb::build_order(item).subject.cn == "*.example.com");
-    item.tariff_template = pmb::TariffTemplate{"1042", {}, {}};
-    auto [type, object] = error_of([&] { pmb::build_order(item); });
+    const pmb::TariffTemplate guessed{"1042", {}, {"wildcard"}};
+    CHECK(pmb::build_order(pmb::ServiceView(item, guessed)).subject.cn == "*.example.com");
+    const pmb::TariffTemplate stated{"1042", {}, {}};
+    auto [type, object] = error_of([&] { pmb::build_order(pmb::ServiceView(item, stated)); });
     CHECK(type == "value");
     CHECK(object == "CN");
 }
@@ -85,7 +85,7 @@ TEST_CASE("ordered domains: punycode, CN first, SANs deduplicated in order") {
     item.params["CN"] = "WWW.Example.com";
     item.params["altname"] =
         "b.example.com,a.example.com\nпример.рф  b.example.com\twww.example.com";
-    auto d = pmb::ordered_domains(item);
+    auto d = pmb::ServiceView(item).domains();
     CHECK(d.cn == "www.example.com");
     CHECK(d.altnames == Lines{"b.example.com", "a.example.com", "xn--e1afmkfd.xn--p1ai"});
     CHECK(d.altname_list() == "b.example.com a.example.com xn--e1afmkfd.xn--p1ai");
@@ -97,7 +97,7 @@ TEST_CASE("ordered domains: the CN comes from the CSR when the item has none") {
     Item item = base_item();
     item.params.erase("CN");
     item.certificate.csr = make_csr("shop.example.com");
-    CHECK(pmb::ordered_domains(item).cn == "shop.example.com");
+    CHECK(pmb::ServiceView(item).domains().cn == "shop.example.com");
 }
 
 TEST_CASE("approval: one address per domain by e-mail, none needed otherwise") {
@@ -125,13 +125,13 @@ TEST_CASE("approval: one address per domain by e-mail, none needed otherwise") {
             if (!c.method.empty())
                 item.params["approver_method"] = c.method;
             item.params["approver_email"] = c.emails;
-            auto domains = pmb::ordered_domains(item);
+            const pmb::ServiceView service(item);
             if (c.ok) {
-                auto a = pmb::approval_of(item, domains);
+                auto a = pmb::approval_of(service);
                 CHECK(a.method == (c.method.empty() ? "auth_email" : c.method));
                 CHECK(a.emails == c.expected);
             } else {
-                auto [type, object] = error_of([&] { pmb::approval_of(item, domains); });
+                auto [type, object] = error_of([&] { pmb::approval_of(service); });
                 CHECK(type == "missed");
                 CHECK(object == "approver_email");
             }
@@ -149,7 +149,7 @@ TEST_CASE("build_order: contacts, country and organisation fields") {
     item.params["tech_email"] = "noc@example.com";
     item.params["tech_fname"] = "Olga";
 
-    auto r = pmb::build_order(item);
+    auto r = pmb::build_order(pmb::ServiceView(item));
 
     CHECK(r.country == "182");  // from org_country
     CHECK(r.admin.phone_country == "7");
@@ -211,9 +211,9 @@ TEST_CASE("build_order: a CSR must name exactly the ordered domains") {
             item.params["approver_email"] = "a@x.com a@x.com a@x.com";
             item.certificate.csr = c.csr();
             if (c.ok) {
-                CHECK(pmb::build_order(item).csr == item.certificate.csr);
+                CHECK(pmb::build_order(pmb::ServiceView(item)).csr == item.certificate.csr);
             } else {
-                CHECK(error_of([&] { pmb::build_order(item); }).first == "value");
+                CHECK(error_of([&] { pmb::build_order(pmb::ServiceView(item)); }).first == "value");
             }
         }
     }
@@ -223,9 +223,9 @@ TEST_CASE("build_order: a wildcard tariff takes a wildcard CN") {
     Item item = base_item();
     item.pricelist_intname = "sectigo-positivessl-wildcard";
     item.params["CN"] = "*.example.com";
-    CHECK(pmb::build_order(item).subject.cn == "*.example.com");
+    CHECK(pmb::build_order(pmb::ServiceView(item)).subject.cn == "*.example.com");
     item.certificate.csr = make_csr("*.example.com", {"*.example.com"});
-    CHECK(pmb::build_order(item).csr == item.certificate.csr);
+    CHECK(pmb::build_order(pmb::ServiceView(item)).csr == item.certificate.csr);
 }
 
 // The usual wildcard CSR also lists the bare domain as a SAN (the CA includes it anyway).
@@ -234,7 +234,7 @@ TEST_CASE("build_order: a wildcard CSR that also names the bare domain is accept
     item.pricelist_intname = "sectigo-positivessl-wildcard";
     item.params["CN"] = "*.example.com";
     item.certificate.csr = make_csr("*.example.com", {"*.example.com", "example.com"});
-    CHECK_NOTHROW(pmb::build_order(item));
+    CHECK_NOTHROW(pmb::build_order(pmb::ServiceView(item)));
 }
 
 TEST_CASE("attach_generated_key: only a pair for the ordered domain whose key is the CSR's") {
@@ -302,7 +302,7 @@ TEST_CASE("build_reissue: manual beats altname beats oldrequest") {
             item.params["approver_email"] = "a@x.com a@x.com";
             item.certificate.csr = old_csr;
             c.change(item);
-            auto r = pmb::build_reissue(item, old_hash);
+            auto r = pmb::build_reissue(pmb::ServiceView(item), old_hash);
             CHECK(r.crt_type == c.crt_type);
             CHECK(r.csr == (c.crt_type == "manual" ? item.certificate.csr : ""));
             CHECK(r.altnames == (c.crt_type == "altname" ? "a.example.com" : ""));
@@ -321,7 +321,7 @@ TEST_CASE("build_reissue: a new CSR sent together with new altnames is not dropp
     item.params["approver_email"] = "a@x.com a@x.com";
     std::string old_csr = make_csr("www.example.com");
     item.certificate.csr = make_csr("www.example.com", {"www.example.com", "a.example.com"});
-    auto r = pmb::build_reissue(item, csr_der_sha256(old_csr));
+    auto r = pmb::build_reissue(pmb::ServiceView(item), csr_der_sha256(old_csr));
     CHECK(r.csr == item.certificate.csr);
 }
 
@@ -331,24 +331,24 @@ TEST_CASE("build_order: refused only on evidence; www.<CN> never needs a multi-d
     item.params["approver_email"] = "a@x.com a@x.com a@x.com";
     SUBCASE("unknown capability: the upstream decides") {
         item.params["altname"] = "shop.example.com";
-        CHECK(pmb::build_order(item).altnames == "shop.example.com");
+        CHECK(pmb::build_order(pmb::ServiceView(item)).altnames == "shop.example.com");
         item.params["CN"] = "*.example.com";
         item.params["altname"] = "";
-        CHECK_NOTHROW(pmb::build_order(item));
+        CHECK_NOTHROW(pmb::build_order(pmb::ServiceView(item)));
     }
     SUBCASE("a tariff setting that says no refuses") {
         item.pricelist_params["multidomain"] = "off";
         item.params["altname"] = "shop.example.com";
-        auto [type, object] = error_of([&] { pmb::build_order(item); });
+        auto [type, object] = error_of([&] { pmb::build_order(pmb::ServiceView(item)); });
         CHECK(type == "value");
         CHECK(object == "altname");
     }
     SUBCASE("www.<CN> on a single-domain tariff is accepted") {
         item.pricelist_params["multidomain"] = "off";
         item.params["altname"] = "www.example.com";
-        CHECK(pmb::build_order(item).altnames == "www.example.com");
+        CHECK(pmb::build_order(pmb::ServiceView(item)).altnames == "www.example.com");
         item.params["CN"] = "www.example.com";
         item.params["altname"] = "example.com";
-        CHECK_NOTHROW(pmb::build_order(item));
+        CHECK_NOTHROW(pmb::build_order(pmb::ServiceView(item)));
     }
 }

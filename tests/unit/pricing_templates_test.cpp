@@ -4,10 +4,10 @@
 
 #include <filesystem>
 
-#include "billmgr/template_cache.h"
 #include "core/error.h"
 #include "lifecycle/order_builder.h"
 #include "lifecycle/pricing.h"
+#include "lifecycle/template_cache.h"
 #include "test_util.h"
 
 using namespace pmb;

@@ -199,21 +199,23 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("upstream retry policy: which failures a read repeats") {
+TEST_CASE("upstream retry policy: which failures a read repeats, and never a charging call") {
     auto failure = [](Failure kind, long status = 0) {
         return UpstreamError(kind, "t", "", "", "m", status);
     };
+    const Request read = functions::list();
+    const Request charging = functions::prolong("1", 12);
     for (Failure kind : {Failure::kTransport, Failure::kBadResponse}) {
-        CHECK(should_retry(failure(kind), Retry::kRead, 0, 3));
-        CHECK_FALSE(should_retry(failure(kind), Retry::kNever, 0, 3));
-        CHECK_FALSE(should_retry(failure(kind), Retry::kRead, 3, 3));
+        CHECK(should_retry(failure(kind), read, 0, 3));
+        CHECK_FALSE(should_retry(failure(kind), charging, 0, 3));
+        CHECK_FALSE(should_retry(failure(kind), read, 3, 3));
     }
-    CHECK(should_retry(failure(Failure::kHttp, 503), Retry::kRead, 2, 3));
-    CHECK_FALSE(should_retry(failure(Failure::kHttp, 404), Retry::kRead, 0, 3));
-    CHECK_FALSE(should_retry(failure(Failure::kHttp, 503), Retry::kNever, 0, 3));
+    CHECK(should_retry(failure(Failure::kHttp, 503), read, 2, 3));
+    CHECK_FALSE(should_retry(failure(Failure::kHttp, 404), read, 0, 3));
+    CHECK_FALSE(should_retry(failure(Failure::kHttp, 503), charging, 0, 3));
     for (Failure kind : {Failure::kAuth, Failure::kTwoFactor, Failure::kNotFound, Failure::kBalance,
                          Failure::kApi})
-        CHECK_FALSE(should_retry(failure(kind), Retry::kRead, 0, 3));
+        CHECK_FALSE(should_retry(failure(kind), read, 0, 3));
     CHECK(backoff_delay_ms(500, 0) == 500);
     CHECK(backoff_delay_ms(500, 1) == 1000);
     CHECK(backoff_delay_ms(500, 2) == 2000);
@@ -224,7 +226,7 @@ TEST_CASE("upstream client: a POST to /billmgr with everything in the body") {
     ApiClient client(connection_to(server.url()));
     Request request("certificate.edit");
     request.add("elid", "101");
-    client.call(request, Retry::kRead);
+    client.call(request);
     auto received = server.received();
     REQUIRE(received.size() == 1);
     CHECK(received[0].target == "/billmgr");  // nothing in the query string
@@ -240,8 +242,8 @@ TEST_CASE("upstream client: a bare host falls back to /manager/billmgr once, the
         return request.target == "/billmgr" ? Reply{404, "not here"} : Reply{};
     });
     ApiClient client(connection_to(server.url("/")));
-    client.call(functions::list(), Retry::kRead);
-    client.call(functions::list(), Retry::kRead);
+    client.call(functions::list());
+    client.call(functions::list());
     auto received = server.received();
     REQUIRE(received.size() == 3);
     CHECK(received[0].target == "/billmgr");
@@ -255,13 +257,13 @@ TEST_CASE("upstream client: a money-spending call also follows the 404 fallback"
         return request.target == "/billmgr" ? Reply{404, ""} : Reply{200, "<doc><id>9</id></doc>"};
     });
     ApiClient client(connection_to(server.url()));
-    CHECK(find_new_id(client.call(functions::prolong("1", 12), Retry::kNever)) == "9");
+    CHECK(find_new_id(client.call(functions::prolong("1", 12))) == "9");
 }
 
 TEST_CASE("upstream client: 404 on both endpoints names both paths") {
     ScriptedServer server(always({404, ""}));
     ApiClient client(connection_to(server.url()));
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.failure() == Failure::kHttp);
     CHECK(error.http_status() == 404);
     CHECK(error.message() ==
@@ -273,7 +275,7 @@ TEST_CASE("upstream client: 404 on both endpoints names both paths") {
 TEST_CASE("upstream client: a full URL is used as given, without fallback") {
     ScriptedServer server(always({404, ""}));
     ApiClient client(connection_to(server.url("/custom/billmgr")));
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.http_status() == 404);
     auto received = server.received();
     REQUIRE(received.size() == 1);
@@ -289,7 +291,7 @@ TEST_CASE("upstream client: reads retry 5xx and bad bodies, then succeed") {
         return Reply{};
     });
     ApiClient client(connection_to(server.url("/billmgr")));
-    CHECK_NOTHROW(client.call(functions::list(), Retry::kRead));
+    CHECK_NOTHROW(client.call(functions::list()));
     CHECK(client.round_trips() == 3);
 }
 
@@ -298,7 +300,7 @@ TEST_CASE("upstream client: reads give up after read_retries extra tries") {
     Connection connection = connection_to(server.url("/billmgr"));
     connection.read_retries = 2;
     ApiClient client(connection);
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.http_status() == 502);
     CHECK(client.round_trips() == 3);
 }
@@ -309,17 +311,17 @@ TEST_CASE("upstream client: no read retry starts once the command's time budget 
     connection.retry_delay_ms = 600;  // the second retry would end its wait after 1.8 s
     connection.command_budget_s = 1;
     ApiClient client(connection);
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.failure() == Failure::kHttp);
     CHECK(server.received().size() == 2);  // of the 4 tries ReadRetries 3 would allow
 }
 
 TEST_CASE("upstream retry policy: a permanent failure is never repeated") {
     UpstreamError error(Failure::kTransport, "t", "", "", "certificate verify failed");
-    CHECK(should_retry(error, Retry::kRead, 0, 3));
+    CHECK(should_retry(error, functions::list(), 0, 3));
     error.make_permanent();
     CHECK_FALSE(error.retryable());
-    CHECK_FALSE(should_retry(error, Retry::kRead, 0, 3));
+    CHECK_FALSE(should_retry(error, functions::list(), 0, 3));
 }
 
 TEST_CASE("upstream client: order and prolong are never retried") {
@@ -335,7 +337,7 @@ TEST_CASE("upstream client: an API error is not retried") {
     ScriptedServer server(always(
         {200, "<doc><error type=\"auth\" object=\"badpassword\"><msg>no</msg></error></doc>"}));
     ApiClient client(connection_to(server.url("/billmgr")));
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.failure() == Failure::kAuth);
     CHECK(error.message() == "the upstream " + server.url() + " rejected the username or password");
     CHECK(client.round_trips() == 1);
@@ -345,7 +347,7 @@ TEST_CASE("upstream client: every call of a run shares one connection") {
     ScriptedServer server(always({}));
     ApiClient client(connection_to(server.url("/billmgr")));
     for (int i = 0; i < 3; ++i)
-        client.call(functions::list(), Retry::kRead);
+        client.call(functions::list());
     CHECK(server.connections() == 1);
     CHECK(client.round_trips() == 3);
 }
@@ -353,13 +355,13 @@ TEST_CASE("upstream client: every call of a run shares one connection") {
 TEST_CASE("upstream client: a charging call goes on a connection of its own, closed after") {
     ScriptedServer server(always({}));
     ApiClient client(connection_to(server.url("/billmgr")));
-    client.call(functions::list(), Retry::kRead);
-    client.call(functions::prolong("101", 12), Retry::kNever);
+    client.call(functions::list());
+    client.call(functions::prolong("101", 12));
     CHECK(server.connections() == 2);
-    client.call(functions::list(), Retry::kRead);  // back on the kept-alive one
+    client.call(functions::list());  // back on the kept-alive one
     CHECK(server.connections() == 2);
-    client.call(functions::reissue("101", {"oldrequest", "", "", {}}), Retry::kNever);
-    client.call(functions::order(OrderRequest{}), Retry::kNever);
+    client.call(functions::reissue("101", {"oldrequest", "", "", {}}));
+    client.call(functions::order(OrderRequest{}));
     CHECK(server.connections() == 4);
     CHECK(client.round_trips() == 5);
 }
@@ -381,8 +383,7 @@ TEST_CASE("upstream client: a charging call that lost its answer has an unknown 
     Connection connection = connection_to(server.url("/billmgr"));
     connection.timeout_s = 1;
     ApiClient client(connection);
-    UpstreamError error =
-        error_of([&] { client.call(functions::prolong("101", 12), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::prolong("101", 12)); });
     CHECK(error.failure() == Failure::kTransport);
     CHECK(error.type() == pmb::errtype::kUnknownOutcome);
     CHECK(error.message() == "the outcome of service.prolong at " + server.url() +
@@ -400,8 +401,7 @@ TEST_CASE("upstream client: a charging call that surely never left says cannot r
          std::vector<std::string>{"http://127.0.0.1:1", "https://127.0.0.1:" + port}) {
         CAPTURE(url);
         ApiClient client(connection_to(url + "/billmgr"));
-        UpstreamError error =
-            error_of([&] { client.call(functions::prolong("1", 12), Retry::kNever); });
+        UpstreamError error = error_of([&] { client.call(functions::prolong("1", 12)); });
         CHECK(error.type() == pmb::errtype::kConnection);
         CHECK(error.message().find("cannot reach " + url + ": ") == 0);
     }
@@ -410,7 +410,7 @@ TEST_CASE("upstream client: a charging call that surely never left says cannot r
 TEST_CASE("upstream client: a redirect is an error and is not followed") {
     ScriptedServer server(always({302, ""}));
     ApiClient client(connection_to(server.url("/billmgr")));
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.http_status() == 302);
     CHECK(server.received().size() == 1);
 }
@@ -421,7 +421,7 @@ TEST_CASE("upstream client: a body over max_response_bytes is refused") {
     connection.max_response_bytes = 1024;
     connection.read_retries = 0;
     ApiClient client(connection);
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.failure() == Failure::kBadResponse);
     CHECK(error.message().find("larger than 1024 bytes") != std::string::npos);
 }
@@ -430,7 +430,7 @@ TEST_CASE("upstream client: transport failures name the host, never the path") {
     Connection connection = connection_to("http://127.0.0.1:1/billmgr?x=secretpath");
     connection.read_retries = 0;
     ApiClient client(connection);
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.failure() == Failure::kTransport);
     CHECK(error.type() == pmb::errtype::kConnection);
     CHECK(error.message().find("cannot reach http://127.0.0.1:1: ") == 0);
@@ -444,7 +444,7 @@ TEST_CASE("upstream client: TLS is verified (a plain server behind https:// fail
     Connection connection = connection_to(https_url + "/billmgr");
     connection.read_retries = 0;
     ApiClient client(connection);
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.failure() == Failure::kTransport);
     CHECK(error.message().find("cannot reach " + https_url + ": ") == 0);
 }
@@ -455,7 +455,7 @@ TEST_CASE("upstream client: a slow upstream times out with the limit in the mess
     connection.timeout_s = 1;
     connection.read_retries = 0;
     ApiClient client(connection);
-    UpstreamError error = error_of([&] { client.call(functions::list(), Retry::kRead); });
+    UpstreamError error = error_of([&] { client.call(functions::list()); });
     CHECK(error.failure() == Failure::kTransport);
     CHECK(error.message() == "cannot reach " + server.url() + ": timed out after 1 s");
 }
@@ -469,7 +469,7 @@ TEST_CASE("upstream client: the debug log shows the call without authinfo or pas
     pmb::Log::open(log_path, pmb::LogLevel::kDebug);
     {
         ApiClient client(connection_to(server.url("/billmgr")));
-        client.call(functions::remove("101"), Retry::kRead);
+        client.call(functions::remove("101"));
     }
     pmb::Log::open("", pmb::LogLevel::kInfo);
     std::string log = read_file(log_path);

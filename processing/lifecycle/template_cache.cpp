@@ -1,4 +1,4 @@
-#include "billmgr/template_cache.h"
+#include "lifecycle/template_cache.h"
 
 #include <fcntl.h>
 #include <libxml/xmlreader.h>
