@@ -128,14 +128,17 @@ std::string CertificateService::place_order(const ServiceView& service, ChargeGu
     OrderResult result =
         order_guard.charge("certificate.order.param", {{"pricelist", request.pricelist}}, "",
                            [&] { return api_.order(request); });
-    if (result.id.empty())
+    if (result.id.empty()) {
+        order_guard.mark_unknown();  // it went through: a retry waits until it is listed
         result.id = find_earlier_order(service, order_guard.current().started).value_or("");
-    if (result.id.empty())
+    }
+    if (result.id.empty()) {
         throw Error(errtype::kBadResponse, "id", "",
                     "the upstream accepted the order but named no certificate, and none with "
                     "remote id " +
                         std::to_string(service.id()) +
                         " is listed yet; the next run looks for it again");
+    }
     writeback_.save_param(service.id(), param::kUpstreamId, result.id);
     return result.id;
 }

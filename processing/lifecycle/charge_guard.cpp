@@ -242,6 +242,15 @@ UpstreamError ChargeGuard::failed(const std::string& func, const UpstreamError& 
         writeback_.drop_param(item_, name_);
         return e;
     }
+    mark_unknown();
+    if (e.type() == errtype::kUnknownOutcome)
+        return e;
+    return UpstreamError(Failure::kTransport, errtype::kUnknownOutcome, func, e.value(),
+                         "the outcome of " + func + " is unknown (" + e.message() +
+                             "); the next run checks the upstream before sending it again");
+}
+
+void ChargeGuard::mark_unknown() {
     current_.state = State::kUnknown;
     try {
         writeback_.save_param(item_, name_, current_.text());
@@ -249,11 +258,6 @@ UpstreamError ChargeGuard::failed(const std::string& func, const UpstreamError& 
         // Still "sending": the retry compares and sends when nothing changed.
         log_error(std::string("could not mark ") + name_ + " unknown: " + write_failed.what());
     }
-    if (e.type() == errtype::kUnknownOutcome)
-        return e;
-    return UpstreamError(Failure::kTransport, errtype::kUnknownOutcome, func, e.value(),
-                         "the outcome of " + func + " is unknown (" + e.message() +
-                             "); the next run checks the upstream before sending it again");
 }
 
 void ChargeGuard::finish() {

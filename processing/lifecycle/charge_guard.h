@@ -105,6 +105,9 @@ public:
             throw failed(func, e);
         }
     }
+    // The call went through but its result cannot be found yet (an order answered without a
+    // certificate id and not listed yet): a retry waits for it as after a lost answer.
+    void mark_unknown();
     // After the last write-back.
     void finish();
 

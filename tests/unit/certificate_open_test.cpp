@@ -327,7 +327,29 @@ TEST_CASE("open: an order answered without a certificate id is found by remoteid
     w.api.order_returns_id = false;
     w.service.open(42);
     CHECK(w.api.calls == Lines{"order", "list", "get 1001"});
-    CHECK(w.host.journal().at(1) == save("upstream_id", "1001"));
+    // marked unknown before the lookup: a lookup that fails leaves a retry that waits for it
+    CHECK(w.host.journal().at(1) == save("order_attempt", unknown(w, kOrdered)));
+    CHECK(w.host.journal().at(2) == save("upstream_id", "1001"));
+    CHECK(w.api.orders.size() == 1);
+}
+
+TEST_CASE("open: an order accepted without an id and not listed yet is waited for") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    pmb::CertificateService patient{w.host,     w.api,   w.templates,
+                                    kOperation, nullptr, w.settings(600)};
+    w.api.order_returns_id = false;
+    w.api.fail("list", Failure::kTransport);  // the lookup right after the order fails
+    CHECK_THROWS_AS(patient.open(42), UpstreamError);
+    CHECK(w.item().param("order_attempt") == unknown(w, kOrdered));
+    const auto ordered = w.api.certs;  // the upstream has it,
+    w.api.certs.clear();               // its list does not show it yet
+    w.clear();
+    CHECK(error_of([&] { patient.open(42); }).first == pmb::errtype::kUnknownOutcome);
+    CHECK(w.api.calls == Lines{"list"});
+    w.api.certs = ordered;
+    w.clear();
+    patient.open(42);
+    CHECK(w.api.calls == Lines{"list", "get 1001"});
     CHECK(w.api.orders.size() == 1);
 }
 
