@@ -41,11 +41,11 @@ die() {
 
 # Build dependencies, Debian/Ubuntu names (apt-get).
 APT_BUILD_DEPS=(cmake g++ make pkg-config libcurl4-openssl-dev libxml2-dev libssl-dev
-	libboost-program-options-dev libmariadb-dev libidn2-dev libpsl-dev)
+	libboost-program-options-dev libmariadb-dev libidn2-dev libpsl-dev libzip-dev)
 # The same for AlmaLinux/Rocky/RHEL 8 and 9 (dnf). CRB (PowerTools on EL 8) is enabled
 # first: some -devel packages, e.g. libpsl-devel, live there. EPEL is not needed.
 DNF_BUILD_DEPS=(cmake gcc-c++ make pkgconf-pkg-config libcurl-devel libxml2-devel openssl-devel
-	boost-devel mariadb-connector-c-devel libidn2-devel libpsl-devel)
+	boost-devel mariadb-connector-c-devel libidn2-devel libpsl-devel libzip-devel)
 
 prefix="${MGR_PREFIX:-/usr/local/mgr5}"
 deps=0

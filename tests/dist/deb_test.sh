@@ -18,7 +18,7 @@ expect_no_match "$listing" "^\.$root/src" "the .deb holds nothing under src/"
 
 expect_line "$(dpkg-deb -f "$deb" Maintainer)" "pmbillmgrssl maintainers <pmbillmgrssl@localhost>" "Maintainer"
 depends="$(dpkg-deb -f "$deb" Depends)"
-for lib in libc6 libcurl4 libssl3 libxml2 libmariadb3 libidn2-0 libpsl5; do
+for lib in libc6 libcurl4 libssl3 libxml2 libmariadb3 libidn2-0 libpsl5 libzip4; do
 	expect_match "$(printf '%s\n' "$depends" | tr ',' '\n')" "^ ?$lib \(>= [0-9]" "Depends: $lib, versioned"
 done
 expect_match "$depends" "libboost-program-options[0-9.]+ \(>= " "Depends: boost program_options, versioned"

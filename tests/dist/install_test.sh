@@ -18,6 +18,8 @@ for f in processing/pmbillmgrssl etc/xml/billmgr_mod_pmbillmgrssl.xml etc/pmbill
 	if [ -f "$root/$f" ]; then pass "installed $f"; else fail "install.sh did not install $f"; fi
 done
 [ -x "$root/processing/pmbillmgrssl" ] || fail "the installed binary is not executable"
+expect_match "$(ldd "$root/processing/pmbillmgrssl")" "^[[:space:]]*libzip\.so\.[0-9]+ => " \
+	"the binary links libzip (no zip code of its own)"
 cmp -s "$src_dir/etc/pmbillmgrssl.conf" "$root/etc/pmbillmgrssl.conf" || fail "the installed config differs"
 [ ! -e "$root/src" ] || fail "install.sh created $root/src"
 expect_logrotate_for "$rotate_dir/pmbillmgrssl" "$root"
@@ -54,7 +56,7 @@ out="$(PATH="$fake_bin" "$BASH" "$src_dir/dist/install.sh" --deps-only --build-d
 	fail "install.sh --deps-only with dnf failed: $out"
 calls="$(cat "$scratch/dnf.calls" 2>/dev/null || true)"
 expect_line "$calls" "dnf config-manager --set-enabled crb" "--deps-only enables CRB"
-expect_line "$calls" "dnf install -y cmake gcc-c++ make pkgconf-pkg-config libcurl-devel libxml2-devel openssl-devel boost-devel mariadb-connector-c-devel libidn2-devel libpsl-devel" \
+expect_line "$calls" "dnf install -y cmake gcc-c++ make pkgconf-pkg-config libcurl-devel libxml2-devel openssl-devel boost-devel mariadb-connector-c-devel libidn2-devel libpsl-devel libzip-devel" \
 	"--deps-only installs the EL build dependencies with dnf"
 [ ! -e "$scratch/unused" ] || fail "--deps-only touched the build directory"
 

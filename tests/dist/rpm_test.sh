@@ -23,7 +23,7 @@ expect_match "$(rpm -qp --queryformat '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$r
 	"^$root/etc/pmbillmgrssl.conf cn\$" "the config is %config(noreplace)"
 
 requires="$(rpm -qp --requires "$rpm_file" | awk '{ print $1 }')"
-for lib in libcurl libxml2 openssl-libs boost-program-options mariadb-connector-c libidn2 libpsl logrotate; do
+for lib in libcurl libxml2 openssl-libs boost-program-options mariadb-connector-c libidn2 libpsl libzip logrotate; do
 	expect_line "$requires" "$lib" "Requires: $lib"
 done
 

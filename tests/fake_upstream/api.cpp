@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 
+#include "core/base64.h"
 #include "crypto.h"
 #include "zip_writer.h"
 
@@ -278,7 +279,7 @@ Body func_certificate_file(State& state, const ApiConfig& config, const ApiReque
         return document_body(doc);
     }
     doc.add("crt_type", "zip");
-    doc.add("crt", base64_encode(certificate_zip(stem, leaf, config.ca_pem)));
+    doc.add("crt", pmb::base64_encode(certificate_zip(stem, leaf, config.ca_pem)));
     return document_body(doc);
 }
 

@@ -325,13 +325,4 @@ std::string issue_certificate(const Authority& ca, const std::string& csr_pem,
     return cert_to_pem(build_certificate(spec).get());
 }
 
-std::string base64_encode(const std::string& data) {
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                 reinterpret_cast<const unsigned char*>(data.data()),
-                                 static_cast<int>(data.size()));
-    out.resize(static_cast<size_t>(length));
-    return out;
-}
-
 }  // namespace fake_upstream

@@ -59,6 +59,4 @@ std::string issue_certificate(const Authority& ca, const std::string& csr_pem,
                               const std::string& common_name,
                               const std::vector<std::string>& dns_names, std::time_t not_after);
 
-std::string base64_encode(const std::string& data);
-
 }  // namespace fake_upstream

@@ -7,13 +7,14 @@
 #include <libxml/xpath.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <thread>
 
+#include "core/base64.h"
+#include "core/zip.h"
 #include "crypto.h"
 #include "fake_upstream_client.h"
 
@@ -160,48 +161,11 @@ bool verifies_against_ca(X509* leaf, const std::string& ca_pem) {
     return ok;
 }
 
-std::string base64_decode(const std::string& text) {
-    std::string out(text.size(), '\0');
-    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                 reinterpret_cast<const unsigned char*>(text.data()),
-                                 static_cast<int>(text.size()));
-    REQUIRE(length >= 0);
-    size_t padding = 0;
-    for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i)
-        ++padding;
-    out.resize(static_cast<size_t>(length) - padding);
-    return out;
-}
-
-uint32_t le(const std::string& data, size_t offset, int bytes) {
-    uint32_t value = 0;
-    for (int i = bytes - 1; i >= 0; --i) {
-        value = (value << 8) | static_cast<unsigned char>(data[offset + static_cast<size_t>(i)]);
-    }
-    return value;
-}
-
-// Reads a STORE-method zip through its central directory, checking every CRC.
+// Unpacked by the module's reader (libzip), which checks every CRC.
 std::map<std::string, std::string> unzip(const std::string& zip) {
-    REQUIRE(zip.size() >= 22);
-    size_t end = zip.size() - 22;
-    REQUIRE(le(zip, end, 4) == 0x06054b50);
-    size_t entries = le(zip, end + 10, 2);
-    size_t offset = le(zip, end + 16, 4);
     std::map<std::string, std::string> files;
-    for (size_t i = 0; i < entries; ++i) {
-        REQUIRE(le(zip, offset, 4) == 0x02014b50);
-        uint32_t crc = le(zip, offset + 16, 4);
-        size_t size = le(zip, offset + 20, 4);
-        size_t name_length = le(zip, offset + 28, 2);
-        size_t local = le(zip, offset + 42, 4);
-        std::string name = zip.substr(offset + 46, name_length);
-        size_t data_start = local + 30 + le(zip, local + 26, 2) + le(zip, local + 28, 2);
-        std::string data = zip.substr(data_start, size);
-        CHECK(crc32(0, reinterpret_cast<const Bytef*>(data.data()), data.size()) == crc);
-        files[name] = data;
-        offset += 46 + name_length + le(zip, offset + 30, 2) + le(zip, offset + 32, 2);
-    }
+    for (pmb::ZipEntry& entry : pmb::read_zip(zip))
+        files[entry.name] = std::move(entry.data);
     return files;
 }
 
@@ -394,7 +358,7 @@ TEST_CASE("zip mode: base64 zip holding CN.crt and CN.ca.crt") {
     fake.set_zip(id);
     std::string answer = api.call({{"func", "certificate.file"}, {"elid", id}});
     CHECK(xpath(answer, "/doc/crt_type") == "zip");
-    auto files = unzip(base64_decode(xpath(answer, "/doc/crt")));
+    auto files = unzip(pmb::base64_decode(xpath(answer, "/doc/crt")));
     REQUIRE(files.count("example.com.crt") == 1);
     CHECK(files["example.com.ca.crt"] == pmtest::read_file(fake.ca_file()));
     CHECK(verifies_against_ca(first_certificate(files["example.com.crt"]).get(),
