@@ -264,7 +264,8 @@ std::optional<IssuedFile> CertificateService::probe_issued_file(const Item& item
                                                                 const std::string& upstream_id) {
     try {
         IssuedFile file = api_.download(upstream_id);
-        if (read_issued_file(file).covers(ordered_domains(item).cn))
+        std::string own_key = leaf_public_key(item.certificate.csr, item.param(param::kPrivateKey));
+        if (read_issued_file(file, own_key).covers(ordered_domains(item).cn))
             return file;
     } catch (const Error& e) {
         log_debug("upstream certificate " + upstream_id + " has no usable file yet: " + e.what());
@@ -290,7 +291,8 @@ void CertificateService::record_issued(const Item& item, const UpstreamCertifica
 // never passed on, while a key the upstream made at order time reaches the client in a zip.
 void CertificateService::save_certificate(const Item& item, const IssuedFile& file,
                                           const std::string& upstream_id) {
-    IssuedCertificate issued = read_issued_file(file);
+    IssuedCertificate issued = read_issued_file(
+        file, leaf_public_key(item.certificate.csr, item.param(param::kPrivateKey)));
     std::string cn = ordered_domains(item).cn;
     if (!issued.covers(cn))
         throw Error(errtype::kBadResponse, "crt", cn,
@@ -299,6 +301,9 @@ void CertificateService::save_certificate(const Item& item, const IssuedFile& fi
     if (issued.key_stripped)
         log_warning("the upstream sent a private key with certificate " + upstream_id +
                     "; the key was left out and not saved");
+    if (issued.left_out > 0)
+        log_info(std::to_string(issued.left_out) + " certificate(s) upstream " + upstream_id +
+                 " sent are not in the chain of the one for " + cn + "; left out");
     std::string key = item.param(param::kPrivateKey);
     if (key.empty())
         writeback_.save_certificate(item.id, issued.pem(), false);

@@ -6,6 +6,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
 #include <chrono>
@@ -744,6 +745,82 @@ TEST_CASE("shapes file_as_zip and file_as_pem: the file itself, not XML") {
     CHECK(api.post(file)->get_header_value("Content-Type") == "application/x-pem-file");
     fake.set_shape("file_as_pem", false);
     CHECK(first_certificate(xpath(api.call(file), "/doc/crt")));
+}
+
+// The certificates (as PEM) of a DER or PEM PKCS#7.
+std::vector<std::string> pkcs7_certificates(const std::string& p7b) {
+    BIO* bio = BIO_new_mem_buf(p7b.data(), static_cast<int>(p7b.size()));
+    PKCS7* p7 = p7b.rfind("-----BEGIN PKCS7-----", 0) == 0
+                    ? PEM_read_bio_PKCS7(bio, nullptr, nullptr, nullptr)
+                    : d2i_PKCS7_bio(bio, nullptr);
+    BIO_free(bio);
+    std::vector<std::string> pems;
+    REQUIRE(p7);
+    REQUIRE(PKCS7_type_is_signed(p7));
+    STACK_OF(X509)* certs = p7->d.sign->cert;
+    for (int i = 0; i < sk_X509_num(certs); ++i)
+        pems.push_back(fake_upstream::cert_to_pem(sk_X509_value(certs, i)));
+    PKCS7_free(p7);
+    return pems;
+}
+
+TEST_CASE("shape file_as_list: one row per file, each read with certificate.file.edit") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    const std::string ca = pmtest::read_file(fake.ca_file());
+    auto row = [&](const std::string& elid) {
+        return api.call({{"func", "certificate.file.edit"}, {"plid", id}, {"elid", elid}});
+    };
+
+    fake.set_shape("file_as_list");
+    std::string list = api.call({{"func", "certificate.file"}, {"elid", id}});
+    CHECK(xpath(list, "count(/doc/elem)") == "3");
+    CHECK(xpath(list, "/doc/elem[1]/id") == "1");
+    CHECK(xpath(list, "/doc/elem[1]/name") == "example_com.p7b");
+    CHECK(xpath(list, "/doc/elem[2]/name") == "example.com.crt");
+    CHECK(xpath(list, "/doc/elem[3]/name") == "example.com.ca.crt");
+    auto p7b = pkcs7_certificates(pmb::base64_decode(xpath(row("1"), "/doc/content")));
+    REQUIRE(p7b.size() == 2);
+    CHECK(p7b[1] == ca);
+    std::string leaf = xpath(row("2"), "/doc/content");
+    CHECK(p7b[0] == leaf);
+    CHECK(verifies_against_ca(first_certificate(leaf).get(), ca));
+    CHECK(xpath(row("3"), "/doc/content") == ca);
+    CHECK(xpath(row("3"), "/doc/name") == "example.com.ca.crt");
+    CHECK(error_type(row("4")) == "missed");
+    CHECK(error_type(api.call({{"func", "certificate.file.edit"}, {"plid", "1"}, {"elid", "1"}})) ==
+          "missed");
+
+    fake.set_shape("file_as_list", true, {{"id_field", "name"}, {"p7b", "pem"}});
+    list = api.call({{"func", "certificate.file"}, {"elid", id}});
+    CHECK(xpath(list, "count(/doc/elem/id)") == "0");
+    CHECK(pkcs7_certificates(xpath(row("example_com.p7b"), "/doc/content")) == p7b);
+    fake.set_shape("file_as_list", true, {{"id_field", "elid"}});
+    CHECK(xpath(api.call({{"func", "certificate.file"}, {"elid", id}}), "/doc/elem[2]/elid") ==
+          "2");
+
+    std::string key = xpath(fake.set_shape("file_with_private_key"), "/doc/key");
+    list = api.call({{"func", "certificate.file"}, {"elid", id}});
+    CHECK(xpath(list, "/doc/elem[4]/name") == "example.com.key");
+    CHECK(xpath(row("4"), "/doc/content") == key);
+}
+
+TEST_CASE("shape file_as_zip with layout=globalsign: the .p7b and a .crt per certificate") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    const std::string ca = pmtest::read_file(fake.ca_file());
+    fake.set_shape("file_as_zip", true, {{"layout", "globalsign"}});
+    auto zip = api.post({{"func", "certificate.file"}, {"elid", id}});
+    REQUIRE(zip);
+    auto files = unzip(zip->body);
+    REQUIRE(files.size() == 3);
+    auto p7b = pkcs7_certificates(files["example_com.p7b"]);
+    REQUIRE(p7b.size() == 2);
+    CHECK(p7b[0] == files["example.com.crt"]);
+    CHECK(p7b[1] == ca);
+    CHECK(files["CA.crt"] == ca);
 }
 
 TEST_CASE("shapes file_with_private_key and file_garbage_pem") {
