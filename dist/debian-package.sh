@@ -166,6 +166,10 @@ cat >"$stage/DEBIAN/postinst" <<EOF
 #!/bin/sh
 set -e
 if [ "\$1" = configure ]; then
+	# The module's log, cache and lock folders (BILLmanager's too: made only when missing).
+	for dir in $prefix/var $prefix/var/run; do
+		[ -d "\$dir" ] || install -d -m 0750 "\$dir"
+	done
 	echo "pmbillmgrssl: restart BILLmanager to load the module: $prefix/sbin/mgrctl -m billmgr -R"
 fi
 exit 0

@@ -13,6 +13,7 @@ Builds pmbillmgrssl (Release, without tests) and installs into the BILLmanager r
   <prefix>/etc/xml/billmgr_mod_pmbillmgrssl.xml
   <prefix>/etc/pmbillmgrssl.conf     (only if it does not exist yet)
   /etc/logrotate.d/pmbillmgrssl      (rotates <prefix>/var/pmbillmgrssl.log)
+  <prefix>/var, <prefix>/var/run     (mode 0750, only when missing)
 
 The module finds its root from its own location (<prefix>/processing/pmbillmgrssl),
 so no environment variable is needed for another prefix.
@@ -41,11 +42,11 @@ die() {
 
 # Build dependencies, Debian/Ubuntu names (apt-get).
 APT_BUILD_DEPS=(cmake g++ make pkg-config libcurl4-openssl-dev libxml2-dev libssl-dev
-	libboost-program-options-dev libmariadb-dev libidn2-dev libpsl-dev)
+	libboost-program-options-dev libmariadb-dev libidn2-dev libpsl-dev libzip-dev)
 # The same for AlmaLinux/Rocky/RHEL 8 and 9 (dnf). CRB (PowerTools on EL 8) is enabled
 # first: some -devel packages, e.g. libpsl-devel, live there. EPEL is not needed.
 DNF_BUILD_DEPS=(cmake gcc-c++ make pkgconf-pkg-config libcurl-devel libxml2-devel openssl-devel
-	boost-devel mariadb-connector-c-devel libidn2-devel libpsl-devel)
+	boost-devel mariadb-connector-c-devel libidn2-devel libpsl-devel libzip-devel)
 
 prefix="${MGR_PREFIX:-/usr/local/mgr5}"
 deps=0
@@ -207,9 +208,20 @@ mv -f "$rotate.new" "$rotate"
 echo "==> Installed $rotate (rotates $prefix/var/pmbillmgrssl.log)"
 
 if [ -n "$destdir" ]; then
+	# The packages make var/ and var/run/ in their post-install scripts: they are
+	# BILLmanager's folders too, so no package owns (or re-modes) them.
 	echo "==> Staged under $destdir"
 	exit 0
 fi
+
+# The folders the module writes: its log and template cache (var/), its locks (var/run/).
+# The module makes them too when missing; made here, 0750, unless they exist.
+for dir in "$prefix/var" "$prefix/var/run"; do
+	if [ ! -d "$dir" ]; then
+		install -d -m 0750 "$dir"
+		echo "==> Created $dir"
+	fi
+done
 
 # Self-check, run exactly as BILLmanager runs the module: from the root, with no
 # PMBILLMGRSSL_ROOT, so that the root the binary derives from its location is the one

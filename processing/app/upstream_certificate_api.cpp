@@ -30,9 +30,14 @@ UpstreamCertificate UpstreamCertificateApi::get(const std::string& id) {
 }
 
 IssuedFile UpstreamCertificateApi::download(const std::string& id) {
-    // Some panels answer with the file itself (a download), not an API document.
+    // Some panels answer with the file itself (a download), not an API document; a list
+    // answer names its files, read one by one on the same connection.
     HttpResponse answer = client_.fetch_file(functions::download(id));
-    return parse_file_answer(answer.status, answer.body, client_.origin());
+    FileAnswer files = parse_file_answer(answer.status, answer.body, client_.origin());
+    for (const FileRow& row : files.rows)
+        files.file.files.push_back(
+            parse_file_row(client_.call(functions::download_row(id, row.id)), row));
+    return files.file;
 }
 
 void UpstreamCertificateApi::reissue(const std::string& id, const ReissueRequest& request) {

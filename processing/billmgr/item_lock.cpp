@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/paths.h"
 
 namespace pmb {
 namespace {
@@ -24,9 +24,7 @@ Error cannot_lock(const std::string& path, int error) {
 }
 
 int open_lock_file(const std::string& path) {
-    std::string dir = path.substr(0, path.rfind('/'));
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-        throw cannot_lock(path, errno);
+    ensure_directory(path.substr(0, path.rfind('/')), "lock directory");
     // O_CLOEXEC: a child (mgrctl) must not keep the lock after this run ends.
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)

@@ -10,9 +10,10 @@ namespace pmb {
 
 class ItemLock {
 public:
-    // Waits up to wait_s seconds for the lock of item at path (the folder is created, 0700).
-    // Throws pmb::Error(pmbillmgrssl_busy) when another run still holds it then, and
-    // pmb::Error(internal) when the file cannot be opened: it never goes on unlocked.
+    // Waits up to wait_s seconds for the lock of item at path (its folder and the missing
+    // parents are created, 0750). Throws pmb::Error(pmbillmgrssl_busy) when another run still
+    // holds it then, and pmb::Error(internal) naming the path when the folder cannot be made
+    // or the file opened: it never goes on unlocked.
     ItemLock(const std::string& path, long long item, long wait_s);
     ~ItemLock();
     ItemLock(const ItemLock&) = delete;

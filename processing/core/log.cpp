@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/scrub.h"
 
 namespace pmb {
@@ -63,6 +64,20 @@ void warn_unwritable(int error) {
     std::fputs(warning.c_str(), stderr);
 }
 
+// The log's folder (var/ of a fresh root), made on the first line; false when it cannot be.
+bool made_log_directory() {
+    const std::string& path = state().path;
+    try {
+        ensure_directory(path.substr(0, path.rfind('/')), "log directory");
+        return true;
+    } catch (const Error& e) {
+        if (!state().warned_unwritable)
+            std::fputs(("pmbillmgrssl: " + e.message() + "\n").c_str(), stderr);
+        state().warned_unwritable = true;
+        return false;
+    }
+}
+
 }  // namespace
 
 LogLevel parse_log_level(const std::string& name) {
@@ -107,6 +122,8 @@ void Log::write(LogLevel level, const std::string& message) {
     std::string line = format_line(level, Scrubber::global().clean(message), getpid());
     // Append with one write so lines of concurrent module runs never interleave.
     std::FILE* f = std::fopen(state().path.c_str(), "a");
+    if (!f && errno == ENOENT && made_log_directory())
+        f = std::fopen(state().path.c_str(), "a");
     if (!f)
         return warn_unwritable(errno);
     size_t written = std::fwrite(line.data(), 1, line.size(), f);

@@ -24,6 +24,9 @@ public:
     std::string path(const std::string& relative) const;
 
     std::string config_file() const { return path("etc/pmbillmgrssl.conf"); }
+    // The directories the module writes; it creates them when missing (ensure_directory).
+    std::string var_dir() const { return path("var"); }
+    std::string lock_dir() const { return path("var/run"); }
     std::string log_file() const { return path("var/pmbillmgrssl.log"); }
     std::string mgrctl() const { return path("sbin/mgrctl"); }
     // Kill switches, relative to the root: BILLmanager's own maintenance mode (it pauses
@@ -32,7 +35,7 @@ public:
     static constexpr const char* kModuleKillSwitch = "etc/pmbillmgrssl.DoNothing";
     // The lock that keeps runs for one service one at a time (billmgr/item_lock.h).
     std::string item_lock(long long item) const {
-        return path("var/run/pmbillmgrssl." + std::to_string(item) + ".lock");
+        return lock_dir() + "/pmbillmgrssl." + std::to_string(item) + ".lock";
     }
     // Capabilities of the upstream tariffs, written by import_pricelist, read by features.
     std::string template_cache() const { return path("var/pmbillmgrssl.templates.xml"); }
@@ -40,5 +43,12 @@ public:
 private:
     std::string dir_;
 };
+
+// Creates dir and each missing parent with mode 0750 (whatever the umask: BILLmanager's group
+// may read the module's files, others not); directories that exist are left as they are. A
+// fresh `install.sh --prefix` root has no var/, and nothing says every panel has var/run.
+// Throws Error(internal, "directory", dir) naming the path and the reason, e.g. a part of it
+// that is a file: "cannot create the <what> <dir>: <part> is not a directory".
+void ensure_directory(const std::string& dir, const std::string& what);
 
 }  // namespace pmb

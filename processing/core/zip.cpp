@@ -1,192 +1,192 @@
 #include "core/zip.h"
 
-#include <openssl/evp.h>
-#include <zlib.h>
+#include <zip.h>
 
-#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <memory>
 
 #include "core/error.h"
 
 namespace pmb {
 namespace {
 
-constexpr uint32_t kLocalHeader = 0x04034b50;
-constexpr uint32_t kCentralHeader = 0x02014b50;
-constexpr uint32_t kEndOfCentralDirectory = 0x06054b50;
-constexpr size_t kEndRecordSize = 22;
-constexpr size_t kLocalHeaderSize = 30;
-constexpr size_t kCentralHeaderSize = 46;
-constexpr uint16_t kVersion = 20;
-constexpr uint16_t kUtf8Names = 0x0800;
-constexpr uint16_t kDosDate = 0x5A21;  // 2025-01-01: a fixed date keeps archives reproducible
-constexpr uint16_t kStored = 0;
-constexpr uint16_t kDeflated = 8;
-constexpr uint32_t kMaxEntryBytes = 16u << 20;  // certificate files are kilobytes
+constexpr zip_uint64_t kMaxEntryBytes = 16u << 20;  // certificate files are kilobytes
+constexpr zip_int64_t kMaxEntries = 1000;
+constexpr std::time_t kFixedTime = 1735732800;  // 2025-01-01 12:00 UTC: reproducible archives
+
+struct ArchiveDiscard {
+    void operator()(zip_t* archive) const { zip_discard(archive); }
+};
+struct SourceFree {
+    void operator()(zip_source_t* source) const { zip_source_free(source); }
+};
+struct FileClose {
+    void operator()(zip_file_t* file) const { zip_fclose(file); }
+};
+using ArchivePtr = std::unique_ptr<zip_t, ArchiveDiscard>;
+using SourcePtr = std::unique_ptr<zip_source_t, SourceFree>;
+
+// Owns a zip_error_t, which libzip requires to be finalised.
+class ZipError {
+public:
+    ZipError() { zip_error_init(&error_); }
+    ~ZipError() { zip_error_fini(&error_); }
+    ZipError(const ZipError&) = delete;
+    ZipError& operator=(const ZipError&) = delete;
+    zip_error_t* get() { return &error_; }
+    int code() const { return error_.zip_err; }
+    std::string text() { return zip_error_strerror(&error_); }
+
+private:
+    zip_error_t error_;
+};
 
 [[noreturn]] void unreadable(const std::string& why) {
     throw Error(errtype::kBadResponse, "zip", "", "the zip archive cannot be read: " + why);
 }
 
-void put16(std::string& out, uint16_t value) {
-    out += static_cast<char>(value & 0xFF);
-    out += static_cast<char>(value >> 8);
+[[noreturn]] void unwritable(const std::string& why) {
+    throw Error(errtype::kInternal, "zip", "", "the zip archive cannot be written: " + why);
 }
 
-void put32(std::string& out, uint32_t value) {
-    put16(out, static_cast<uint16_t>(value & 0xFFFF));
-    put16(out, static_cast<uint16_t>(value >> 16));
-}
-
-uint32_t crc_of(const std::string& data) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
-    return static_cast<uint32_t>(crc);
-}
-
-// The fields local and central headers share: version needed .. extra field length.
-void put_common_fields(std::string& out, const ZipEntry& entry, uint32_t crc) {
-    put16(out, kVersion);
-    put16(out, kUtf8Names);
-    put16(out, kStored);
-    put16(out, 0);  // time 00:00:00
-    put16(out, kDosDate);
-    put32(out, crc);
-    put32(out, static_cast<uint32_t>(entry.data.size()));
-    put32(out, static_cast<uint32_t>(entry.data.size()));
-    put16(out, static_cast<uint16_t>(entry.name.size()));
-    put16(out, 0);
-}
-
-void put_central_entry(std::string& out, const ZipEntry& entry, uint32_t crc, uint32_t offset) {
-    put32(out, kCentralHeader);
-    put16(out, kVersion);  // version made by
-    put_common_fields(out, entry, crc);
-    put16(out, 0);  // comment length
-    put16(out, 0);  // disk number
-    put16(out, 0);  // internal attributes
-    put32(out, 0);  // external attributes
-    put32(out, offset);
-    out += entry.name;
-}
-
-class Reader {
-public:
-    explicit Reader(const std::string& data) : data_(data) {}
-    uint16_t u16(size_t at) const {
-        need(at, 2);
-        return static_cast<uint16_t>(byte(at) | byte(at + 1) << 8);
-    }
-    uint32_t u32(size_t at) const {
-        return static_cast<uint32_t>(u16(at)) | static_cast<uint32_t>(u16(at + 2)) << 16;
-    }
-    std::string bytes(size_t at, size_t size) const {
-        need(at, size);
-        return data_.substr(at, size);
-    }
-    size_t size() const { return data_.size(); }
-
-private:
-    unsigned byte(size_t at) const { return static_cast<unsigned char>(data_[at]); }
-    void need(size_t at, size_t size) const {
-        if (at > data_.size() || size > data_.size() - at)
-            unreadable("it is truncated");
-    }
-    const std::string& data_;
-};
-
-size_t end_record_offset(const Reader& in) {
-    if (in.size() < kEndRecordSize)
-        unreadable("it is too short");
-    // The record ends the archive, followed only by a comment of up to 64 KiB.
-    for (size_t at = in.size() - kEndRecordSize;; --at) {
-        if (in.u32(at) == kEndOfCentralDirectory)
-            return at;
-        if (at == 0 || in.size() - at > kEndRecordSize + 0xFFFF)
-            unreadable("it has no end of central directory");
+// What libzip's refusal to open an archive means, in the reader's words.
+std::string open_failure(ZipError& error) {
+    switch (error.code()) {
+        case ZIP_ER_NOZIP:
+            return "it is not a zip archive";
+        case ZIP_ER_MULTIDISK:
+            return "it spans several disks";
+        case ZIP_ER_INCONS:
+            return "its directory is inconsistent (truncated or damaged)";
+        default:
+            return error.text();
     }
 }
 
-std::string inflate_raw(const std::string& packed, uint32_t size) {
-    std::string out(size, '\0');
-    z_stream z{};
-    if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
-        unreadable("zlib cannot start");
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
-    z.avail_in = static_cast<uInt>(packed.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    int rc = inflate(&z, Z_FINISH);
-    inflateEnd(&z);
-    if (rc != Z_STREAM_END || z.avail_out != 0)
-        unreadable("a deflated file does not unpack to its stated size");
+// A name that could point outside a folder it were unpacked into.
+bool unsafe_name(const std::string& name) {
+    if (name.empty() || name[0] == '/' || name[0] == '\\')
+        return true;
+    size_t start = 0;
+    while (start <= name.size()) {
+        size_t end = name.find_first_of("/\\", start);
+        if (end == std::string::npos)
+            end = name.size();
+        if (name.compare(start, end - start, "..") == 0 && end - start == 2)
+            return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+std::string read_entry(zip_t* archive, zip_uint64_t index, const zip_stat_t& stat) {
+    const std::string name = stat.name;
+    std::unique_ptr<zip_file_t, FileClose> file(zip_fopen_index(archive, index, 0));
+    if (!file)
+        unreadable("the file " + name + ": " + zip_strerror(archive));
+    // Room for one byte more than stated: a file that unpacks to more is refused. Read to the
+    // end, where libzip checks the CRC.
+    std::string data(stat.size + 1, '\0');
+    zip_uint64_t filled = 0;
+    for (;;) {
+        zip_int64_t got = zip_fread(file.get(), data.data() + filled, data.size() - filled);
+        if (got < 0) {
+            zip_error_t* error = zip_file_get_error(file.get());
+            if (zip_error_code_zip(error) == ZIP_ER_CRC)
+                unreadable("the file " + name + " fails its CRC check");
+            unreadable("the file " + name + ": " + zip_error_strerror(error));
+        }
+        filled += static_cast<zip_uint64_t>(got);
+        if (got == 0 || filled > stat.size)
+            break;
+    }
+    if (filled != stat.size)
+        unreadable("the file " + name + " does not unpack to its stated size");
+    data.resize(stat.size);
+    return data;
+}
+
+// The bytes libzip wrote into an in-memory source.
+std::string source_bytes(zip_source_t* source) {
+    if (zip_source_is_deleted(source))  // an archive without entries
+        return std::string("PK\x05\x06", 4) + std::string(18, '\0');
+    if (zip_source_open(source) < 0)
+        unwritable(zip_error_strerror(zip_source_error(source)));
+    std::string out;
+    if (zip_source_seek(source, 0, SEEK_END) == 0) {
+        zip_int64_t size = zip_source_tell(source);
+        out.resize(size > 0 ? static_cast<size_t>(size) : 0);
+        if (size < 0 || zip_source_seek(source, 0, SEEK_SET) != 0 ||
+            zip_source_read(source, out.data(), out.size()) != size)
+            out.clear();
+    }
+    zip_source_close(source);
+    if (out.empty())
+        unwritable(zip_error_strerror(zip_source_error(source)));
     return out;
 }
 
-ZipEntry read_entry(const Reader& in, size_t central) {
-    if (in.u32(central) != kCentralHeader)
-        unreadable("a broken central directory");
-    uint16_t method = in.u16(central + 10);
-    uint32_t crc = in.u32(central + 16);
-    uint32_t packed_size = in.u32(central + 20);
-    uint32_t size = in.u32(central + 24);
-    size_t local = in.u32(central + 42);
-    ZipEntry entry;
-    entry.name = in.bytes(central + kCentralHeaderSize, in.u16(central + 28));
-    if (in.u32(local) != kLocalHeader)
-        unreadable("a broken local header");
-    if (size > kMaxEntryBytes)
-        unreadable("a file of " + std::to_string(size) + " bytes");
-    size_t data_at = local + kLocalHeaderSize + in.u16(local + 26) + in.u16(local + 28);
-    std::string packed = in.bytes(data_at, packed_size);
-    if (method == kStored)
-        entry.data = packed;
-    else if (method == kDeflated)
-        entry.data = inflate_raw(packed, size);
-    else
-        unreadable("compression method " + std::to_string(method));
-    if (entry.data.size() != size || crc_of(entry.data) != crc)
-        unreadable("the file " + entry.name + " fails its CRC check");
-    return entry;
+void add_entry(zip_t* archive, const ZipEntry& entry) {
+    zip_source_t* data = zip_source_buffer(archive, entry.data.data(), entry.data.size(), 0);
+    zip_int64_t index =
+        data ? zip_file_add(archive, entry.name.c_str(), data, ZIP_FL_ENC_UTF_8) : zip_int64_t{-1};
+    if (index < 0) {
+        zip_source_free(data);
+        unwritable("the file " + entry.name + ": " + zip_strerror(archive));
+    }
+    const auto at = static_cast<zip_uint64_t>(index);
+    if (zip_set_file_compression(archive, at, ZIP_CM_STORE, 0) != 0 ||
+        zip_file_set_mtime(archive, at, kFixedTime, 0) != 0)
+        unwritable("the file " + entry.name + ": " + zip_strerror(archive));
 }
 
 }  // namespace
 
 std::string make_zip(const std::vector<ZipEntry>& entries) {
-    std::string archive;
-    std::string central;
-    for (const ZipEntry& entry : entries) {
-        uint32_t crc = crc_of(entry.data);
-        put_central_entry(central, entry, crc, static_cast<uint32_t>(archive.size()));
-        put32(archive, kLocalHeader);
-        put_common_fields(archive, entry, crc);
-        archive += entry.name;
-        archive += entry.data;
-    }
-    uint32_t central_offset = static_cast<uint32_t>(archive.size());
-    archive += central;
-    put32(archive, kEndOfCentralDirectory);
-    put16(archive, 0);  // this disk
-    put16(archive, 0);  // disk with the central directory
-    put16(archive, static_cast<uint16_t>(entries.size()));
-    put16(archive, static_cast<uint16_t>(entries.size()));
-    put32(archive, static_cast<uint32_t>(central.size()));
-    put32(archive, central_offset);
-    put16(archive, 0);  // comment length
-    return archive;
+    ZipError error;
+    SourcePtr buffer(zip_source_buffer_create(nullptr, 0, 0, error.get()));
+    if (!buffer)
+        unwritable(error.text());
+    ArchivePtr archive(zip_open_from_source(buffer.get(), ZIP_TRUNCATE, error.get()));
+    if (!archive)
+        unwritable(error.text());
+    zip_source_keep(buffer.get());  // the archive holds one reference, this function another
+    for (const ZipEntry& entry : entries)
+        add_entry(archive.get(), entry);
+    if (zip_close(archive.get()) != 0)
+        unwritable(zip_strerror(archive.get()));
+    archive.release();  // closed: zip_close freed it
+    return source_bytes(buffer.get());
 }
 
-std::vector<ZipEntry> read_zip(const std::string& archive) {
-    Reader in(archive);
-    size_t end = end_record_offset(in);
-    uint16_t count = in.u16(end + 10);
-    size_t central = in.u32(end + 16);
+std::vector<ZipEntry> read_zip(const std::string& bytes) {
+    ZipError error;
+    SourcePtr source(zip_source_buffer_create(bytes.data(), bytes.size(), 0, error.get()));
+    if (!source)
+        unreadable(error.text());
+    ArchivePtr archive(zip_open_from_source(source.get(), ZIP_RDONLY | ZIP_CHECKCONS, error.get()));
+    if (!archive)
+        unreadable(open_failure(error));
+    source.release();  // the open archive owns it now
+    const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+    if (count > kMaxEntries)
+        unreadable("it holds " + std::to_string(count) + " files");
     std::vector<ZipEntry> entries;
-    for (uint16_t i = 0; i < count; ++i) {
-        ZipEntry entry = read_entry(in, central);
-        central +=
-            kCentralHeaderSize + entry.name.size() + in.u16(central + 30) + in.u16(central + 32);
-        if (!entry.name.empty() && entry.name.back() != '/')
-            entries.push_back(std::move(entry));
+    for (zip_uint64_t index = 0; index < static_cast<zip_uint64_t>(count); ++index) {
+        zip_stat_t stat;
+        if (zip_stat_index(archive.get(), index, 0, &stat) != 0 || !(stat.valid & ZIP_STAT_NAME))
+            unreadable(zip_strerror(archive.get()));
+        const std::string name = stat.name;
+        if (unsafe_name(name))
+            unreadable("a file name that leaves its folder (" + name + ")");
+        if (name.back() == '/')
+            continue;  // a directory
+        if ((stat.valid & ZIP_STAT_ENCRYPTION_METHOD) && stat.encryption_method != ZIP_EM_NONE)
+            unreadable("the file " + name + " is encrypted");
+        if (stat.size > kMaxEntryBytes)
+            unreadable("a file of " + std::to_string(stat.size) + " bytes");
+        entries.push_back({name, read_entry(archive.get(), index, stat)});
     }
     return entries;
 }

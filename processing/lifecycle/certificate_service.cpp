@@ -257,7 +257,7 @@ std::optional<IssuedFile> CertificateService::probe_issued_file(const ServiceVie
                                                                 const std::string& upstream_id) {
     try {
         IssuedFile file = api_.download(upstream_id);
-        if (read_issued_file(file).covers(service.domains().cn))
+        if (read_issued_file(file, service.own_public_key()).covers(service.domains().cn))
             return file;
     } catch (const Error& e) {
         log_debug("upstream certificate " + upstream_id + " has no usable file yet: " + e.what());
@@ -284,7 +284,7 @@ void CertificateService::record_issued(const ServiceView& service, const Upstrea
 // never passed on, while a key the upstream made at order time reaches the client in a zip.
 void CertificateService::save_certificate(const ServiceView& service, const IssuedFile& file,
                                           const std::string& upstream_id) {
-    IssuedCertificate issued = read_issued_file(file);
+    IssuedCertificate issued = read_issued_file(file, service.own_public_key());
     const std::string& cn = service.domains().cn;
     if (!issued.covers(cn))
         throw Error(errtype::kBadResponse, "crt", cn,
@@ -293,6 +293,9 @@ void CertificateService::save_certificate(const ServiceView& service, const Issu
     if (issued.key_stripped)
         log_warning("the upstream sent a private key with certificate " + upstream_id +
                     "; the key was left out and not saved");
+    if (issued.left_out > 0)
+        log_info(std::to_string(issued.left_out) + " certificate(s) upstream " + upstream_id +
+                 " sent are not in the chain of the one for " + cn + "; left out");
     std::string key = service.param(param::kPrivateKey);
     if (key.empty())
         writeback_.save_certificate(service.id(), issued.pem(), false);

@@ -4,7 +4,9 @@
 
 #include "core/error.h"
 #include "core/text.h"
+#include "lifecycle/certificate_file.h"
 #include "lifecycle/domain.h"
+#include "lifecycle/item_params.h"
 
 namespace pmb {
 namespace {
@@ -66,6 +68,12 @@ const CsrInfo* ServiceView::csr() const {
         csr_ = std::move(parsed);
     }
     return *csr_ ? &**csr_ : nullptr;
+}
+
+const std::string& ServiceView::own_public_key() const {
+    if (!own_public_key_)
+        own_public_key_ = leaf_public_key(item_.certificate.csr, item_.param(param::kPrivateKey));
+    return *own_public_key_;
 }
 
 std::optional<bool> ServiceView::known_capability(const std::string& name) const {

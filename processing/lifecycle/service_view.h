@@ -42,6 +42,9 @@ public:
     // The local CSR, parsed and checked; nullptr when the service has none. Throws
     // Error(value, csr) for one that is not a valid CSR.
     const CsrInfo* csr() const;
+    // The public key the issued certificate must carry: the CSR's, else that of the key the
+    // upstream made (leaf_public_key); empty when neither can be read.
+    const std::string& own_public_key() const;
     // What the tariff's own settings (pricelist params), else its cached template, state about a
     // capability (wildcard, multidomain, …); nullopt when neither states it: a flag the template
     // only guessed from names is not evidence.
@@ -52,6 +55,7 @@ private:
     std::optional<TariffTemplate> tariff_;
     mutable std::optional<OrderedDomains> domains_;
     mutable std::optional<std::optional<CsrInfo>> csr_;
+    mutable std::optional<std::string> own_public_key_;
 };
 
 }  // namespace pmb

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/text.h"
 
 namespace pmb {
@@ -105,8 +106,11 @@ void replace_file(const std::string& path, const std::string& text) {
 class MergeLock {
 public:
     explicit MergeLock(const std::string& path) {
-        std::error_code ignored;  // a missing directory shows up as the open's error
-        std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+        try {
+            ensure_directory(std::filesystem::path(path).parent_path().string(), "var directory");
+        } catch (const Error&) {
+            // the open below fails then too, with an error that names the cache file
+        }
         fd_ = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ < 0)
             cannot_write(path, errno);

@@ -64,9 +64,18 @@ struct UpstreamCertificate {
     int service_status = 0;  // kStatus* of model/status.h; 0 unknown
 };
 
+// One file as the upstream delivered it: PEM text, a zip, PKCS#7 (PEM, DER or base64 of
+// DER), a DER certificate, base64 of any of these, or anything else. What it holds is told
+// by its content (lifecycle/certificate_file.h), never by its name or a declared type.
+struct DeliveredFile {
+    std::string name;     // the file or list row name, when the answer gives one
+    std::string content;  // as delivered; may hold a private key
+};
+
+// What certificate.file delivered for a certificate: the one file of a download or of a
+// document, or one file per row of a list answer (each read with certificate.file.edit).
 struct IssuedFile {
-    std::string content;  // PEM, or base64 of a zip
-    bool zip = false;
+    std::vector<DeliveredFile> files;
 };
 
 struct ReissueRequest {

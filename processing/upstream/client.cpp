@@ -25,6 +25,12 @@ std::string loggable(const std::string& text) {
            " bytes in all)";
 }
 
+std::string logged_body(const Request& request, const std::string& body) {
+    if (request.answer_secret())
+        return "(not logged: it may hold a private key)";
+    return loggable(looks_like_zip(body) ? "(a zip archive)" : body);
+}
+
 std::string path_of(const std::string& endpoint, const std::string& origin) {
     return endpoint.substr(origin.size());
 }
@@ -137,8 +143,8 @@ HttpResponse ApiClient::exchange(const std::string& endpoint, const Request& req
     if (Log::enabled(LogLevel::kDebug))
         log_debug("upstream response to " + request.func() + " from " + path_of(endpoint, origin_) +
                   ": HTTP " + std::to_string(response.status) + ", " +
-                  std::to_string(response.body.size()) + " bytes: " +
-                  loggable(looks_like_zip(response.body) ? "(a zip archive)" : response.body));
+                  std::to_string(response.body.size()) +
+                  " bytes: " + logged_body(request, response.body));
     return response;
 }
 

@@ -104,6 +104,12 @@ Request download(const std::string& id) {
     return with_elid("certificate.file", id);
 }
 
+Request download_row(const std::string& id, const std::string& row) {
+    Request request("certificate.file.edit");
+    request.add("plid", id).add("elid", row).mark_answer_secret();
+    return request;
+}
+
 Request reissue(const std::string& id, const ReissueRequest& reissue) {
     const std::string& type = reissue.crt_type;
     if (type != "oldrequest" && type != "manual" && type != "altname")

@@ -20,7 +20,11 @@ Request list();
 Request check_access();
 // certificate.edit without sok: the form view of one certificate.
 Request get(const std::string& id);
+// certificate.file: the certificate's files (the file itself, or a list of them).
 Request download(const std::string& id);
+// certificate.file.edit plid=<certificate> elid=<row>: one file of certificate.file's list.
+// Its answer is never logged: the row may be the private key.
+Request download_row(const std::string& id, const std::string& row);
 // certificate.reissue.step2; throws pmb::Error(value) on an unknown crt_type or a manual
 // reissue without a CSR.
 Request reissue(const std::string& id, const ReissueRequest& reissue);

@@ -31,10 +31,19 @@ public:
     }
     bool charging() const { return charging_; }
 
+    // An answer that may hold a private key in a form no scrubber recognises (DER, base64):
+    // its body is never logged.
+    Request& mark_answer_secret() {
+        answer_secret_ = true;
+        return *this;
+    }
+    bool answer_secret() const { return answer_secret_; }
+
 private:
     std::string func_;
     Params params_;
     bool charging_ = false;
+    bool answer_secret_ = false;
 };
 
 // name=value&… with every name and value percent-encoded (spaces as %20).

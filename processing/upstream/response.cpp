@@ -144,12 +144,6 @@ std::string own_text(const XmlNode& node) {
     return std::string(trim_answer(text));
 }
 
-bool is_base64(const std::string& text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '+' || c == '/' || c == '=';
-    });
-}
-
 bool mentions_two_factor(const std::string& lowered) {
     return lowered == "otp" ||
            contains_any(lowered, {"totp", "2fa", "twofactor", "two_factor", "two-factor",
@@ -296,30 +290,76 @@ UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string&
     return certificate;
 }
 
-IssuedFile parse_issued_file(const XmlDoc& doc) {
-    auto crt = find_descendant(doc.root(), "crt");
-    std::string content = crt ? std::string(trim_answer(crt->text())) : own_text(doc.root());
+namespace {
+
+// Where a file's content may be, in this order: certificate.file.edit's form field is not
+// documented, and certificate.file's document has carried it in <crt>.
+constexpr std::initializer_list<const char*> kContentFields = {"content", "file", "data",
+                                                               "crt",     "text", "value"};
+
+std::string file_content(const XmlNode& root) {
+    for (const char* name : kContentFields) {
+        std::string text = descendant_text(root, name);
+        if (!text.empty())
+            return text;
+    }
+    return {};
+}
+
+// The rows of a list answer (BILLmanager's nested list: one <elem> per file).
+std::vector<FileRow> file_rows(const XmlDoc& doc) {
+    std::vector<FileRow> rows;
+    bool listed = false;
+    for (const XmlNode& elem : doc.root().children("elem")) {
+        listed = true;
+        FileRow row{field(elem, {"id", "elid", "name"}), field(elem, {"name"})};
+        if (!row.id.empty())
+            rows.push_back(row.name.empty() ? FileRow{row.id, row.id} : row);
+    }
+    if (listed && rows.empty())
+        throw missing_in_answer("certificate.file", "file row id (id, elid or name)");
+    return rows;
+}
+
+// An ASN.1 SEQUENCE with a long length: the start of a DER certificate or PKCS#7.
+bool looks_like_der(const std::string& body) {
+    return body.size() > 2 && body[0] == 0x30 &&
+           (static_cast<unsigned char>(body[1]) & 0xF0) == 0x80;
+}
+
+}  // namespace
+
+FileAnswer parse_file_document(const XmlDoc& doc) {
+    FileAnswer answer;
+    answer.rows = file_rows(doc);
+    if (!answer.rows.empty())
+        return answer;
+    std::string content = file_content(doc.root());
+    if (content.empty())
+        content = own_text(doc.root());
     if (content.empty())
         throw missing_in_answer("certificate.file", "certificate");
-    if (content.find("-----BEGIN CERTIFICATE-----") != std::string::npos)
-        return {content, false};
-    std::string base64 = without_whitespace(content);
-    bool says_zip = descendant_text(doc.root(), "crt_type") == "zip";
-    if ((says_zip || starts_with(base64, "UEsDB")) && is_base64(base64))
-        return {base64, true};
-    throw missing_in_answer("certificate.file", "PEM certificate or base64 zip");
+    answer.file.files.push_back({"", content});
+    return answer;
+}
+
+DeliveredFile parse_file_row(const XmlDoc& doc, const FileRow& row) {
+    std::string name = descendant_text(doc.root(), "name");
+    return {name.empty() ? row.name : name, file_content(doc.root())};
 }
 
 bool is_file_download(const std::string& body) {
-    return looks_like_zip(body) || starts_with(trim_answer(body), "-----BEGIN ");
+    return looks_like_zip(body) || looks_like_der(body) ||
+           starts_with(trim_answer(body), "-----BEGIN ");
 }
 
-IssuedFile parse_file_answer(long http_status, const std::string& body, const std::string& origin) {
-    if (looks_like_zip(body))
-        return {base64_encode(body), true};
-    if (is_file_download(body))
-        return {std::string(trim_answer(body)) + "\n", false};
-    return parse_issued_file(parse_document(http_status, body, origin));
+FileAnswer parse_file_answer(long http_status, const std::string& body, const std::string& origin) {
+    if (is_file_download(body)) {
+        FileAnswer answer;
+        answer.file.files.push_back({"", body});
+        return answer;
+    }
+    return parse_file_document(parse_document(http_status, body, origin));
 }
 
 std::string parse_new_expire_date(const XmlDoc& doc) {

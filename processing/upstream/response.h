@@ -58,17 +58,35 @@ std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc);
 // The form view of certificate.edit; id is used when the form does not echo its own.
 UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string& id);
 
-// The issued certificate of certificate.file: PEM in <crt>, a base64 zip (crt_type=zip, or
-// recognised by its content), or either one as the bare text of <doc>.
-IssuedFile parse_issued_file(const XmlDoc& doc);
+// certificate.file's answer by what it is: the file itself (a download), a document with
+// the content, or a list of files (BILLmanager's nested list, one <elem> per file) whose
+// contents certificate.file.edit gives row by row.
+struct FileRow {
+    std::string id;    // elid of certificate.file.edit: the row's id, elid or name
+    std::string name;  // the row's name, else its id
+};
+struct FileAnswer {
+    IssuedFile file;            // the files the answer holds itself
+    std::vector<FileRow> rows;  // a list answer: the rows still to read
+};
+
+// The document form of certificate.file: <elem> rows (each with an id, elid or name), else
+// the content in the first non-empty of content, file, data, crt, text or value (at any
+// depth), else the text of <doc> itself. Throws kBadResponse when it carries none, or only
+// rows without an id. What the content is, is not judged here.
+FileAnswer parse_file_document(const XmlDoc& doc);
+
+// One row's file from certificate.file.edit: its content from the same fields (empty when
+// none), named by the form's <name>, else by the row.
+DeliveredFile parse_file_row(const XmlDoc& doc, const FileRow& row);
 
 // Whether an answer is the certificate file itself rather than an API document: a zip
-// archive (PK magic, served as application/zip) or PEM text.
+// archive (PK magic, served as application/zip), DER (a PKCS#7 or certificate) or PEM text.
 bool is_file_download(const std::string& body);
 
-// The issued certificate of certificate.file from the whole answer: the file itself (a zip,
-// returned base64-encoded, or PEM text), else the API document parse_issued_file reads.
-IssuedFile parse_file_answer(long http_status, const std::string& body, const std::string& origin);
+// certificate.file's whole answer: a download as it came (bytes intact), else the API
+// document parse_file_document reads.
+FileAnswer parse_file_answer(long http_status, const std::string& body, const std::string& origin);
 
 // newexpiredate of service.prolong (it arrives nested as /doc/doc/newexpiredate); empty when
 // the answer lacks it: the caller then reads the new expiry with certificate.edit.

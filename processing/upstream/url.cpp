@@ -19,6 +19,17 @@ Error bad_url(const std::string& why) {
     return Error(errtype::kValue, "url", "", "the upstream URL " + why);
 }
 
+// An IPv6 host is a bracketed literal, followed by nothing or by a port: "[::1]:8443".
+void require_whole_ipv6_literal(const std::string& authority) {
+    if (authority.front() != '[')
+        return;
+    size_t close = authority.find(']');
+    if (close == std::string::npos || close == 1)
+        throw bad_url("has an IPv6 address without its closing ']'");
+    if (close + 1 < authority.size() && authority[close + 1] != ':')
+        throw bad_url("has text after its IPv6 address that is not a port");
+}
+
 UrlParts split_url(const std::string& typed) {
     std::string url(trim(typed));
     size_t scheme_end = url.find("://");
@@ -34,6 +45,7 @@ UrlParts split_url(const std::string& typed) {
         authority.erase(0, at + 1);  // user info never travels on
     if (authority.empty() || authority.front() == ':')
         throw bad_url("has no host name");
+    require_whole_ipv6_literal(authority);
     return {scheme + "://" + authority, url.substr(authority_end)};
 }
 

@@ -74,6 +74,32 @@ expect_var_after_script() {
 	fi
 }
 
+# expect_mode PATH MODE WHAT: PATH exists with the octal MODE (e.g. 750).
+expect_mode() {
+	local got
+	got="$(stat -c %a "$1" 2>/dev/null || echo missing)"
+	if [ "$got" = "$2" ]; then pass "$3"; else fail "$3: $1 is $got, not $2"; fi
+}
+
+# Runs the post-install script text $1 with the arguments $3... for root $2: without var/
+# it makes var/ and var/run/ 0750; a var/ that exists keeps its mode.
+expect_dirs_after_script() {
+	local script="$1" root="$2"
+	shift 2
+	rm -rf "$root/var"
+	mkdir -p "$root"
+	printf '%s\n' "$script" >"$scratch/maintainer-script"
+	sh "$scratch/maintainer-script" "$@" >/dev/null
+	expect_mode "$root/var" 750 "post-install script '$*' makes var/ 0750"
+	expect_mode "$root/var/run" 750 "post-install script '$*' makes var/run/ 0750"
+	rm -rf "$root/var/run"
+	chmod 0755 "$root/var"
+	sh "$scratch/maintainer-script" "$@" >/dev/null
+	expect_mode "$root/var" 755 "post-install script '$*' leaves an existing var/ as it is"
+	expect_mode "$root/var/run" 750 "post-install script '$*' makes a missing var/run/ 0750"
+	rm -rf "$root/var"
+}
+
 ALL_VAR_FILES="billmgr.log pmbillmgrssl.log pmbillmgrssl.log.1 pmbillmgrssl.log.2.gz pmbillmgrssl.templates.xml pmother.log"
 NOT_MODULE_VAR_FILES="billmgr.log pmother.log"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dist/rpm-package.sh (rpmbuild, --nodeps on Debian): the RPM holds the module,
 # descriptor, config (%config) and logrotate snippet, requires the EL runtime libraries,
-# and its erase removes the module's own log and template cache.
+# %post makes var/ and var/run/ (0750) when missing, and its erase removes the module's own log
+# and template cache.
 # Usage: rpm_test.sh SRC_DIR BUILD_DIR
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 
@@ -23,7 +24,7 @@ expect_match "$(rpm -qp --queryformat '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$r
 	"^$root/etc/pmbillmgrssl.conf cn\$" "the config is %config(noreplace)"
 
 requires="$(rpm -qp --requires "$rpm_file" | awk '{ print $1 }')"
-for lib in libcurl libxml2 openssl-libs boost-program-options mariadb-connector-c libidn2 libpsl logrotate; do
+for lib in libcurl libxml2 openssl-libs boost-program-options mariadb-connector-c libidn2 libpsl libzip logrotate; do
 	expect_line "$requires" "$lib" "Requires: $lib"
 done
 
@@ -33,6 +34,9 @@ expect_logrotate_for "$scratch/tree/etc/logrotate.d/pmbillmgrssl" "$root"
 expect_hardened "$scratch/tree$root/processing/pmbillmgrssl"
 expect_match "$(rpm -qp --queryformat '%{POSTIN}' "$rpm_file")" "$root/sbin/mgrctl -m billmgr -R" \
 	"%post names mgrctl -m billmgr -R"
+
+expect_dirs_after_script "$(rpm -qp --queryformat '%{POSTIN}' "$rpm_file")" "$root" 1
+expect_no_match "$listing" "^$root/var" "the RPM owns nothing under var/"
 
 postun="$(rpm -qp --queryformat '%{POSTUN}' "$rpm_file")"
 expect_var_after_script "$postun" "$root" "$ALL_VAR_FILES" 1

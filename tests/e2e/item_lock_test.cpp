@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "e2e_util.h"
 
@@ -65,16 +66,53 @@ TEST_CASE("a second run waits LockWait seconds, then fails busy without touching
     CHECK(w.upstream.state().size() == 1);
 }
 
-TEST_CASE("the lock file is private to the module") {
+TEST_CASE("the lock directory missing: the module makes it (0750), the lock file is private") {
     World w;
     CertificateOrder order = w.add_order({});
-    REQUIRE(w.run_item("open", order.item).exit_code == 0);
-    struct stat dir {
+    const std::string dir = w.host.root() + "/var/run";
+    std::filesystem::remove_all(dir);
+    const int operation = w.host.add_running_operation(1);
+    ModuleResult r = w.run_item("open", order.item, operation);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    struct stat made {
     }, file{};
-    REQUIRE(::stat((w.host.root() + "/var/run").c_str(), &dir) == 0);
+    REQUIRE(::stat(dir.c_str(), &made) == 0);
     REQUIRE(::stat(lock_path(w, order.item).c_str(), &file) == 0);
-    CHECK((dir.st_mode & 0777) == 0700);
+    CHECK(S_ISDIR(made.st_mode));
+    CHECK((made.st_mode & 0777) == 0750);
     CHECK((file.st_mode & 0777) == 0600);
+    CHECK(w.upstream.count_committing("certificate.order.param") == 1);
+}
+
+TEST_CASE("a lock directory that cannot be made: readable error XML, stored; a rerun succeeds") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    const std::string dir = w.host.root() + "/var/run";
+    std::filesystem::remove_all(dir);
+    write_file(dir, "a file where the lock directory should be");
+    const int operation = w.host.add_running_operation(1);
+
+    ModuleResult r = w.run_item("open", order.item, operation);
+    INFO(r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == "pmbillmgrssl_internal");
+    const std::string message =
+        "cannot create the lock directory " + dir + ": " + dir + " is not a directory";
+    CHECK(r.out.find(message) != std::string::npos);
+    CHECK(w.host.running_operation(operation).errorxml.value_or("").find(message) !=
+          std::string::npos);
+    CHECK(w.log().find(message) != std::string::npos);
+    CHECK(w.upstream_funcs().empty());  // never goes on unlocked
+    CHECK(w.host_funcs() == Funcs{"runningoperation.edit"});
+
+    std::filesystem::remove(dir);  // the admin fixes the cause
+    ModuleResult retried = w.run_item("open", order.item, operation);
+    INFO(retried.out);
+    CHECK(retried.exit_code == 0);
+    CHECK(std::filesystem::is_directory(dir));
+    CHECK(w.upstream.count_committing("certificate.order.param") == 1);
+    CHECK(w.upstream.state().size() == 1);
 }
 
 TEST_CASE("a run hung on the upstream keeps the second run out; killed, it frees the service") {

@@ -83,6 +83,9 @@ TEST_CASE("the whole certificate life runs under every answer shape") {
                             {"edit_without_service_status", {{"lang", "ru"}}},
                             {"edit_without_service_status", {{"lang", "de"}}},
                             {"file_as_zip", {}},
+                            {"file_as_zip", {{"layout", "globalsign"}}},
+                            {"file_as_list", {}},
+                            {"file_as_list", {{"id_field", "name"}, {"p7b", "pem"}}},
                             {"file_as_pem", {}},
                             {"file_as_pem", {{"content_type", "application/x-pem-file"}}},
                             {"file_with_private_key", {}},
@@ -148,6 +151,95 @@ TEST_CASE("certificate.file answering the zip itself: the PEMs are unpacked and 
     CHECK_FALSE(save[0].has("crt_type"));
     CHECK(count_of(save[0].param("crt"), "-----BEGIN CERTIFICATE-----") == 2);
     CHECK(w.log().find("(a zip archive)") != std::string::npos);  // not the bytes
+}
+
+// The parameter names of an upstream request, in the order sent.
+std::vector<std::string> param_names(const Request& request) {
+    std::vector<std::string> names;
+    for (const auto& param : request.params)
+        names.push_back(param.first);
+    return names;
+}
+
+TEST_CASE("certificate.file as a list of .p7b and .crt rows: each row read, the chain saved") {
+    struct Case {
+        const char* name;
+        std::vector<std::pair<std::string, std::string>> shape;
+        std::vector<std::string> rows;
+    };
+    const Case cases[] = {
+        {"ids in <id>, .p7b as base64 DER", {}, {"1", "2", "3"}},
+        {"ids in <elid>", {{"id_field", "elid"}}, {"1", "2", "3"}},
+        {"named rows, .p7b as PEM",
+         {{"id_field", "name"}, {"p7b", "pem"}},
+         {"example_com.p7b", "example.com.crt", "example.com.ca.crt"}},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        World w;
+        Opened o = open_order(w);
+        w.upstream.advance(o.upstream_id, "issued");
+        w.upstream.set_shape("file_as_list", true, c.shape);
+        w.clear_records();
+        ModuleResult r = w.run_item("sync_item", o.item);
+        INFO(r.out);
+        REQUIRE(r.exit_code == 0);
+
+        const std::vector<Request> calls = w.upstream_calls();
+        CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "certificate.file",
+                                          "certificate.file.edit", "certificate.file.edit",
+                                          "certificate.file.edit"});
+        REQUIRE(calls.size() == 5);
+        expect_request(calls[1], "certificate.file", {{"elid", o.upstream_id}});
+        CHECK(param_names(calls[1]) ==
+              std::vector<std::string>{"authinfo", "func", "out", "lang", "elid"});
+        for (size_t i = 0; i < c.rows.size(); ++i) {
+            CAPTURE(i);
+            expect_request(calls[2 + i], "certificate.file.edit",
+                           {{"plid", o.upstream_id}, {"elid", c.rows[i]}});
+            CHECK(param_names(calls[2 + i]) ==
+                  std::vector<std::string>{"authinfo", "func", "out", "lang", "plid", "elid"});
+            CHECK(calls[2 + i].client_port == calls[0].client_port);  // the reused connection
+        }
+
+        // the leaf (read from the .p7b, met again as a .crt) and then its CA, each once
+        const std::string leaf = w.upstream.state().at(0).crt;
+        const std::string ca = read_file(w.upstream.ca_file());
+        auto save = w.host_calls("certificate.save");
+        REQUIRE(save.size() == 1);
+        CHECK(save[0].params == std::vector<std::pair<std::string, std::string>>{
+                                    {"elid", o.id_text}, {"sok", "ok"}, {"crt", leaf + ca}});
+        CHECK(save[0].env_params == std::vector<std::string>{"crt"});
+        CHECK(w.host.item_param(o.item, "service_status") == "5");
+        CHECK(w.host_calls("certificate.open").size() == 1);
+        CHECK(saved_crt(w, o.item) == leaf + ca);
+    }
+}
+
+TEST_CASE("a list with the key as a row: the key is left out, logged by name only, never sent") {
+    World w;
+    Opened o = open_order(w);
+    w.upstream.advance(o.upstream_id, "issued");
+    w.upstream.set_shape("file_as_list");
+    std::string key = xpath(w.upstream.set_shape("file_with_private_key"), "/doc/key");
+    w.clear_records();
+    ModuleResult r = w.run_item("sync_item", o.item);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(w.upstream_calls("certificate.file.edit").size() == 4);
+    CHECK(w.upstream_calls("certificate.file.edit").at(3).param("elid") == "4");
+    auto save = w.host_calls("certificate.save");
+    REQUIRE(save.size() == 1);
+    CHECK(save[0].param("crt").find("PRIVATE KEY") == std::string::npos);
+    CHECK(w.log().find("sent a private key with certificate " + o.upstream_id) !=
+          std::string::npos);
+    CHECK(w.log().find("(not logged: it may hold a private key)") != std::string::npos);
+    std::string body = key.substr(key.find('\n') + 1, 40);
+    CHECK(w.log().find(body) == std::string::npos);
+    CHECK(w.transcript().find(body) == std::string::npos);
+    for (const auto& call : w.host_calls())
+        for (const std::string& arg : call.argv)
+            CHECK(arg.find(body) == std::string::npos);
 }
 
 TEST_CASE("status text only, in Russian: pending and issued read from status_msg") {

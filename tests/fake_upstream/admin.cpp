@@ -246,8 +246,18 @@ const std::map<std::string, ShapeSwitch>& shape_switches() {
              const std::string lang = params.get("lang");
              shapes.status_lang = on && (lang == "ru" || lang == "de") ? lang : "en";
          }},
-        {"file_as_zip", [](AnswerShapes& shapes, bool on,
-                           const ApiRequest&) { shapes.file_format = on ? "zip" : "xml"; }},
+        {"file_as_zip",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.file_format = on ? "zip" : "xml";
+             shapes.zip_globalsign = on && params.get("layout") == "globalsign";
+         }},
+        {"file_as_list",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.file_format = on ? "list" : "xml";
+             const std::string field = params.get("id_field");
+             shapes.list_id_field = field == "elid" || field == "name" ? field : "id";
+             shapes.list_p7b_pem = on && params.get("p7b") == "pem";
+         }},
         {"file_as_pem",
          [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
              shapes.file_format = on ? "pem" : "xml";

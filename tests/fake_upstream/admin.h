@@ -45,12 +45,24 @@
 //                              carry no service_status, only status_msg (en "Issued", ru
 //                              "Выпущен", de "Ausgestellt") and item_status (2 = active once
 //                              issued)
-//     file_as_zip              certificate.file answers the raw zip (Content-Type
-//                              application/zip) holding CN.crt and CN.ca.crt
+//     file_as_zip [&layout=globalsign]  certificate.file answers the raw zip (Content-Type
+//                              application/zip) holding CN.crt and CN.ca.crt; with
+//                              layout=globalsign CN_.p7b (DER PKCS#7 of certificate and CA,
+//                              CN's "*" and "." made "_"), CN.crt and CA.crt (this
+//                              layout also applies to the zip?id= XML answer)
 //     file_as_pem [&content_type=T]  certificate.file answers the PEM chain as text (default
-//                              text/plain); file_as_zip and file_as_pem replace each other
+//                              text/plain)
+//     file_as_list [&id_field=id|elid|name][&p7b=pem]  certificate.file answers a list:
+//                              <elem><id>N</id><name>F</name><size>S</size></elem> per file
+//                              (the id in <elid>, or the name alone, with id_field): CN_.p7b
+//                              (base64 of DER, or PEM with p7b=pem), CN.crt, CN.ca.crt, and
+//                              CN.key under file_with_private_key; each file's content is
+//                              certificate.file.edit plid=<certificate>&elid=<row>:
+//                              <doc><plid/><elid/><name/><content/></doc>. file_as_zip,
+//                              file_as_pem and file_as_list replace each other
 //     file_with_private_key    a PRIVATE KEY block is appended to the certificate PEM, in every
-//                              file format; the answer carries that key in <key>
+//                              file format (a list also gets a CN.key row); the answer carries
+//                              that key in <key>
 //     file_garbage_pem         the certificate is PEM armour around "not a cert"
 //     order_billorder_only     certificate.order.param answers <ok/><billorder.id>90001...
 //                              and no id; the certificate is still created (find it by remoteid)

@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 
+#include "core/base64.h"
 #include "crypto.h"
 #include "zip_writer.h"
 
@@ -249,9 +250,58 @@ std::string delivered_certificate(const AnswerShapes& shapes, const Certificate&
     return leaf + shapes.appended_key_pem;
 }
 
-std::string certificate_zip(const std::string& stem, const std::string& leaf,
+// GlobalSign's name of a .p7b: the CN with "*" and "." made "_".
+std::string p7b_name(const std::string& cn) {
+    std::string stem = cn;
+    std::replace_if(
+        stem.begin(), stem.end(), [](char c) { return c == '*' || c == '.'; }, '_');
+    return stem + ".p7b";
+}
+
+std::string certificate_zip(const AnswerShapes& shapes, const Certificate& cert,
                             const std::string& ca_pem) {
-    return make_zip({{stem + ".crt", leaf}, {stem + ".ca.crt", ca_pem}});
+    std::string stem = file_stem(cert.cn);
+    std::string leaf = delivered_certificate(shapes, cert);
+    if (!shapes.zip_globalsign)
+        return make_zip({{stem + ".crt", leaf}, {stem + ".ca.crt", ca_pem}});
+    // As a GlobalSign module saves it: the PKCS#7, then each of its certificates again.
+    return make_zip({{p7b_name(cert.cn), pkcs7_of({cert.crt, ca_pem}, false)},
+                     {stem + ".crt", leaf},
+                     {"CA.crt", ca_pem}});
+}
+
+// The files of certificate.file's list form, each with its row id.
+struct ListedFile {
+    std::string id, name, content;
+};
+
+std::vector<ListedFile> listed_files(const AnswerShapes& shapes, const Certificate& cert,
+                                     const std::string& ca_pem) {
+    std::string stem = file_stem(cert.cn);
+    std::string p7b = pkcs7_of({cert.crt, ca_pem}, shapes.list_p7b_pem);
+    std::vector<ListedFile> files = {
+        {"", p7b_name(cert.cn), shapes.list_p7b_pem ? p7b : pmb::base64_encode(p7b)},
+        {"", stem + ".crt", delivered_certificate(shapes, cert)},
+        {"", stem + ".ca.crt", ca_pem},
+    };
+    if (!shapes.appended_key_pem.empty())
+        files.push_back({"", stem + ".key", shapes.appended_key_pem});
+    for (size_t i = 0; i < files.size(); ++i)
+        files[i].id = shapes.list_id_field == "name" ? files[i].name : std::to_string(i + 1);
+    return files;
+}
+
+Body file_list(const AnswerShapes& shapes, const Certificate& cert, const std::string& ca_pem) {
+    XmlNode doc("doc");
+    doc.attr("plid", std::to_string(cert.id));
+    for (const ListedFile& file : listed_files(shapes, cert, ca_pem)) {
+        XmlNode& elem = doc.add("elem");
+        if (shapes.list_id_field != "name")
+            elem.add(shapes.list_id_field, file.id);
+        elem.add("name", file.name);
+        elem.add("size", std::to_string(file.content.size()));
+    }
+    return document_body(doc);
 }
 
 Body raw_body(std::string bytes, std::string content_type) {
@@ -266,20 +316,42 @@ Body func_certificate_file(State& state, const ApiConfig& config, const ApiReque
         throw invalid_value("status", "Certificate is not issued yet");
     const AnswerShapes& shapes = config.shapes;
     std::string leaf = delivered_certificate(shapes, cert);
-    std::string stem = file_stem(cert.cn);
     if (shapes.file_format == "pem")
         return raw_body(leaf + config.ca_pem, shapes.pem_content_type);
-    if (shapes.file_format == "zip") {
-        return raw_body(certificate_zip(stem, leaf, config.ca_pem), "application/zip");
-    }
+    if (shapes.file_format == "zip")
+        return raw_body(certificate_zip(shapes, cert, config.ca_pem), "application/zip");
+    if (shapes.file_format == "list")
+        return file_list(shapes, cert, config.ca_pem);
     XmlNode doc("doc");
     if (!cert.zip) {
         doc.add("crt", leaf + config.ca_pem);
         return document_body(doc);
     }
     doc.add("crt_type", "zip");
-    doc.add("crt", base64_encode(certificate_zip(stem, leaf, config.ca_pem)));
+    doc.add("crt", pmb::base64_encode(certificate_zip(shapes, cert, config.ca_pem)));
     return document_body(doc);
+}
+
+// One file of the list, BILLmanager's nested-list way: plid the certificate, elid the row.
+Body func_certificate_file_edit(State& state, const ApiConfig& config, const ApiRequest& request) {
+    const std::string plid = trimmed(request.get("plid"));
+    Certificate* cert = state.find_certificate(plid);
+    if (!cert)
+        throw missed_elid(plid);
+    if (!cert->issued())
+        throw invalid_value("status", "Certificate is not issued yet");
+    const std::string elid = request.get("elid");
+    for (const ListedFile& file : listed_files(config.shapes, *cert, config.ca_pem)) {
+        if (file.id != elid)
+            continue;
+        XmlNode doc("doc");
+        doc.add("plid", plid);
+        doc.add("elid", elid);
+        doc.add("name", file.name);
+        doc.add("content", file.content);
+        return document_body(doc);
+    }
+    throw missed_elid(elid);
 }
 
 // --- ordering ---------------------------------------------------------------------------------
@@ -609,6 +681,7 @@ const std::map<std::string, Handler>& handlers() {
         {"certificate", func_certificate_list},
         {"certificate.edit", func_certificate_edit},
         {"certificate.file", func_certificate_file},
+        {"certificate.file.edit", func_certificate_file_edit},
         {"certificate.order.csr", func_order_csr},
         {"certificate.order.param", func_order},
         {"certificate.reissue.step2", func_reissue},

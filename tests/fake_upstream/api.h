@@ -51,7 +51,10 @@ Body whole_body(std::string text);
 struct AnswerShapes {
     bool edit_without_service_status = false;
     std::string status_lang = "en";  // "ru": status_msg in Russian ("Выпущен"); "de": German
-    std::string file_format = "xml";              // "zip" or "pem": the file itself, not XML
+    std::string file_format = "xml";   // "zip" or "pem": the file itself; "list": a list of files
+    std::string list_id_field = "id";  // file_format "list": the row field holding its id
+    bool list_p7b_pem = false;         // file_format "list": the .p7b row as PEM, not base64 DER
+    bool zip_globalsign = false;       // file_format "zip": <CN_>.p7b and a .crt per certificate
     std::string pem_content_type = "text/plain";  // for file_format "pem"
     std::string appended_key_pem;                 // non-empty: appended to the certificate PEM
     bool file_garbage_pem = false;                // PEM armour around bytes that are no certificate

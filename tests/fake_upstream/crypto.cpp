@@ -3,6 +3,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
 #include <filesystem>
@@ -325,13 +326,18 @@ std::string issue_certificate(const Authority& ca, const std::string& csr_pem,
     return cert_to_pem(build_certificate(spec).get());
 }
 
-std::string base64_encode(const std::string& data) {
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                 reinterpret_cast<const unsigned char*>(data.data()),
-                                 static_cast<int>(data.size()));
-    out.resize(static_cast<size_t>(length));
-    return out;
+std::string pkcs7_of(const std::vector<std::string>& certificate_pems, bool pem) {
+    std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(PKCS7_new(), PKCS7_free);
+    if (!p7 || !PKCS7_set_type(p7.get(), NID_pkcs7_signed) ||
+        !PKCS7_content_new(p7.get(), NID_pkcs7_data))
+        fail("cannot make a PKCS#7");
+    for (const std::string& cert_pem : certificate_pems)
+        if (!PKCS7_add_certificate(p7.get(), cert_from_pem(cert_pem).get()))
+            fail("cannot add a certificate to a PKCS#7");
+    auto bio = memory_bio();
+    if (pem ? !PEM_write_bio_PKCS7(bio.get(), p7.get()) : !i2d_PKCS7_bio(bio.get(), p7.get()))
+        fail("cannot encode a PKCS#7");
+    return bio_contents(bio.get());
 }
 
 }  // namespace fake_upstream

@@ -59,6 +59,8 @@ std::string issue_certificate(const Authority& ca, const std::string& csr_pem,
                               const std::string& common_name,
                               const std::vector<std::string>& dns_names, std::time_t not_after);
 
-std::string base64_encode(const std::string& data);
+// A "certs only" PKCS#7 (what a .p7b file holds) of the PEM certificates, in DER or in PEM, as
+// `openssl crl2pkcs7 -nocrl` makes it.
+std::string pkcs7_of(const std::vector<std::string>& certificate_pems, bool pem);
 
 }  // namespace fake_upstream

@@ -6,14 +6,16 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <thread>
 
+#include "core/base64.h"
+#include "core/zip.h"
 #include "crypto.h"
 #include "fake_upstream_client.h"
 
@@ -160,48 +162,11 @@ bool verifies_against_ca(X509* leaf, const std::string& ca_pem) {
     return ok;
 }
 
-std::string base64_decode(const std::string& text) {
-    std::string out(text.size(), '\0');
-    int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                 reinterpret_cast<const unsigned char*>(text.data()),
-                                 static_cast<int>(text.size()));
-    REQUIRE(length >= 0);
-    size_t padding = 0;
-    for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i)
-        ++padding;
-    out.resize(static_cast<size_t>(length) - padding);
-    return out;
-}
-
-uint32_t le(const std::string& data, size_t offset, int bytes) {
-    uint32_t value = 0;
-    for (int i = bytes - 1; i >= 0; --i) {
-        value = (value << 8) | static_cast<unsigned char>(data[offset + static_cast<size_t>(i)]);
-    }
-    return value;
-}
-
-// Reads a STORE-method zip through its central directory, checking every CRC.
+// Unpacked by the module's reader (libzip), which checks every CRC.
 std::map<std::string, std::string> unzip(const std::string& zip) {
-    REQUIRE(zip.size() >= 22);
-    size_t end = zip.size() - 22;
-    REQUIRE(le(zip, end, 4) == 0x06054b50);
-    size_t entries = le(zip, end + 10, 2);
-    size_t offset = le(zip, end + 16, 4);
     std::map<std::string, std::string> files;
-    for (size_t i = 0; i < entries; ++i) {
-        REQUIRE(le(zip, offset, 4) == 0x02014b50);
-        uint32_t crc = le(zip, offset + 16, 4);
-        size_t size = le(zip, offset + 20, 4);
-        size_t name_length = le(zip, offset + 28, 2);
-        size_t local = le(zip, offset + 42, 4);
-        std::string name = zip.substr(offset + 46, name_length);
-        size_t data_start = local + 30 + le(zip, local + 26, 2) + le(zip, local + 28, 2);
-        std::string data = zip.substr(data_start, size);
-        CHECK(crc32(0, reinterpret_cast<const Bytef*>(data.data()), data.size()) == crc);
-        files[name] = data;
-        offset += 46 + name_length + le(zip, offset + 30, 2) + le(zip, offset + 32, 2);
-    }
+    for (pmb::ZipEntry& entry : pmb::read_zip(zip))
+        files[entry.name] = std::move(entry.data);
     return files;
 }
 
@@ -394,7 +359,7 @@ TEST_CASE("zip mode: base64 zip holding CN.crt and CN.ca.crt") {
     fake.set_zip(id);
     std::string answer = api.call({{"func", "certificate.file"}, {"elid", id}});
     CHECK(xpath(answer, "/doc/crt_type") == "zip");
-    auto files = unzip(base64_decode(xpath(answer, "/doc/crt")));
+    auto files = unzip(pmb::base64_decode(xpath(answer, "/doc/crt")));
     REQUIRE(files.count("example.com.crt") == 1);
     CHECK(files["example.com.ca.crt"] == pmtest::read_file(fake.ca_file()));
     CHECK(verifies_against_ca(first_certificate(files["example.com.crt"]).get(),
@@ -780,6 +745,82 @@ TEST_CASE("shapes file_as_zip and file_as_pem: the file itself, not XML") {
     CHECK(api.post(file)->get_header_value("Content-Type") == "application/x-pem-file");
     fake.set_shape("file_as_pem", false);
     CHECK(first_certificate(xpath(api.call(file), "/doc/crt")));
+}
+
+// The certificates (as PEM) of a DER or PEM PKCS#7.
+std::vector<std::string> pkcs7_certificates(const std::string& p7b) {
+    BIO* bio = BIO_new_mem_buf(p7b.data(), static_cast<int>(p7b.size()));
+    PKCS7* p7 = p7b.rfind("-----BEGIN PKCS7-----", 0) == 0
+                    ? PEM_read_bio_PKCS7(bio, nullptr, nullptr, nullptr)
+                    : d2i_PKCS7_bio(bio, nullptr);
+    BIO_free(bio);
+    std::vector<std::string> pems;
+    REQUIRE(p7);
+    REQUIRE(PKCS7_type_is_signed(p7));
+    STACK_OF(X509)* certs = p7->d.sign->cert;
+    for (int i = 0; i < sk_X509_num(certs); ++i)
+        pems.push_back(fake_upstream::cert_to_pem(sk_X509_value(certs, i)));
+    PKCS7_free(p7);
+    return pems;
+}
+
+TEST_CASE("shape file_as_list: one row per file, each read with certificate.file.edit") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    const std::string ca = pmtest::read_file(fake.ca_file());
+    auto row = [&](const std::string& elid) {
+        return api.call({{"func", "certificate.file.edit"}, {"plid", id}, {"elid", elid}});
+    };
+
+    fake.set_shape("file_as_list");
+    std::string list = api.call({{"func", "certificate.file"}, {"elid", id}});
+    CHECK(xpath(list, "count(/doc/elem)") == "3");
+    CHECK(xpath(list, "/doc/elem[1]/id") == "1");
+    CHECK(xpath(list, "/doc/elem[1]/name") == "example_com.p7b");
+    CHECK(xpath(list, "/doc/elem[2]/name") == "example.com.crt");
+    CHECK(xpath(list, "/doc/elem[3]/name") == "example.com.ca.crt");
+    auto p7b = pkcs7_certificates(pmb::base64_decode(xpath(row("1"), "/doc/content")));
+    REQUIRE(p7b.size() == 2);
+    CHECK(p7b[1] == ca);
+    std::string leaf = xpath(row("2"), "/doc/content");
+    CHECK(p7b[0] == leaf);
+    CHECK(verifies_against_ca(first_certificate(leaf).get(), ca));
+    CHECK(xpath(row("3"), "/doc/content") == ca);
+    CHECK(xpath(row("3"), "/doc/name") == "example.com.ca.crt");
+    CHECK(error_type(row("4")) == "missed");
+    CHECK(error_type(api.call({{"func", "certificate.file.edit"}, {"plid", "1"}, {"elid", "1"}})) ==
+          "missed");
+
+    fake.set_shape("file_as_list", true, {{"id_field", "name"}, {"p7b", "pem"}});
+    list = api.call({{"func", "certificate.file"}, {"elid", id}});
+    CHECK(xpath(list, "count(/doc/elem/id)") == "0");
+    CHECK(pkcs7_certificates(xpath(row("example_com.p7b"), "/doc/content")) == p7b);
+    fake.set_shape("file_as_list", true, {{"id_field", "elid"}});
+    CHECK(xpath(api.call({{"func", "certificate.file"}, {"elid", id}}), "/doc/elem[2]/elid") ==
+          "2");
+
+    std::string key = xpath(fake.set_shape("file_with_private_key"), "/doc/key");
+    list = api.call({{"func", "certificate.file"}, {"elid", id}});
+    CHECK(xpath(list, "/doc/elem[4]/name") == "example.com.key");
+    CHECK(xpath(row("4"), "/doc/content") == key);
+}
+
+TEST_CASE("shape file_as_zip with layout=globalsign: the .p7b and a .crt per certificate") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    const std::string ca = pmtest::read_file(fake.ca_file());
+    fake.set_shape("file_as_zip", true, {{"layout", "globalsign"}});
+    auto zip = api.post({{"func", "certificate.file"}, {"elid", id}});
+    REQUIRE(zip);
+    auto files = unzip(zip->body);
+    REQUIRE(files.size() == 3);
+    auto p7b = pkcs7_certificates(files["example_com.p7b"]);
+    REQUIRE(p7b.size() == 2);
+    CHECK(p7b[0] == files["example.com.crt"]);
+    CHECK(p7b[1] == ca);
+    CHECK(files["CA.crt"] == ca);
 }
 
 TEST_CASE("shapes file_with_private_key and file_garbage_pem") {

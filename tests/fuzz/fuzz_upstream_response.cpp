@@ -18,7 +18,8 @@ void parse_every_way(const XmlDoc& doc) {
     pmfuzz::refusing_is_fine([&] { parse_generated_key(doc); });
     pmfuzz::refusing_is_fine([&] { parse_certificate_list(doc); });
     pmfuzz::refusing_is_fine([&] { parse_certificate_form(doc, "101"); });
-    pmfuzz::refusing_is_fine([&] { parse_issued_file(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_file_document(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_file_row(doc, {"1", "1"}); });
     pmfuzz::refusing_is_fine([&] { parse_new_expire_date(doc); });
     for (const XmlNode& pricelist : doc.root().children("pricelist"))
         pmfuzz::refusing_is_fine([&] { parse_exported_tariff(pricelist); });

@@ -218,9 +218,9 @@ TEST_CASE("open: a rerun after success makes no upstream call and no write-back"
 }
 
 TEST_CASE("open: an issued-at-once certificate is recorded by the first sync") {
-    World w(with_csr(base_item(), make_csr("www.example.com")));
+    World w(with_csr(base_item(), data_file("certificate/leaf.csr")));  // leaf.pem's key
     w.api.new_service_status = 5;
-    w.api.files["1001"] = {kPem, false};
+    w.api.files["1001"] = delivered(kPem);
 
     w.service.open(42);
 
@@ -233,6 +233,21 @@ TEST_CASE("open: an issued-at-once certificate is recorded by the first sync") {
     CHECK(journal[6] == status(5));
     CHECK(journal[7] == "certificate.open elid=42 sok=ok");
     CHECK(journal[8] == save("certificate_opened", "yes"));
+}
+
+TEST_CASE("open: a certificate for another key than the CSR's is not recorded as issued") {
+    World w(with_csr(base_item(), make_csr("www.example.com")));
+    w.api.new_service_status = 5;
+    w.api.files["1001"] = delivered(kPem);  // leaf.pem: another key
+
+    w.service.open(42);  // the order stands; the sync's refusal is only logged
+
+    CHECK(w.api.calls == Lines{"order", "get 1001", "download 1001"});
+    Lines journal = w.host.journal();
+    REQUIRE(journal.size() == 5);
+    CHECK(journal[3] == status(3));
+    CHECK(journal[4] == post("open"));
+    CHECK(w.item().certificate.crt.empty());
 }
 
 TEST_CASE("open: a failing first sync does not fail the open") {

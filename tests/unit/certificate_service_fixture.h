@@ -142,4 +142,9 @@ void expect_upstream_failure_untouched(World& w, const std::string& method, Fail
 // A real certificate for example.com and www.example.com, then its CA.
 inline const std::string kPem = data_file("certificate/leaf.pem") + data_file("certificate/ca.pem");
 
+// certificate.file delivering one file with this content.
+inline pmb::IssuedFile delivered(const std::string& content) {
+    return pmb::IssuedFile{{{"", content}}};
+}
+
 }  // namespace pmtest

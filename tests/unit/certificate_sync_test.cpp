@@ -33,9 +33,9 @@ TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once"
         pmb::make_zip({{"www.example.com.crt", data_file("certificate/leaf.pem")},
                        {"www.example.com.ca.crt", data_file("certificate/ca.pem")}}));
     const Case cases[] = {
-        {"PEM", {kPem, false}, "certificate.save elid=42 crt[secret]=" + kPem + " sok=ok"},
+        {"PEM", delivered(kPem), "certificate.save elid=42 crt[secret]=" + kPem + " sok=ok"},
         // unpacked, so the certificate is checked before it is saved
-        {"zip", {zip, true}, "certificate.save elid=42 crt[secret]=" + kPem + " sok=ok"},
+        {"zip", delivered(zip), "certificate.save elid=42 crt[secret]=" + kPem + " sok=ok"},
     };
     for (const auto& c : cases) {
         SUBCASE(c.name) {
@@ -59,6 +59,39 @@ TEST_CASE("sync: issued saves the certificate, expiry and status, opens it once"
             w.service.sync(42);
             CHECK(w.api.calls == Lines{"get 1001"});
             CHECK(w.host.journal().empty());
+        }
+    }
+}
+
+TEST_CASE("sync: every delivered form saves the leaf of the CSR's key, its chain leaf-first") {
+    const std::string leaf = data_file("certificate/chain/leaf.pem");
+    const std::string intermediate = data_file("certificate/chain/intermediate.pem");
+    const std::string root = data_file("certificate/chain/root.pem");
+    const std::string p7b = data_file("certificate/chain/chain.p7b");
+    const std::string other = data_file("certificate/chain/other_key.pem");
+    struct Case {
+        const char* name;
+        pmb::IssuedFile file;
+    };
+    const Case cases[] = {
+        {"list: .p7b and .crt rows",
+         {{{"example_com.p7b", pmb::base64_encode(p7b)}, {"example.com.crt", leaf}}}},
+        {"list: another key's certificate first",
+         {{{"a.crt", other}, {"b.crt", leaf + root}, {"c.crt", intermediate}}}},
+        {"DER PKCS#7 download", {{{"", p7b}}}},
+        {"zip of a .p7b and .crt files",
+         delivered(pmb::make_zip({{"example_com.p7b", p7b}, {"example.com.crt", leaf}}))},
+    };
+    for (const Case& c : cases) {
+        SUBCASE(c.name) {
+            World w(with_csr(base_item(), data_file("certificate/leaf.csr")));
+            opened(w, 5);
+            w.api.files["1001"] = c.file;
+            w.service.sync(42);
+            CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
+            REQUIRE_FALSE(w.host.journal().empty());
+            CHECK(w.host.journal().at(0) ==
+                  "certificate.save elid=42 crt[secret]=" + leaf + intermediate + root + " sok=ok");
         }
     }
 }
@@ -115,13 +148,13 @@ TEST_CASE("sync: a service never ordered upstream is a missed error, with no ups
 TEST_CASE("sync: no readable status, the certificate file decides, once per sync") {
     World w;
     opened(w, 0);
-    w.api.files["1001"] = {"", false};  // no certificate yet: pending
+    w.api.files["1001"] = delivered("");  // no certificate yet: pending
     w.service.sync(42);
     CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
     CHECK(w.host.journal() == Lines{status(4)});
 
     w.clear();
-    w.api.files["1001"] = {kPem, false};
+    w.api.files["1001"] = delivered(kPem);
     w.service.sync(42);
     CHECK(w.api.calls == Lines{"get 1001", "download 1001"});
     CHECK(w.host.journal() ==
@@ -138,7 +171,7 @@ TEST_CASE("sync: a certificate for another domain, or junk, is refused and not s
     World w;
     opened(w, 5);
     w.host.at(42).params["CN"] = "other.org";
-    w.api.files["1001"] = {kPem, false};
+    w.api.files["1001"] = delivered(kPem);
     auto [type, object] = error_of([&] { w.service.sync(42); });
     CHECK(type == pmb::errtype::kBadResponse);
     CHECK(object == "crt");
@@ -146,8 +179,8 @@ TEST_CASE("sync: a certificate for another domain, or junk, is refused and not s
 
     w.clear();
     w.host.at(42).params["CN"] = "www.example.com";
-    w.api.files["1001"] = {
-        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n", false};
+    w.api.files["1001"] =
+        delivered("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
     CHECK(error_of([&] { w.service.sync(42); }).first == pmb::errtype::kBadResponse);
     CHECK(w.host.journal().empty());
 }
@@ -157,7 +190,7 @@ TEST_CASE("sync: with a key made upstream the client gets a zip of certificate, 
     opened(w, 5);
     const std::string key = data_file("certificate/leaf.key");
     w.host.at(42).params["private_key"] = key;
-    w.api.files["1001"] = {kPem + key, false};  // the key sent back again is left out
+    w.api.files["1001"] = delivered(kPem + key);  // the key sent back again is left out
     w.service.sync(42);
     std::string expected = pmb::base64_encode(
         pmb::make_zip({{"www.example.com.crt", data_file("certificate/leaf.pem")},

@@ -460,6 +460,46 @@ TEST_CASE("upstream client: a slow upstream times out with the limit in the mess
     CHECK(error.message() == "cannot reach " + server.url() + ": timed out after 1 s");
 }
 
+TEST_CASE("upstream api: a list answer of certificate.file is read row by row, one connection") {
+    const std::string key_der_base64 = "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQ";
+    std::vector<std::string> bodies;
+    ScriptedServer server([&](const Received& request, int) {
+        bodies.push_back(request.body);
+        auto has = [&](const char* text) { return request.body.find(text) != std::string::npos; };
+        if (has("&func=certificate.file.edit&") && has("&elid=key"))
+            return Reply{200, "<doc><content>" + key_der_base64 + "</content></doc>"};
+        if (has("&func=certificate.file.edit&"))
+            return Reply{200, "<doc><name>a.crt</name><content>CRT</content></doc>"};
+        return Reply{200,
+                     "<doc><elem><id>7</id><name>example.com.crt</name></elem>"
+                     "<elem><elid>key</elid></elem></doc>"};
+    });
+    std::string log_path = "/tmp/pmb_upstream_rows_test_" + std::to_string(getpid()) + ".log";
+    std::remove(log_path.c_str());
+    pmb::Log::open(log_path, pmb::LogLevel::kDebug);
+    UpstreamCertificateApi api(connection_to(server.url("/billmgr")));
+    pmb::IssuedFile file = api.download("5001");
+    pmb::Log::open("", pmb::LogLevel::kInfo);
+    std::string log = read_file(log_path);
+    std::remove(log_path.c_str());
+
+    REQUIRE(file.files.size() == 2);
+    CHECK(file.files[0].name == "a.crt");
+    CHECK(file.files[0].content == "CRT");
+    CHECK(file.files[1].name == "key");
+    CHECK(file.files[1].content == key_der_base64);
+    REQUIRE(bodies.size() == 3);
+    CHECK(bodies[0].find("&func=certificate.file&out=xml&lang=en&elid=5001") != std::string::npos);
+    CHECK(bodies[1].find("&func=certificate.file.edit&out=xml&lang=en&plid=5001&elid=7") !=
+          std::string::npos);
+    CHECK(bodies[2].find("&func=certificate.file.edit&out=xml&lang=en&plid=5001&elid=key") !=
+          std::string::npos);
+    CHECK(server.connections() == 1);  // reads on the reused connection
+    CHECK(api.round_trips() == 3);
+    CHECK(log.find("(not logged: it may hold a private key)") != std::string::npos);
+    CHECK(log.find(key_der_base64) == std::string::npos);
+}
+
 TEST_CASE("upstream client: the debug log shows the call without authinfo or password") {
     ScriptedServer server(always(
         {200, "<doc><tparams><authinfo>reseller@example.com:" + std::string("p&amp;+:%@ пароль") +
@@ -529,7 +569,8 @@ TEST_CASE("upstream api: check_access, list, download, reissue and prolong") {
     UpstreamCertificateApi api(connection_to(server.url("/billmgr")));
     CHECK_NOTHROW(api.check_access());
     CHECK(api.list().at(0).cn == "a.example");
-    CHECK_FALSE(api.download("1").zip);
+    CHECK(api.download("1").files.at(0).content ==
+          "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----");
     CHECK_NOTHROW(api.reissue("1", {"oldrequest", "", "", {"auth_email", {"admin@a.example"}}}));
     CHECK(api.prolong("1", 12) == "2027-01-02");
     CHECK(api.round_trips() == 5);

@@ -231,4 +231,11 @@ TEST_CASE("upstream functions: delete, prolong, list, edit, file, check_access")
     Request download = functions::download("101");
     CHECK(download.func() == "certificate.file");
     CHECK(download.params() == Params{{"elid", "101"}});
+    CHECK_FALSE(download.answer_secret());
+
+    Request row = functions::download_row("101", "example_com.p7b");
+    CHECK(row.func() == "certificate.file.edit");
+    CHECK(row.params() == Params{{"plid", "101"}, {"elid", "example_com.p7b"}});
+    CHECK(row.answer_secret());  // the row may be the key
+    CHECK_FALSE(row.charging());
 }

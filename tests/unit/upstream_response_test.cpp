@@ -151,23 +151,83 @@ TEST_CASE("upstream response: the certificate.edit form view") {
     CHECK(minimal.item_status == 2);
 }
 
-TEST_CASE("upstream response: the issued certificate as PEM") {
-    IssuedFile file = parse_issued_file(document("file_pem.xml"));
-    CHECK_FALSE(file.zip);
-    CHECK(file.content.find("-----BEGIN CERTIFICATE-----") == 0);
-    CHECK(file.content.find("MIIDfakechain") != std::string::npos);
-    CHECK(file.content.back() == '-');  // surrounding whitespace trimmed
+// The one file a document form of certificate.file holds.
+DeliveredFile only_file(const FileAnswer& answer) {
+    CHECK(answer.rows.empty());
+    REQUIRE(answer.file.files.size() == 1);
+    return answer.file.files[0];
 }
 
-TEST_CASE("upstream response: the issued certificate as a base64 zip") {
-    IssuedFile declared = parse_issued_file(document("file_zip.xml"));
-    CHECK(declared.zip);
-    CHECK(declared.content ==
-          "UEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAPAAAAZXhhbXBsZS5jb20ucDdi");  // no line breaks
-    IssuedFile bare = parse_issued_file(document("file_bare_zip.xml"));
-    CHECK(bare.zip);
-    CHECK(bare.content == declared.content);
-    CHECK_THROWS_AS(parse_issued_file(document("file_empty.xml")), UpstreamError);
+TEST_CASE("upstream response: certificate.file as a document: PEM or base64 in <crt>, or bare") {
+    DeliveredFile pem = only_file(parse_file_document(document("file_pem.xml")));
+    CHECK(pem.name.empty());
+    CHECK(pem.content.find("-----BEGIN CERTIFICATE-----") == 0);
+    CHECK(pem.content.find("MIIDfakechain") != std::string::npos);
+    CHECK(pem.content.back() == '-');  // surrounding whitespace trimmed
+
+    // what it is, is the reader's to judge: the text is passed on as it came
+    DeliveredFile declared = only_file(parse_file_document(document("file_zip.xml")));
+    CHECK(declared.content == "UEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAP\nAAAAZXhhbXBsZS5jb20ucDdi");
+    DeliveredFile bare = only_file(parse_file_document(document("file_bare_zip.xml")));
+    CHECK(bare.content == "UEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAPAAAAZXhhbXBsZS5jb20ucDdi");
+    CHECK_THROWS_AS(parse_file_document(document("file_empty.xml")), UpstreamError);
+}
+
+TEST_CASE("upstream response: the content is the first non-empty of six fields") {
+    for (const char* name : {"content", "file", "data", "crt", "text", "value"}) {
+        CAPTURE(name);
+        std::string doc = std::string("<doc><") + name + ">X</" + name + "></doc>";
+        CHECK(only_file(parse_file_document(parse_document(200, doc, kOrigin))).content == "X");
+    }
+    auto first =
+        parse_document(200, "<doc><value>v</value><crt> </crt><content>c</content></doc>", kOrigin);
+    CHECK(only_file(parse_file_document(first)).content == "c");
+}
+
+TEST_CASE("upstream response: certificate.file as a list: one row per file, by id, elid or name") {
+    FileAnswer list = parse_file_document(document("file_list.xml"));
+    CHECK(list.file.files.empty());
+    REQUIRE(list.rows.size() == 3);  // the row without any id is skipped
+    CHECK(list.rows[0].id == "1");
+    CHECK(list.rows[0].name == "example_com.p7b");
+    CHECK(list.rows[1].id == "crt");
+    CHECK(list.rows[1].name == "crt");
+    CHECK(list.rows[2].id == "ca.crt");
+    CHECK(list.rows[2].name == "ca.crt");
+    try {
+        parse_file_document(document("file_list_no_ids.xml"));
+        FAIL("rows without ids were accepted");
+    } catch (const UpstreamError& error) {
+        CHECK(error.failure() == Failure::kBadResponse);
+        CHECK(error.message().find("file row id (id, elid or name)") != std::string::npos);
+    }
+}
+
+TEST_CASE("upstream response: certificate.file.edit gives one row's file") {
+    DeliveredFile row = parse_file_row(document("file_row.xml"), {"1", "1"});
+    CHECK(row.name == "example_com.p7b");
+    CHECK(row.content == "MIIJwwYJKoZIhvcNAQcCoIIJtDCCCbACAQExADALBgkqhkiG9w0BBwGgggmWMIID");
+    DeliveredFile unnamed =
+        parse_file_row(parse_document(200, "<doc><data>D</data></doc>", kOrigin), {"7", "a.crt"});
+    CHECK(unnamed.name == "a.crt");
+    CHECK(unnamed.content == "D");
+    CHECK(parse_file_row(document("ok.xml"), {"7", "7"}).content.empty());
+}
+
+TEST_CASE("upstream response: a download is passed on as it came: zip, DER or PEM") {
+    const std::string zip = std::string("PK\x03\x04", 4) + std::string("\0\xff rest", 7);
+    const std::string der = std::string("\x30\x82\x09\xc3\x06\x09", 6);
+    const std::string pem = "\n-----BEGIN PKCS7-----\nMIIB\n-----END PKCS7-----\n";
+    for (const std::string& body : {zip, der, pem}) {
+        CHECK(is_file_download(body));
+        CHECK(only_file(parse_file_answer(200, body, kOrigin)).content == body);
+    }
+    CHECK_FALSE(is_file_download("0 certificates"));
+    CHECK_FALSE(is_file_download(fixture("file_pem.xml")));
+    CHECK(only_file(parse_file_answer(200, fixture("file_pem.xml"), kOrigin))
+              .content.find("MIIDfakeleaf") != std::string::npos);
+    CHECK(parse_file_answer(200, fixture("file_list.xml"), kOrigin).rows.size() == 3);
+    CHECK_THROWS_AS(parse_file_answer(200, fixture("html.html"), kOrigin), UpstreamError);
 }
 
 TEST_CASE("upstream response: service.prolong answers a nested newexpiredate, or none") {

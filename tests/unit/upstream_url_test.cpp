@@ -29,6 +29,26 @@ TEST_CASE("upstream url: no scheme means https; the port is kept") {
                     "https://api-eu.ispmanager.com:8443/manager/billmgr"});
 }
 
+TEST_CASE("upstream url: IPv6 literals keep their brackets and port") {
+    CHECK(url_origin("https://[::1]:8443") == "https://[::1]:8443");
+    CHECK(endpoint_candidates("https://[::1]:8443") ==
+          Endpoints{"https://[::1]:8443/billmgr", "https://[::1]:8443/manager/billmgr"});
+    CHECK(endpoint_candidates("https://user:secret@[2001:db8::7]/manager/billmgr?x=1") ==
+          Endpoints{"https://[2001:db8::7]/manager/billmgr?x=1"});
+    CHECK(url_origin("[::1]:8443") == "https://[::1]:8443");  // no scheme means https
+    CHECK(url_origin("https://[fe80::1%25eth0]:443/billmgr") == "https://[fe80::1%25eth0]:443");
+    CHECK_NOTHROW(require_https("https://[::1]:8443"));
+    CHECK_THROWS_AS(require_https("http://[::1]:8080"), pmb::Error);
+}
+
+TEST_CASE("upstream url: a broken IPv6 literal is refused") {
+    for (const char* url : {"https://[::1", "https://[::1:8443/billmgr", "https://[]:8443",
+                            "https://[::1]8443", "https://[::1]x:1"}) {
+        CAPTURE(url);
+        CHECK_THROWS_AS(url_origin(url), pmb::Error);
+    }
+}
+
 TEST_CASE("upstream url: the origin drops user info, path and query") {
     CHECK(url_origin("https://api.ispmanager.com/billmgr?func=x") == "https://api.ispmanager.com");
     CHECK(url_origin("HTTPS://user:secret@host.example:444/manager/billmgr") ==

@@ -79,6 +79,74 @@ TEST_CASE("read_zip: round trip of make_zip; junk and damage are bad_response") 
     CHECK_FALSE(pmb::looks_like_zip("-----BEGIN CERTIFICATE-----"));
 }
 
+namespace {
+
+// The archive with bit 0 (encrypted) of the general purpose flags set in every header.
+std::string marked_encrypted(std::string archive) {
+    for (const auto& [signature, flags_at] :
+         {std::pair<std::string, size_t>{"PK\x03\x04", 6}, {"PK\x01\x02", 8}})
+        for (size_t at = archive.find(signature); at != std::string::npos;
+             at = archive.find(signature, at + 1))
+            archive[at + flags_at] |= 1;
+    return archive;
+}
+
+// The end of central directory record naming disk 1 as this disk.
+std::string marked_multidisk(std::string archive) {
+    archive[archive.rfind("PK\x05\x06") + 4] = 1;
+    return archive;
+}
+
+std::vector<ZipEntry> many_files(size_t count) {
+    std::vector<ZipEntry> files;
+    for (size_t i = 0; i < count; ++i)
+        files.push_back({std::to_string(i) + ".crt", "x"});
+    return files;
+}
+
+}  // namespace
+
+TEST_CASE("read_zip: what the upstream must not send is refused, each for its reason") {
+    const std::string plain = pmb::make_zip({{"x.crt", "one"}});
+    struct Case {
+        const char* name;
+        std::string archive;
+        const char* reason;
+    };
+    const Case cases[] = {
+        {"not a zip", "PK\x03\x04 not really", "not a zip archive"},
+        {"truncated", plain.substr(0, plain.size() - 10), "not a zip archive"},
+        {"encrypted", marked_encrypted(plain), "x.crt is encrypted"},
+        {"several disks", marked_multidisk(plain), "spans several disks"},
+        {"parent folder", pmb::make_zip({{"../x.crt", "one"}}), "leaves its folder (../x.crt)"},
+        {"parent folder inside", pmb::make_zip({{"a/../../x.crt", "one"}}), "leaves its folder"},
+        {"parent folder, backslash", pmb::make_zip({{"a\\..\\x.crt", "one"}}), "leaves its folder"},
+        {"absolute path", pmb::make_zip({{"/etc/x.crt", "one"}}), "leaves its folder"},
+        {"a file over 16 MiB", pmb::make_zip({{"big.crt", std::string((16u << 20) + 1, 'a')}}),
+         "a file of 16777217 bytes"},
+        {"over 1000 files", pmb::make_zip(many_files(1001)), "it holds 1001 files"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        try {
+            pmb::read_zip(c.archive);
+            FAIL("accepted");
+        } catch (const pmb::Error& e) {
+            CHECK(e.type() == pmb::errtype::kBadResponse);
+            CHECK(e.object() == "zip");
+            CHECK_MESSAGE(e.message().find(c.reason) != std::string::npos, e.message());
+        }
+    }
+    CHECK(pmb::read_zip(pmb::make_zip({{"a..b/c..crt", "one"}})).size() == 1);  // ".." in a name
+    CHECK(pmb::read_zip(pmb::make_zip(many_files(1000))).size() == 1000);
+}
+
+TEST_CASE("make_zip: the same files make the same bytes; a duplicate name is an internal error") {
+    CHECK(pmb::make_zip({{"a.crt", "A"}}) == pmb::make_zip({{"a.crt", "A"}}));
+    CHECK_THROWS_WITH_AS(pmb::make_zip({{"a.crt", "A"}, {"a.crt", "B"}}),
+                         doctest::Contains("a.crt"), pmb::Error);
+}
+
 TEST_CASE("base64_encode: padding as RFC 4648 says") {
     CHECK(pmb::base64_encode("") == "");
     CHECK(pmb::base64_encode("f") == "Zg==");
