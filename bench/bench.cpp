@@ -537,6 +537,13 @@ public:
         for (int i = 0; i < R; ++i)
             approver.samples.push_back(measure(w_, approver.argv_shown));
 
+        Row& balance = add_row("getbalance",
+                               {"--command", "getbalance", "--module", std::to_string(w_.module)});
+        for (int i = 0; i < R; ++i) {
+            balance.samples.push_back(measure(w_, balance.argv_shown));
+            expect(called(balance.samples.back(), "whoami"), "getbalance reads whoami");
+        }
+
         mgrctl_reference();
         fake_rtt_ms_ = fake_round_trip_ms(w_, 9);
         spawn_floor(9);

@@ -1,13 +1,19 @@
 #include "app/ssl_module.h"
 
+#include "app/charge_watch.h"
 #include "app/upstream_certificate_api.h"
+#include "app/upstream_probe.h"
 #include "app/upstream_tariff_catalog.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/scrub.h"
 #include "core/text.h"
 #include "core/xml.h"
+#include "lifecycle/balance_report.h"
 #include "lifecycle/certificate_service.h"
 #include "lifecycle/domain.h"
+#include "lifecycle/item_params.h"
+#include "lifecycle/order_builder.h"
 #include "lifecycle/param_change.h"
 #include "lifecycle/pricing.h"
 #include "lifecycle/service_import.h"
@@ -127,13 +133,33 @@ void SslModule::with_service(long long item, const std::function<void(Certificat
     ModuleSettings module = host().module(host().item_module(item));
     const upstream::Connection connection = connection_for(module.params, config());
     auto api = api_factory_(connection);
+    ChargeWatch watch(*api);
     auto catalog = catalog_factory_(connection);  // connects only if an order needs it
     TemplateCache templates(root().template_cache());
     ChargeGuard::Settings charging;
     charging.settle_seconds = config().charge_settle_s;
-    CertificateService service(host(), *api, templates, running_operation(), catalog.get(),
+    CertificateService service(host(), watch, templates, running_operation(), catalog.get(),
                                charging);
-    step(service);
+    try {
+        step(service);
+    } catch (...) {
+        refresh_balance_after(watch, *api, module.id);
+        throw;
+    }
+    refresh_balance_after(watch, *api, module.id);
+}
+
+void SslModule::refresh_balance_after(const ChargeWatch& watch, CertificateApi& api,
+                                      long long module) {
+    if (!watch.balance_touched())
+        return;
+    try {
+        report_balance(host(), api, module, BalanceRead::kQuick);
+    } catch (const std::exception& e) {
+        log_warning("could not refresh the upstream balance of processing module " +
+                    std::to_string(module) +
+                    " (the next processing.checkbalance will): " + e.what());
+    }
 }
 
 std::string SslModule::open(long long item) {
@@ -217,6 +243,68 @@ std::string SslModule::import_services(long long module, const std::string& item
     auto api = api_factory_(connection_for(settings.params, config()));
     ServiceImport(host(), *api).run(module, ImportFilter(searchstring));
     return "";
+}
+
+Balance SslModule::refresh_balance(long long module) {
+    ModuleSettings settings = host().module(module);
+    auto api = api_factory_(connection_for(settings.params, config()));
+    return report_balance(host(), *api, module, BalanceRead::kThorough);
+}
+
+// With --module, that module. Without, every active module of this binary, as third-party
+// modules do it: one that fails is logged and the others go on; the run fails only when none
+// is refreshed.
+std::string SslModule::getbalance(std::optional<long long> module) {
+    XmlWriter doc("doc");
+    if (module) {
+        Balance balance = refresh_balance(*module);
+        return doc.element("balance", balance.amount)
+            .element("currency", balance.currency)
+            .finish();
+    }
+    std::vector<long long> modules = host().active_modules(kModuleBinary);
+    if (modules.empty())
+        log_info("getbalance: no active processing module runs " + std::string(kModuleBinary));
+    std::vector<std::string> failures;
+    std::optional<Error> first_failure;
+    for (long long id : modules) {
+        try {
+            Balance balance = refresh_balance(id);
+            doc.open("module").attr("id", std::to_string(id));
+            doc.element("balance", balance.amount).element("currency", balance.currency).close();
+        } catch (const Error& e) {
+            log_error("getbalance: processing module " + std::to_string(id) + " failed: [" +
+                      e.type() + "] " + e.message());
+            failures.push_back("module " + std::to_string(id) + ": " + e.message());
+            if (!first_failure)
+                first_failure = e;
+        }
+    }
+    if (first_failure && failures.size() == modules.size())
+        throw Error(
+            first_failure->type(), first_failure->object(), first_failure->value(),
+            "no processing module could refresh its upstream balance: " + join(failures, "; "));
+    return doc.finish();
+}
+
+std::string SslModule::probe_upstream(long long module, std::optional<long long> item) {
+    ModuleSettings settings = host().module(module);
+    ProbeTarget target;
+    if (item) {
+        Item service = host().item(*item);
+        if (service.processingmodule != module)
+            throw Error(errtype::kValue, "item", std::to_string(*item),
+                        "service " + std::to_string(*item) + " belongs to processing module " +
+                            std::to_string(service.processingmodule) + ", not " +
+                            std::to_string(module));
+        target.certificate = service.param(param::kUpstreamId);
+        target.pricelist = upstream_pricelist(service);
+        target.note = "service " + std::to_string(*item) + ": upstream certificate " +
+                      (target.certificate.empty() ? "(none yet)" : target.certificate) +
+                      ", upstream tariff " + target.pricelist;
+    }
+    upstream::ApiClient client(connection_for(settings.params, config()));
+    return pmb::probe_upstream(client, target);
 }
 
 }  // namespace pmb

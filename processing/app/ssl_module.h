@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "billmgr/module.h"
 #include "lifecycle/certificate_api.h"
@@ -12,6 +13,7 @@
 namespace pmb {
 
 class CertificateService;
+class ChargeWatch;
 
 class SslModule : public Module {
 public:
@@ -44,10 +46,17 @@ protected:
                                  const std::string& id) override;
     std::string import_services(long long module, const std::string& itemtype,
                                 const std::string& searchstring) override;
+    std::string getbalance(std::optional<long long> module) override;
+    std::string probe_upstream(long long module, std::optional<long long> item) override;
 
 private:
-    // Runs one lifecycle step of an item with the upstream of the item's module.
+    // Runs one lifecycle step of an item with the upstream of the item's module; then, when
+    // the step paid upstream or was refused for lack of money, refreshes the module's
+    // dashboard balance (best effort: never changes the step's result or error).
     void with_service(long long item, const std::function<void(CertificateService&)>& step);
+    void refresh_balance_after(const ChargeWatch& watch, CertificateApi& api, long long module);
+    // getbalance of one module, with every fallback.
+    Balance refresh_balance(long long module);
 
     ApiFactory api_factory_;
     CatalogFactory catalog_factory_;

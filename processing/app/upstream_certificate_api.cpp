@@ -1,5 +1,10 @@
 #include "app/upstream_certificate_api.h"
 
+#include <functional>
+#include <optional>
+
+#include "core/log.h"
+#include "core/text.h"
 #include "upstream/functions.h"
 #include "upstream/response.h"
 
@@ -61,6 +66,58 @@ bool UpstreamCertificateApi::remove(const std::string& id) {
 
 std::string UpstreamCertificateApi::prolong(const std::string& id, int period_months) {
     return parse_new_expire_date(client_.call(functions::prolong(id, period_months)));
+}
+
+namespace {
+
+// A source that answers an API error (no such function, no access) gives way to the next;
+// a failure of the connection or of the account ends the search, since every source would
+// fail the same way.
+bool source_unavailable(const UpstreamError& error) {
+    return error.failure() == UpstreamError::Failure::kApi ||
+           error.failure() == UpstreamError::Failure::kNotFound;
+}
+
+}  // namespace
+
+Balance UpstreamCertificateApi::balance(BalanceRead how) {
+    std::string currency;  // the account's, when a source names it without an amount
+    std::vector<std::string> tried;
+    auto read = [&](const Request& request,
+                    const std::function<Balance(const XmlDoc&)>& parse) -> std::optional<Balance> {
+        std::string outcome;
+        try {
+            Request sent = request;
+            if (how == BalanceRead::kQuick)
+                sent.mark_single_try();
+            Balance found = parse(client_.call(sent));
+            if (found.complete())
+                return found;
+            if (currency.empty())
+                currency = found.currency;
+            outcome = found.amount.empty() ? "no balance" : "a balance without a known currency";
+        } catch (const UpstreamError& error) {
+            if (!source_unavailable(error))
+                throw;
+            outcome = error.message();
+        }
+        log_info("upstream balance: " + request.func() + " gives " + outcome);
+        tried.push_back(request.func() + ": " + outcome);
+        return std::nullopt;
+    };
+    if (auto found = read(functions::whoami(), parse_whoami_balance))
+        return *found;
+    if (auto found = read(functions::subaccounts(), [&](const XmlDoc& doc) {
+            return parse_subaccount_balance(doc, currency);
+        }))
+        return *found;
+    if (how == BalanceRead::kThorough)
+        if (auto found = read(functions::notices(), parse_notify_balance))
+            return *found;
+    std::string message =
+        "the upstream " + client_.origin() + " reports no balance (" + join(tried, "; ") + ")";
+    throw UpstreamError(UpstreamError::Failure::kBadResponse, errtype::kBadResponse, "balance",
+                        message, message);
 }
 
 }  // namespace pmb

@@ -26,6 +26,8 @@ public:
     void reissue(const std::string& id, const ReissueRequest& request) override;
     bool remove(const std::string& id) override;
     std::string prolong(const std::string& id, int period_months) override;
+    // whoami, else subaccount, else (kThorough only) notify; kQuick never retries.
+    Balance balance(BalanceRead how) override;
 
     // HTTP requests made so far (reported by the benchmark).
     int round_trips() const { return client_.round_trips(); }

@@ -151,6 +151,16 @@ ModuleSettings BillmgrHost::module(long long id) {
     return settings;
 }
 
+std::vector<long long> BillmgrHost::active_modules(const std::string& module) {
+    std::vector<long long> ids;
+    for (const Row& row :
+         db().select("SELECT id FROM processingmodule WHERE module = ? AND active = 'on'"
+                     " ORDER BY id",
+                     {module}))
+        ids.push_back(number(row, "id"));
+    return ids;
+}
+
 int BillmgrHost::trycount(long long running_operation) {
     auto rows =
         db().select("SELECT trycount FROM runningoperation WHERE id = ?", {running_operation});

@@ -18,6 +18,7 @@ public:
     Item item(long long id) override;
     long long item_module(long long id) override;
     ModuleSettings module(long long id) override;
+    std::vector<long long> active_modules(const std::string& module) override;
     int trycount(long long running_operation) override;
     bool has_task(long long running_operation) override;
     bool item_exists(long long id) override;

@@ -43,6 +43,12 @@ long long parse_id(const std::string& option, const std::string& text) {
     throw Error(errtype::kValue, option, text, "--" + option + " must be a positive number");
 }
 
+std::optional<long long> optional_id(const std::string& option, const std::string& text) {
+    if (text.empty())
+        return std::nullopt;
+    return parse_id(option, text);
+}
+
 }  // namespace
 
 Args Args::parse(int argc, const char* const argv[]) {
@@ -83,9 +89,15 @@ long long Args::module_id() const {
 }
 
 std::optional<long long> Args::running_operation_id() const {
-    if (runningoperation.empty())
-        return std::nullopt;
-    return parse_id("runningoperation", runningoperation);
+    return optional_id("runningoperation", runningoperation);
+}
+
+std::optional<long long> Args::item_id_if_given() const {
+    return optional_id("item", item);
+}
+
+std::optional<long long> Args::module_id_if_given() const {
+    return optional_id("module", module);
 }
 
 }  // namespace pmb

@@ -36,6 +36,9 @@ struct Args {
     // Numeric ids; throw pmb::Error(missed/value) naming the option when absent or not a number.
     long long item_id() const;
     long long module_id() const;
+    // The same for an option a command may go without: nullopt when absent.
+    std::optional<long long> item_id_if_given() const;
+    std::optional<long long> module_id_if_given() const;
     std::optional<long long> running_operation_id() const;
 };
 

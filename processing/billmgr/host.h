@@ -61,6 +61,8 @@ public:
     // Just the item's processing module: picks the upstream before the item is read whole.
     virtual long long item_module(long long id) = 0;
     virtual ModuleSettings module(long long id) = 0;
+    // The active processing modules (active = 'on') that run the binary named module, by id.
+    virtual std::vector<long long> active_modules(const std::string& module) = 0;
     virtual int trycount(long long running_operation) = 0;
     // Whether staff already have a task for the running operation (task.runningoperation).
     virtual bool has_task(long long running_operation) = 0;

@@ -130,6 +130,10 @@ void throw_if_error_answer(const std::string& func, const XmlDoc& answer) {
     if (!error)
         return;
     std::string msg = error->child_text("msg");
+    // The field the panel refused, when it names one: callers tell a refused param by it.
+    std::string object = error->attr("object").value_or("");
+    if (!object.empty())
+        msg += (msg.empty() ? "" : " ") + std::string("(") + object + ")";
     throw Error(errtype::kMgrctl, func, error->attr("type").value_or(""),
                 "BILLmanager function " + func + " failed: " + (msg.empty() ? "error" : msg));
 }

@@ -61,37 +61,42 @@ const std::vector<Command>& Module::commands() {
     constexpr int kCharged = 1;  // a renewal is charged upstream: one try, then staff decide
     constexpr bool kStdin = true, kNoStdin = false;
     constexpr bool kAnyConfig = true, kValidConfig = false;
+    constexpr bool kAnnounced = true, kHidden = false;
     // BILLmanager's own modules call reissue "reopen"; both names are accepted.
     // clang-format off
     static const std::vector<Command> table = {
-        {"features",         {},          Kind::kStandalone, kNoStdin, kTries,   kAnyConfig,
+        {"features",         {},          Kind::kStandalone, kNoStdin, kTries,   kAnyConfig,   kHidden,
          [](Module& m, A, In) { return m.features(); }},
-        {"check_connection", {},          Kind::kStandalone, kStdin,   kTries,   kValidConfig,
+        {"check_connection", {},          Kind::kStandalone, kStdin,   kTries,   kValidConfig, kAnnounced,
          [](Module& m, A, In in) { return m.check_connection(in); }},
-        {"tune_connection",  {},          Kind::kStandalone, kStdin,   kTries,   kValidConfig,
+        {"tune_connection",  {},          Kind::kStandalone, kStdin,   kTries,   kValidConfig, kAnnounced,
          [](Module& m, A, In in) { return m.tune_connection(in); }},
-        {"open",             {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+        {"open",             {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.open(a.item_id()); }},
-        {"sync_item",        {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+        {"sync_item",        {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.sync_item(a.item_id()); }},
-        {"reopen",           {"reissue"}, Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+        {"reopen",           {"reissue"}, Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.reopen(a.item_id()); }},
-        {"setparam",         {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+        {"setparam",         {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.setparam(a.item_id()); }},
-        {"prolong",          {},          Kind::kItem,       kNoStdin, kCharged, kValidConfig,
+        {"prolong",          {},          Kind::kItem,       kNoStdin, kCharged, kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.prolong(a.item_id()); }},
-        {"close",            {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+        {"close",            {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.close(a.item_id()); }},
-        {"suspend",          {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+        {"suspend",          {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.suspend(a.item_id()); }},
-        {"resume",           {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig,
+        {"resume",           {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.resume(a.item_id()); }},
-        {"approver",         {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
+        {"approver",         {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.approver(a.module_id(), a.domain, a.intname); }},
-        {"import_pricelist", {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
+        {"import_pricelist", {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.import_pricelist(a.module_id(), a.subcommand, a.id); }},
-        {"import",           {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig,
+        {"import",           {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.import_services(a.module_id(), a.itemtype, a.searchstring); }},
+        {"getbalance",       {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig, kAnnounced,
+         [](Module& m, A a, In) { return m.getbalance(a.module_id_if_given()); }},
+        {"probe_upstream",   {},          Kind::kStandalone, kNoStdin, kTries,   kValidConfig, kHidden,
+         [](Module& m, A a, In) { return m.probe_upstream(a.module_id(), a.item_id_if_given()); }},
     };
     // clang-format on
     return table;
@@ -107,7 +112,7 @@ const Command* Module::find(const std::string& command) {
 std::vector<std::string> Module::feature_names() {
     std::vector<std::string> out;
     for (const auto& c : commands())
-        if (std::string(c.name) != "features")
+        if (c.announced)
             out.emplace_back(c.name);
     return out;
 }

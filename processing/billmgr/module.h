@@ -19,6 +19,9 @@
 
 namespace pmb {
 
+// The binary's name: processingmodule.module of the modules it runs.
+inline constexpr const char* kModuleBinary = "pmbillmgrssl";
+
 class Module;
 
 // One BILLmanager command: the row of Module::commands().
@@ -36,6 +39,9 @@ struct Command {
     // features must never fail (BILLmanager would try to rebuild the module): it runs with
     // the default config when the config file is broken.
     bool tolerates_config_error;
+    // Listed by features. features itself is not, nor the admin's own commands, which
+    // BILLmanager must never run.
+    bool announced;
     Handler handler;  // calls the command's virtual
 
     bool named(const std::string& command) const;
@@ -58,7 +64,7 @@ public:
     static const std::vector<Command>& commands();
     static const Command* find(const std::string& command);
 
-    // The commands features announces: all but features itself.
+    // The commands features announces: the announced rows of the table.
     static std::vector<std::string> feature_names();
 
 protected:
@@ -84,6 +90,12 @@ protected:
     // searchstring limits it to the certificates it names.
     virtual std::string import_services(long long module, const std::string& itemtype,
                                         const std::string& searchstring) = 0;
+    // The upstream balance on the admin dashboard: of one module, or of every active module
+    // of this binary when BILLmanager names none.
+    virtual std::string getbalance(std::optional<long long> module) = 0;
+    // The admin's, never announced: what the upstream answers to the calls whose shape is
+    // not documented, scrubbed of secrets; item picks the certificate and tariff to ask about.
+    virtual std::string probe_upstream(long long module, std::optional<long long> item) = 0;
 
     Host& host();
     const MgrRoot& root() const { return root_; }

@@ -57,6 +57,24 @@ std::string Writeback::import_service(const std::vector<MgrctlArg>& fields) {
     return answer.root().child_text("service_id");
 }
 
+void Writeback::save_balance(long long module, const std::string& balance,
+                             const std::string& currency, const std::string& notify_time) {
+    host_.call("processing.savebalance", {{"processingmodule", id(module)},
+                                          {"balance", balance},
+                                          {"currency", currency},
+                                          {"notify_time", notify_time},
+                                          {"sok", "ok"}});
+}
+
+void Writeback::save_balance_only(long long module, const std::string& balance) {
+    host_.call("processing.savebalance", {{"processingmodule", id(module)}, {"balance", balance}});
+}
+
+void Writeback::save_module_param(long long module, const std::string& name,
+                                  const std::string& value) {
+    host_.call("processing.saveparam", {{"elid", id(module)}, {"param", name}, {"value", value}});
+}
+
 void Writeback::save_operation_error(long long operation, const std::string& error_xml) {
     host_.call("runningoperation.edit",
                {{"elid", id(operation)}, {"errorxml", error_xml}, {"sok", "ok"}});
@@ -83,6 +101,10 @@ bool is_unknown_function(const Error& error) {
     const std::string& panel_type = error.value();
     return panel_type == "missed" || panel_type == "unknown_func" ||
            panel_type == "unknown command" || panel_type == "not_implemented";
+}
+
+bool refuses_param(const Error& error, const std::string& name) {
+    return error.type() == errtype::kMgrctl && error.message().find(name) != std::string::npos;
 }
 
 }  // namespace pmb

@@ -14,6 +14,10 @@ namespace pmb {
 // BILLmanager): mgrctl's error type is kept as the Error's value.
 bool is_unknown_function(const Error& error);
 
+// Whether a failed call was refused for the param name: the panel's error names it (as its
+// object, or in its message).
+bool refuses_param(const Error& error, const std::string& name);
+
 class Writeback {
 public:
     explicit Writeback(Host& host) : host_(host) {}
@@ -37,6 +41,16 @@ public:
     void certificate_failed(long long item) { post("certificate.failed", item); }
     // Returns the id of the new local service.
     std::string import_service(const std::vector<MgrctlArg>& fields);
+
+    // The upstream balance on the admin dashboard: processing.savebalance with the currency
+    // (ISO) and the time of the reading (YYYY-MM-DD HH:MM:SS).
+    void save_balance(long long module, const std::string& balance, const std::string& currency,
+                      const std::string& notify_time);
+    // The same for a panel that refuses currency or notify_time: the balance alone, as
+    // third-party modules send it; the other two go with save_module_param.
+    void save_balance_only(long long module, const std::string& balance);
+    // processing.saveparam: one param of a processing module.
+    void save_module_param(long long module, const std::string& name, const std::string& value);
 
     void save_operation_error(long long operation, const std::string& error_xml);
     void set_operation_manual(long long operation);

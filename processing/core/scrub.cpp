@@ -93,9 +93,15 @@ void hide_form_fields(std::string_view text, Rewrite& out) {
             --start;
         if (start == eq || !is_secret_field(text.substr(start, eq - start)))
             continue;
-        size_t end = std::min(text.find_first_of("& \t\r\n\"'<", eq + 1), text.size());
-        out.replace(eq + 1, end, Scrubber::kMask);
-        eq = end - 1;  // an '=' inside the hidden value starts no field
+        size_t from = eq + 1;
+        size_t end = std::min(text.find_first_of("& \t\r\n\"'<", from), text.size());
+        // An attribute (name="value" in XML, an argv echo): the value is what the quotes hold.
+        if (from < text.size() && (text[from] == '"' || text[from] == '\'')) {
+            ++from;
+            end = std::min(text.find(text[eq + 1], from), text.size());
+        }
+        out.replace(from, end, Scrubber::kMask);
+        eq = std::max(end, from) - 1;  // an '=' inside the hidden value starts no field
     }
 }
 

@@ -18,6 +18,13 @@ std::string lowercase(std::string_view text) {
     return out;
 }
 
+std::string uppercase(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
 std::string_view trim(std::string_view text) {
     size_t begin = text.find_first_not_of(" \t\r\n");
     if (begin == std::string_view::npos)
@@ -34,6 +41,13 @@ std::vector<std::string> split(const std::string& text, const std::string& separ
         out.push_back(text.substr(pos, end == std::string::npos ? end : end - pos));
         pos = end;
     }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& pieces, const std::string& separator) {
+    std::string out;
+    for (size_t i = 0; i < pieces.size(); ++i)
+        out += (i > 0 ? separator : "") + pieces[i];
     return out;
 }
 

@@ -14,11 +14,15 @@ bool is_on(const std::string& value);
 
 // ASCII lowercase; other bytes (UTF-8) unchanged.
 std::string lowercase(std::string_view text);
+// ASCII uppercase; other bytes unchanged.
+std::string uppercase(std::string_view text);
 // Without leading and trailing spaces, tabs, CR and LF.
 std::string_view trim(std::string_view text);
 bool contains_any(std::string_view text, std::initializer_list<const char*> needles);
 // The non-empty pieces of text between any of the separator characters.
 std::vector<std::string> split(const std::string& text, const std::string& separators);
+// The pieces with separator between each two.
+std::string join(const std::vector<std::string>& pieces, const std::string& separator);
 
 // The whole text as a decimal number (leading spaces and a sign allowed, nothing after it);
 // nullopt when it is not one.

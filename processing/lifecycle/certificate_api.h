@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/balance.h"
 #include "model/certificate.h"
 #include "model/upstream_error.h"
 
@@ -30,6 +31,9 @@ public:
     // Spends money: sent once. Returns the new expiry date (YYYY-MM-DD), or empty when the
     // answer does not say it.
     virtual std::string prolong(const std::string& id, int period_months) = 0;
+    // The balance of the upstream account, which pays for orders and renewals; throws
+    // UpstreamError, kBadResponse when the upstream reports none.
+    virtual Balance balance(BalanceRead how) = 0;
 };
 
 }  // namespace pmb

@@ -43,7 +43,7 @@ bool is_not_found_status(const UpstreamError& error) {
 
 bool should_retry(const UpstreamError& error, const Request& request, int retries_done,
                   int max_retries) {
-    return !request.charging() && error.retryable() && retries_done < max_retries;
+    return !request.single_try() && error.retryable() && retries_done < max_retries;
 }
 
 long backoff_delay_ms(long first_delay_ms, int retries_done) {
@@ -65,14 +65,25 @@ XmlDoc ApiClient::call(const Request& request) {
 }
 
 HttpResponse ApiClient::fetch_file(const Request& request) {
+    return fetch(request, [&](const HttpResponse& answer) {
+        if (!is_file_download(answer.body))
+            parse_document(answer.status, answer.body, origin_);  // throws what it is
+    });
+}
+
+HttpResponse ApiClient::fetch_raw(const Request& request) {
+    return fetch(request, [](const HttpResponse&) {});
+}
+
+HttpResponse ApiClient::fetch(const Request& request,
+                              const std::function<void(const HttpResponse&)>& check) {
     HttpResponse answer;
     with_retries(
         request, [] { return true; },
         [&](const std::string& endpoint) {
             answer = exchange(endpoint, request);
             check_http_status(answer.status, origin_);
-            if (!is_file_download(answer.body))
-                parse_document(answer.status, answer.body, origin_);  // throws what it is
+            check(answer);
         });
     return answer;
 }

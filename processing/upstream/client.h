@@ -17,7 +17,8 @@
 namespace pmb::upstream {
 
 // Whether a failed try is repeated: never a charging call (Request::mark_charging, the one place
-// that says a call charges), only retryable failures, and at most max_retries extra tries.
+// that says a call charges) nor a read marked single-try, only retryable failures, and at most
+// max_retries extra tries.
 bool should_retry(const UpstreamError& error, const Request& request, int retries_done,
                   int max_retries);
 
@@ -36,6 +37,11 @@ public:
     // returned as its text. Throws UpstreamError.
     HttpResponse fetch_file(const Request& request);
 
+    // Sends the request as call() does and returns any 2xx answer as it came, unchecked: for
+    // the admin's probe, which shows what the upstream says whatever it is. Throws
+    // UpstreamError for a failed transfer or another HTTP status.
+    HttpResponse fetch_raw(const Request& request);
+
     // Sends the request (to the endpoint that works, see endpoint_candidates()) and returns
     // the checked answer. Throws UpstreamError.
     XmlDoc call(const Request& request);
@@ -53,6 +59,9 @@ public:
 
 private:
     using Attempt = std::function<void(const std::string& endpoint)>;
+    // fetch_file and fetch_raw: a 2xx answer that check accepts (it throws what it is not).
+    HttpResponse fetch(const Request& request,
+                       const std::function<void(const HttpResponse&)>& check);
     // Runs attempt with retries (while may_retry() says so) and endpoint fallback.
     void with_retries(const Request& request, const std::function<bool()>& may_retry,
                       const Attempt& attempt);

@@ -146,4 +146,28 @@ Request pricelist_export(const std::string& only_id) {
     return request;
 }
 
+Request whoami() {
+    return Request("whoami");
+}
+
+Request subaccounts() {
+    return Request("subaccount");
+}
+
+Request notices() {
+    return Request("notify");
+}
+
+Request list_page(int page, int rows) {
+    Request request = list();
+    request.add("p_num", std::to_string(page)).add("p_cnt", std::to_string(rows));
+    return request;
+}
+
+Request order_form(const std::string& pricelist, int period_months) {
+    Request request("certificate.order.param");
+    request.add("pricelist", pricelist).add("period", std::to_string(period_months));
+    return request;
+}
+
 }  // namespace pmb::upstream::functions

@@ -33,4 +33,17 @@ Request prolong(const std::string& id, int period_months);
 // The certificate tariffs on sale; with only_id, just that one (pricelist=).
 Request pricelist_export(const std::string& only_id);
 
+// The upstream account's balance, in the order it is looked for: whoami (its <user> carries
+// balance and currency), the account's personal accounts (subaccount: one row per
+// currency), the desktop notices (notify: an item with balance="yes").
+Request whoami();
+Request subaccounts();
+Request notices();
+
+// For probe_upstream. One page of the certificate list.
+Request list_page(int page, int rows);
+// The order form of a tariff, without sok: what the tariff offers (approver_method), never
+// an order.
+Request order_form(const std::string& pricelist, int period_months);
+
 }  // namespace pmb::upstream::functions

@@ -33,7 +33,7 @@ std::string encode_form(const Params& params) {
 }
 
 std::string public_body(const Request& request) {
-    Params all = {{"func", request.func()}, {"out", "xml"}, {"lang", "en"}};
+    Params all = {{"func", request.func()}, {"out", request.output()}, {"lang", "en"}};
     all.insert(all.end(), request.params().begin(), request.params().end());
     return encode_form(all);
 }

@@ -30,6 +30,13 @@ public:
         return *this;
     }
     bool charging() const { return charging_; }
+    // A read not worth waiting for again (a best-effort refresh after the command's work).
+    Request& mark_single_try() {
+        single_try_ = true;
+        return *this;
+    }
+    // Sent once whatever happens: a charging call, or a read marked so.
+    bool single_try() const { return charging_ || single_try_; }
 
     // An answer that may hold a private key in a form no scrubber recognises (DER, base64):
     // its body is never logged.
@@ -38,18 +45,28 @@ public:
         return *this;
     }
     bool answer_secret() const { return answer_secret_; }
+    // The answer format (out=): xml unless asked otherwise. devel and xjson add the panel's
+    // metadata (toolbar, form fields), as the XML or as JSON.
+    Request& output(std::string format) {
+        output_ = std::move(format);
+        return *this;
+    }
+    const std::string& output() const { return output_; }
 
 private:
     std::string func_;
     Params params_;
     bool charging_ = false;
+    bool single_try_ = false;
     bool answer_secret_ = false;
+    std::string output_ = "xml";
 };
 
 // name=value&… with every name and value percent-encoded (spaces as %20).
 std::string encode_form(const Params& params);
 
-// The request without credentials: func, out=xml, lang=en, then the parameters. Safe to log.
+// The request without credentials: func, out (xml unless asked otherwise), lang=en, then the
+// parameters. Safe to log.
 std::string public_body(const Request& request);
 
 // authinfo=USER:PASSWORD — user and password encoded separately so the colon stays a separator.

@@ -4,12 +4,14 @@
 #include <cctype>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
 
 #include "core/base64.h"
 #include "core/digest.h"
+#include "core/money.h"
 #include "core/scrub.h"
 #include "core/text.h"
 #include "core/zip.h"
@@ -445,6 +447,144 @@ int item_status_from_text(const std::string& text) {
     if (contains_any(lowered, {"active", "issued"}))
         return kItemActive;
     return 0;  // unknown
+}
+
+namespace {
+
+// Every element below node, depth first, in document order; <tparams> (the echo of our own
+// request) and what is in it are skipped.
+void for_each_element(const XmlNode& node, const std::function<void(const XmlNode&)>& visit) {
+    for (const XmlNode& child : node.children()) {
+        if (child.name() == "tparams")
+            continue;
+        visit(child);
+        for_each_element(child, visit);
+    }
+}
+
+// A value BILLmanager puts either way: as an attribute or as a child element.
+std::string attr_or_child(const XmlNode& node, const char* name) {
+    if (auto value = node.attr(name))
+        return std::string(trim_answer(*value));
+    return std::string(trim_answer(node.child_text(name)));
+}
+
+std::string currency_of(const XmlNode& node) {
+    for (const char* name : {"currency_iso", "iso", "currency"}) {
+        std::string iso = iso_currency(attr_or_child(node, name));
+        if (!iso.empty())
+            return iso;
+    }
+    return {};
+}
+
+// An amount, with the currency the text itself names when the node names none.
+Balance balance_from(const std::string& text, std::string currency, const char* source) {
+    Balance balance;
+    balance.source = source;
+    if (auto money = parse_money_text(text)) {
+        balance.amount = money->amount;
+        balance.currency = currency.empty() ? money->currency : currency;
+    }
+    return balance;
+}
+
+void add_once(std::vector<std::string>& names, const std::string& name, const std::string& except) {
+    if (!name.empty() && name != except &&
+        std::find(names.begin(), names.end(), name) == names.end())
+        names.push_back(name);
+}
+
+// The "$func" members of an xjson answer (attributes are "$name" there).
+std::vector<std::string> json_functions(const std::string& body, const std::string& own_func) {
+    std::vector<std::string> names;
+    const std::string key = "\"$func\"";
+    for (size_t at = body.find(key); at != std::string::npos; at = body.find(key, at + 1)) {
+        size_t colon = body.find_first_not_of(" \t\r\n", at + key.size());
+        if (colon == std::string::npos || body[colon] != ':')
+            continue;
+        size_t open = body.find_first_not_of(" \t\r\n", colon + 1);
+        if (open == std::string::npos || body[open] != '"')
+            continue;
+        size_t close = body.find('"', open + 1);
+        if (close != std::string::npos)
+            add_once(names, body.substr(open + 1, close - open - 1), own_func);
+    }
+    return names;
+}
+
+}  // namespace
+
+Balance parse_whoami_balance(const XmlDoc& doc) {
+    auto user = doc.root().child("user");
+    if (!user)
+        return Balance{"", "", "whoami"};
+    Balance balance = balance_from(attr_or_child(*user, "balance"), currency_of(*user), "whoami");
+    if (balance.currency.empty())
+        balance.currency = currency_of(*user);  // a currency without an amount still matches
+    return balance;
+}
+
+Balance parse_subaccount_balance(const XmlDoc& doc, const std::string& currency) {
+    std::optional<Balance> first;
+    for (const XmlNode& row : doc.root().children("elem")) {
+        Balance balance =
+            balance_from(attr_or_child(row, "balance"), currency_of(row), "subaccount");
+        if (balance.amount.empty())
+            continue;
+        if (!currency.empty() && balance.currency == currency)
+            return balance;
+        if (!first)
+            first = balance;
+    }
+    return first.value_or(Balance{"", "", "subaccount"});
+}
+
+Balance parse_notify_balance(const XmlDoc& doc) {
+    std::optional<Balance> found;
+    for_each_element(doc.root(), [&](const XmlNode& node) {
+        if (!found && node.name() == "item" && node.attr("balance") == std::string("yes"))
+            found = balance_from(std::string(trim_answer(node.child_text("value"))), "", "notify");
+    });
+    return found.value_or(Balance{"", "", "notify"});
+}
+
+std::vector<std::string> offered_functions(const std::string& body, const std::string& own_func) {
+    std::string_view text = trim_answer(body);
+    if (!text.empty() && (text.front() == '{' || text.front() == '['))
+        return json_functions(body, own_func);
+    std::vector<std::string> names;
+    try {
+        XmlDoc doc = XmlDoc::parse(std::string(text), errtype::kBadResponse);
+        for_each_element(doc.root(), [&](const XmlNode& node) {
+            add_once(names, node.attr("func").value_or(""), own_func);
+        });
+    } catch (const Error&) {
+        return {};  // neither XML nor JSON: nothing offered that we can read
+    }
+    return names;
+}
+
+std::vector<std::string> slist_keys(const XmlDoc& doc, const std::string& name) {
+    std::vector<std::string> keys;
+    for_each_element(doc.root(), [&](const XmlNode& node) {
+        if (node.name() != "slist" || node.attr("name") != name)
+            return;
+        for (const XmlNode& val : node.children("val"))
+            add_once(keys, val.attr("key").value_or(""), "");
+    });
+    return keys;
+}
+
+std::vector<std::string> validation_field_names(const XmlDoc& doc) {
+    std::vector<std::string> names;
+    for_each_element(doc.root(), [&](const XmlNode& node) {
+        // A field is its value's element, or the <slist name=…> of its choices.
+        std::string name = node.name() == "slist" ? node.attr("name").value_or("") : node.name();
+        if (contains_any(lowercase(name), {"auth_", "dcv", "dns", "txt", "file", "approver"}))
+            add_once(names, name, "");
+    });
+    return names;
 }
 
 }  // namespace pmb::upstream

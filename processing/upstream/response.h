@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/xml.h"
+#include "model/balance.h"
 #include "model/certificate.h"
 #include "model/tariff.h"
 #include "model/upstream_error.h"
@@ -101,5 +102,26 @@ int service_status_from_text(const std::string& text);
 
 // item_status from a status text when the number is missing (English texts, lang=en).
 int item_status_from_text(const std::string& text);
+
+// The balance in the answer of whoami: balance and currency of /doc/user, as attributes or
+// as child elements (currency also as currency_iso or iso); what is missing stays empty.
+Balance parse_whoami_balance(const XmlDoc& doc);
+// The personal account in the answer of subaccount: the row in currency (an ISO code),
+// else the first row with a balance; its currency from currency_iso, iso or currency.
+// Empty when no row has a balance.
+Balance parse_subaccount_balance(const XmlDoc& doc, const std::string& currency);
+// The balance notice in the answer of notify: the <value> ("12221243.00 RUB") of an <item
+// balance="yes">, at any depth. Empty when there is none.
+Balance parse_notify_balance(const XmlDoc& doc);
+
+// The functions an answer with metadata (out=devel as XML, out=xjson as JSON) offers: the
+// func of its toolbar buttons and of any other element, in order, each once, without
+// own_func (the function that answered). Empty for an answer that is neither.
+std::vector<std::string> offered_functions(const std::string& body, const std::string& own_func);
+// The keys of a form's <slist name="name"> (the values a select field offers), at any depth.
+std::vector<std::string> slist_keys(const XmlDoc& doc, const std::string& name);
+// The names of a form's fields (value elements and <slist name>s) that may carry domain
+// validation data: those that mention auth_, dcv, dns, txt, file or approver.
+std::vector<std::string> validation_field_names(const XmlDoc& doc);
 
 }  // namespace pmb::upstream

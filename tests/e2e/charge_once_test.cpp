@@ -141,9 +141,9 @@ TEST_CASE("a proxy's 4xx on the order: the retry adopts what arrived, or orders 
         ModuleResult retried = w.run_item("open", order.item);
         INFO(retried.out);
         CHECK(retried.exit_code == 0);
-        CHECK(w.upstream_funcs() ==
-              (committed ? Funcs{"certificate", "certificate.edit"}
-                         : Funcs{"certificate", "certificate.order.param", "certificate.edit"}));
+        CHECK(w.upstream_funcs() == (committed ? Funcs{"certificate", "certificate.edit"}
+                                               : Funcs{"certificate", "certificate.order.param",
+                                                       "certificate.edit", "whoami"}));
         CHECK(w.upstream.state().size() == 1);
         CHECK(w.host.item_param(order.item, "upstream_id") == the_order(w, order.item).id);
     }

@@ -3,12 +3,14 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "harness.h"
+#include "scrub_forms.h"
 
 namespace pmtest {
 
@@ -51,6 +53,65 @@ inline void expect_request(const Request& request, const std::string& func,
 }
 
 using Funcs = std::vector<std::string>;
+
+// The distinctive middle of a PEM key: a line of its base64 body.
+inline std::string key_fingerprint(const std::string& pem) {
+    auto start = pem.find('\n') + 1;
+    return pem.substr(start, 48);
+}
+
+// No secret in any of the forms it may travel in (scrub_forms.h).
+inline void expect_absent(const std::string& where, const std::string& text,
+                          const std::vector<std::string>& secrets) {
+    for (const auto& secret : secrets) {
+        for (const auto& form : secret_forms(secret)) {
+            INFO(where << " must not contain a form of a secret");
+            CHECK(text.find(form) == std::string::npos);
+        }
+    }
+}
+
+// YYYY-MM-DD HH:MM:SS
+inline bool is_datetime(const std::string& text) {
+    if (text.size() != 19)
+        return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char expected = i == 4 || i == 7 ? '-' : i == 10 ? ' ' : i == 13 || i == 16 ? ':' : '0';
+        bool ok = expected == '0' ? std::isdigit(static_cast<unsigned char>(text[i])) != 0
+                                  : text[i] == expected;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+// processing.savebalance with exactly these params: the module, the balance in the fake
+// upstream's currency (EUR), the time of the reading, sok.
+inline void expect_savebalance(const MgrctlCall& call, int module, const std::string& balance) {
+    INFO(describe(call));
+    CHECK(call.func == "processing.savebalance");
+    std::vector<std::string> names;
+    for (const auto& param : call.params)
+        names.push_back(param.first);
+    CHECK(names == std::vector<std::string>{"processingmodule", "balance", "currency",
+                                            "notify_time", "sok"});
+    CHECK(call.param("processingmodule") == std::to_string(module));
+    CHECK(call.param("balance") == balance);
+    CHECK(call.param("currency") == "EUR");
+    CHECK(is_datetime(call.param("notify_time")));
+    CHECK(call.param("sok") == "ok");
+}
+
+// func=whoami as it must travel: authinfo in the POST body, never the URL.
+inline void expect_whoami(const Request& request) {
+    CHECK(request.func == "whoami");
+    CHECK(request.method == "POST");
+    CHECK(request.query.empty());
+    CHECK(request.source("authinfo") == "body");
+    CHECK(request.param("authinfo") == std::string(kUpstreamUser) + ":" + kUpstreamPassword);
+    CHECK(request.param("out") == "xml");
+    CHECK_FALSE(request.has("sok"));
+}
 
 // YYYY-MM-DD plus whole months (the day is kept; test dates are early in the month or safe).
 inline std::string add_months(const std::string& date, int months) {

@@ -19,11 +19,11 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     REQUIRE(r.exit_code == 0);
     w.clear_records();
 
-    // open: one order, then the immediate sync finds it pending
+    // open: one order, then the immediate sync finds it pending, then the dashboard balance
     r = w.run_item("open", item);
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
-    CHECK(w.upstream_funcs() == Funcs{"certificate.order.param", "certificate.edit"});
+    CHECK(w.upstream_funcs() == Funcs{"certificate.order.param", "certificate.edit", "whoami"});
     Request placed = w.upstream_calls("certificate.order.param").at(0);
     expect_request(placed, "certificate.order.param",
                    {{"sok", "ok"},
@@ -46,13 +46,16 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     CHECK_FALSE(placed.has("key"));  // the private key never leaves the provider
     // the paid order goes on a connection of its own, never a kept-alive one
     CHECK(w.upstream_calls().at(1).client_port != placed.client_port);
+    // the balance read rides on the sync's kept-alive connection: no new handshake
+    expect_whoami(w.upstream_calls().at(2));
+    CHECK(w.upstream_calls().at(2).client_port == w.upstream_calls().at(1).client_port);
     const std::string upstream_id = w.upstream.state().at(0).id;
     auto calls = w.host_calls();
     std::vector<MgrctlCall> writes;
     for (auto& c : calls)
         if (c.func != "paramlist")
             writes.push_back(c);
-    REQUIRE(writes.size() == 6);
+    REQUIRE(writes.size() == 7);
     expect_call(writes[0], "service.saveparam", {{"elid", id_text}, {"name", "order_attempt"}});
     expect_call(writes[1], "service.saveparam",
                 {{"elid", id_text}, {"name", "upstream_id"}, {"value", upstream_id}});
@@ -60,6 +63,11 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     expect_call(writes[3], "service.setstatus", {{"elid", id_text}, {"service_status", "3"}});
     expect_call(writes[4], "service.postopen", {{"elid", id_text}, {"sok", "ok"}});
     expect_call(writes[5], "service.setstatus", {{"elid", id_text}, {"service_status", "4"}});
+    // the panel's dashboard shows what the order left on the upstream account
+    expect_savebalance(writes[6], w.module, w.upstream.balance());
+    CHECK(w.upstream.balance() == "970.00");  // 1000.00 less the multi-domain plan's 30.00
+    CHECK(w.host.module_balance(w.module).balance == "970.00");
+    CHECK(w.host.module_balance(w.module).currency == "EUR");
     CHECK(w.host.item_status(item) == 2);
     CHECK(w.upstream.state().at(0).remoteid == id_text);
 
@@ -159,14 +167,17 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     r = w.run_item("prolong", item);
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
-    CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "service.prolong"});
+    CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "service.prolong", "whoami"});
     // the paid renewal goes on a connection of its own
     CHECK(w.upstream_calls().at(0).client_port != w.upstream_calls().at(1).client_port);
     expect_request(w.upstream_calls("service.prolong").at(0), "service.prolong",
                    {{"elid", upstream_id}, {"period", "12"}, {"sok", "ok"}});
     const std::string renewed = add_months(expiry, 12);
     CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setexpiredate",
-                                  "service.postprolong", "service.saveparam"});
+                                  "service.postprolong", "service.saveparam",
+                                  "processing.savebalance"});
+    expect_savebalance(w.host_calls("processing.savebalance").at(0), w.module,
+                       w.upstream.balance());
     CHECK(w.host.item_expiredate(item) == renewed);
     CHECK_FALSE(w.host.item_param(item, "prolong_attempt"));
     CHECK(w.upstream.balance() != balance_before);
@@ -194,7 +205,7 @@ TEST_CASE("open without a CSR: the upstream makes the pair; the key is stored be
     REQUIRE(r.exit_code == 0);
 
     CHECK(w.upstream_funcs() ==
-          Funcs{"certificate.order.csr", "certificate.order.param", "certificate.edit"});
+          Funcs{"certificate.order.csr", "certificate.order.param", "certificate.edit", "whoami"});
     expect_request(w.upstream_calls("certificate.order.csr").at(0), "certificate.order.csr",
                    {{"sok", "ok"},
                     {"snext", "ok"},

@@ -5,29 +5,8 @@
 #include <doctest/doctest.h>
 
 #include "e2e_util.h"
-#include "scrub_forms.h"
 
 using namespace pmtest;
-
-namespace {
-
-// The distinctive middle of a PEM key: a line of its base64 body.
-std::string key_fingerprint(const std::string& pem) {
-    auto start = pem.find('\n') + 1;
-    return pem.substr(start, 48);
-}
-
-void expect_absent(const std::string& where, const std::string& text,
-                   const std::vector<std::string>& secrets) {
-    for (const auto& secret : secrets) {
-        for (const auto& form : secret_forms(secret)) {
-            INFO(where << " must not contain a form of a secret");
-            CHECK(text.find(form) == std::string::npos);
-        }
-    }
-}
-
-}  // namespace
 
 TEST_CASE("no secret in log, output, argv or URL across a whole life and its failures") {
     World w;

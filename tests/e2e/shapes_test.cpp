@@ -291,7 +291,7 @@ TEST_CASE("an order answered with only billorder.id: the certificate is found by
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
     CHECK(w.upstream_funcs() ==
-          Funcs{"certificate.order.param", "certificate", "certificate.edit"});
+          Funcs{"certificate.order.param", "certificate", "certificate.edit", "whoami"});
     const std::string upstream_id = w.upstream.state().at(0).id;
     CHECK(upstream_id != "90001");
     CHECK(w.host.item_param(order.item, "upstream_id") == upstream_id);

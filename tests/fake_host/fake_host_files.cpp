@@ -78,6 +78,8 @@ std::vector<std::string> fault_fields(const Fault& fault) {
         return {"fail", fault.func, fault.match};
     if (fault.kind == Fault::Kind::kUnknown)
         return {"unknown", fault.func, fault.match};
+    if (fault.kind == Fault::Kind::kRefuseParam)
+        return {"refuse", fault.func, fault.match};
     return {"hang", fault.func, fault.match, hang_when_name(fault.when),
             std::to_string(fault.seconds)};
 }
@@ -88,6 +90,8 @@ Fault fault_from_fields(const std::vector<std::string>& fields) {
     fault.match = fields.at(2);
     if (fields[0] == "unknown")
         fault.kind = Fault::Kind::kUnknown;
+    if (fields[0] == "refuse")
+        fault.kind = Fault::Kind::kRefuseParam;
     if (fields[0] == "hang") {
         fault.kind = Fault::Kind::kHang;
         fault.when = fields.at(3) == "after" ? HangWhen::kAfter : HangWhen::kBefore;
@@ -98,7 +102,7 @@ Fault fault_from_fields(const std::vector<std::string>& fields) {
 
 void apply_config_record(const std::vector<std::string>& fields, FakeHostConfig& config) {
     const std::string& key = fields.at(0);
-    if (key == "fail" || key == "hang" || key == "unknown") {
+    if (key == "fail" || key == "hang" || key == "unknown" || key == "refuse") {
         config.faults.push_back(fault_from_fields(fields));
     } else if (key == "socket") {
         config.db.socket = fields.at(1);

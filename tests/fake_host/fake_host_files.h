@@ -22,10 +22,13 @@ enum class HangWhen { kBefore, kAfter };
 
 struct Fault {
     // kUnknown: answer as a panel without the function (an older BILLmanager) does.
-    enum class Kind { kFail, kHang, kUnknown };
+    // kRefuseParam: refuse a call that carries the param named by match, as a panel refuses
+    // a param it does not take (type value, the param as the error's object).
+    enum class Kind { kFail, kHang, kUnknown, kRefuseParam };
     Kind kind = Kind::kFail;
     std::string func;
     std::string match;  // "name=value" the call must carry; empty matches every call
+                        // (kRefuseParam: the name of the refused param)
     HangWhen when = HangWhen::kBefore;
     double seconds = 0;
 };

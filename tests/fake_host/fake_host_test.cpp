@@ -152,7 +152,8 @@ TEST_CASE("the sandbox database has BILLmanager's tables in utf8mb4") {
         {"pricelist", {"id", "intname", "itemtype"}},
         {"itemtype", {"id", "intname"}},
         {"pricelistparam", {"id", "pricelist", "intname", "value"}},
-        {"processingmodule", {"id", "module", "name"}},
+        {"processingmodule",
+         {"id", "module", "name", "active", "balance", "currency", "notify_time"}},
         {"processingparam", {"id", "processingmodule", "intname", "value"}},
         {"processingcryptedparam", {"id", "processingmodule", "intname", "value"}},
         {"certificate", {"item", "csr", "pkey", "crt"}},
@@ -453,10 +454,35 @@ TEST_CASE("fake mgrctl imports services and handles running operations") {
                       "import_pricelist_intname=nope"});
     CHECK(contains(unknown_tariff.out, "object=\"pricelist\""));
 
-    CHECK(contains(mgrctl(host, {"processing.savebalance", "processingmodule=11", "balance=10.5",
-                                 "currency=RUB"})
+    const std::string id = "processingmodule=" + std::to_string(module);
+    CHECK(contains(mgrctl(host, {"processing.savebalance", id, "balance=10.5", "currency=RUB",
+                                 "notify_time=2025-06-01 10:00:00", "sok=ok"})
                        .out,
                    "<ok/>"));
+    ModuleBalanceRow balance = host.module_balance(module);
+    CHECK(balance.balance == "10.5");
+    CHECK(balance.currency == "RUB");
+    CHECK(balance.notify_time == "2025-06-01 10:00:00");
+    mgrctl(host, {"processing.savebalance", id, "balance=-3"});  // the two-param form
+    CHECK(host.module_balance(module).balance == "-3");
+    CHECK(host.module_balance(module).currency == "RUB");
+    CHECK(
+        contains(mgrctl(host, {"processing.savebalance", "processingmodule=999", "balance=1"}).out,
+                 "object=\"processingmodule\""));
+    std::string elid = "elid=" + std::to_string(module);
+    mgrctl(host, {"processing.saveparam", elid, "param=currency", "value=EUR"});
+    mgrctl(host, {"processing.saveparam", elid, "param=currency", "value=USD"});
+    CHECK(host.module_param(module, "currency") == "USD");
+    CHECK(host.query_scalar("SELECT COUNT(*) FROM processingparam WHERE intname = 'currency'") ==
+          "1");
+
+    host.refuse_param("processing.savebalance", "notify_time");
+    RunResult refused = mgrctl(
+        host, {"processing.savebalance", id, "balance=7", "notify_time=2025-06-01 11:00:00"});
+    CHECK(contains(refused.out, "<error type=\"value\" object=\"notify_time\""));
+    CHECK(host.module_balance(module).balance == "-3");  // nothing applied
+    CHECK(contains(mgrctl(host, {"processing.savebalance", id, "balance=7"}).out, "<ok/>"));
+    host.clear_faults();
 
     int operation = host.add_running_operation(10);
     std::string ro = "elid=" + std::to_string(operation);

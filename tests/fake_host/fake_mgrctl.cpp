@@ -244,6 +244,40 @@ std::string import_service(Context& ctx, const MgrctlCall& call) {
     return document("<service_id>" + std::to_string(item) + "</service_id>");
 }
 
+std::string require_module(Context& ctx, const MgrctlCall& call, const std::string& name) {
+    std::string id = require(call, name);
+    if (!ctx.db.scalar("SELECT id FROM processingmodule WHERE id = ?", {id}))
+        throw MgrError("missing", "processingmodule", id, "No processing module " + id);
+    return id;
+}
+
+// The dashboard balance of a processing module; currency and notify_time are kept as they
+// were when the call has none (the two-param form of third-party modules).
+std::string savebalance(Context& ctx, const MgrctlCall& call) {
+    std::string id = require_module(ctx, call, "processingmodule");
+    ctx.db.execute("UPDATE processingmodule SET balance = ? WHERE id = ?",
+                   {require(call, "balance"), id});
+    for (const char* column : {"currency", "notify_time"}) {
+        if (call.has(column))
+            ctx.db.execute(
+                std::string("UPDATE processingmodule SET ") + column + " = ? WHERE id = ?",
+                {call.param(column), id});
+    }
+    return ok_answer();
+}
+
+// One param of a processing module, in processingparam as the module's form saves it.
+std::string processing_saveparam(Context& ctx, const MgrctlCall& call) {
+    std::string id = require_module(ctx, call, "elid");
+    std::string name = require(call, "param");
+    ctx.db.execute("DELETE FROM processingparam WHERE processingmodule = ? AND intname = ?",
+                   {id, name});
+    ctx.db.execute(
+        "INSERT INTO processingparam (processingmodule, intname, value) VALUES (?, ?, ?)",
+        {id, name, call.param("value")});
+    return ok_answer();
+}
+
 std::string runningoperation_edit(Context& ctx, const MgrctlCall& call) {
     std::string id = require_running_operation(ctx, call);
     if (call.has("errorxml")) {
@@ -308,7 +342,8 @@ const std::map<std::string, Handler>& handlers() {
         {"certificate.open", set_status(2)},
         {"certificate.failed", certificate_failed},
         {"processing.import.service", import_service},
-        {"processing.savebalance", record_only},
+        {"processing.savebalance", savebalance},
+        {"processing.saveparam", processing_saveparam},
         {"runningoperation.edit", runningoperation_edit},
         {"runningoperation.setmanual", runningoperation_setmanual},
         {"task.gettype", task_gettype},
@@ -353,6 +388,8 @@ std::string dispatch(const FakeHostConfig& config, const MgrctlCall& call,
 bool fault_matches(const Fault& fault, const MgrctlCall& call) {
     if (fault.func != call.func)
         return false;
+    if (fault.kind == Fault::Kind::kRefuseParam)
+        return call.has(fault.match);
     if (fault.match.empty())
         return true;
     size_t eq = fault.match.find('=');
@@ -391,6 +428,10 @@ std::string answer(const std::string& root, const std::vector<std::string>& argv
     std::string reply;
     if (find_fault(config, call, Fault::Kind::kUnknown)) {
         reply = unknown_function(call.func);
+    } else if (const Fault* refusal = find_fault(config, call, Fault::Kind::kRefuseParam)) {
+        const std::string& param = refusal->match;
+        reply = error_answer("value", param, call.param(param),
+                             "The '" + param + "' field has invalid value");
     } else if (find_fault(config, call, Fault::Kind::kFail)) {
         reply = error_answer("value", "fake_host", call.func, "Injected failure of " + call.func);
     } else {

@@ -81,8 +81,12 @@ const char* const kSchema[] = {
     " intname VARCHAR(255), itemtype INT) AUTO_INCREMENT=101",
     "CREATE TABLE pricelistparam (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, pricelist INT,"
     " intname VARCHAR(255), value TEXT)",
+    // balance, currency and notify_time are fake-only: they make processing.savebalance
+    // visible.
     "CREATE TABLE processingmodule (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
-    " module VARCHAR(255), name VARCHAR(255)) AUTO_INCREMENT=11",
+    " module VARCHAR(255), name VARCHAR(255), active VARCHAR(3) NOT NULL DEFAULT 'on',"
+    " balance VARCHAR(64) NULL, currency VARCHAR(16) NULL, notify_time VARCHAR(32) NULL)"
+    " AUTO_INCREMENT=11",
     "CREATE TABLE processingparam (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
     " processingmodule INT, intname VARCHAR(255), value TEXT)",
     "CREATE TABLE processingcryptedparam (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
@@ -419,6 +423,11 @@ int HostSandbox::add_module(const std::string& name, const ParamMap& params,
     return id;
 }
 
+void HostSandbox::set_module_active(int module, bool active) {
+    db_.execute("UPDATE processingmodule SET active = ? WHERE id = ?",
+                {active ? "on" : "off", std::to_string(module)});
+}
+
 int HostSandbox::add_item(int pricelist, int period, int status, int module,
                           const std::optional<std::string>& remoteid) {
     return insert(
@@ -538,6 +547,21 @@ std::optional<CertificateRow> HostSandbox::certificate_row(int item) {
     return CertificateRow{rows[0][0], rows[0][1], rows[0][2]};
 }
 
+ModuleBalanceRow HostSandbox::module_balance(int module) {
+    std::vector<DbRow> rows =
+        db_.query("SELECT balance, currency, notify_time FROM processingmodule WHERE id = ?",
+                  {std::to_string(module)});
+    if (rows.empty())
+        throw std::runtime_error("no processingmodule " + std::to_string(module));
+    return ModuleBalanceRow{rows[0][0], rows[0][1], rows[0][2]};
+}
+
+std::optional<std::string> HostSandbox::module_param(int module, const std::string& name) {
+    return db_.scalar(
+        "SELECT value FROM processingparam WHERE processingmodule = ? AND intname = ?",
+        {std::to_string(module), name});
+}
+
 RunningOperationRow HostSandbox::running_operation(int id) {
     std::vector<DbRow> rows =
         db_.query("SELECT trycount, errorxml, manual FROM runningoperation WHERE id = ?",
@@ -573,6 +597,10 @@ void HostSandbox::add_fault(const Fault& fault) {
 
 void HostSandbox::fail(const std::string& func, const std::string& match) {
     add_fault(Fault{Fault::Kind::kFail, func, match, HangWhen::kBefore, 0});
+}
+
+void HostSandbox::refuse_param(const std::string& func, const std::string& param) {
+    add_fault(Fault{Fault::Kind::kRefuseParam, func, param, HangWhen::kBefore, 0});
 }
 
 void HostSandbox::unknown_function(const std::string& func) {

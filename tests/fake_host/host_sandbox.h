@@ -99,6 +99,13 @@ struct CertificateRow {
     std::optional<std::string> crt;
 };
 
+// What processing.savebalance left on a processing module (fake-only columns).
+struct ModuleBalanceRow {
+    std::optional<std::string> balance;
+    std::optional<std::string> currency;
+    std::optional<std::string> notify_time;
+};
+
 struct RunningOperationRow {
     int trycount = 0;
     std::optional<std::string> errorxml;
@@ -128,6 +135,8 @@ public:
     // Crypted params are stored as BILLmanager does (see crypt()).
     int add_module(const std::string& name, const ParamMap& params, const ParamMap& crypted = {},
                    const std::string& module = "pmbillmgrssl");
+    // processingmodule.active: 'on' (as add_module leaves it) or 'off'.
+    void set_module_active(int module, bool active);
     int add_item(int pricelist, int period, int status, int module,
                  const std::optional<std::string>& remoteid = std::nullopt);
     void set_item_param(int item, const std::string& name, const std::string& value);
@@ -150,6 +159,9 @@ public:
     ItemRow item_row(int item);
     std::optional<CertificateRow> certificate_row(int item);
     RunningOperationRow running_operation(int id);
+    ModuleBalanceRow module_balance(int module);
+    // A processingparam of the module (processing.saveparam writes them).
+    std::optional<std::string> module_param(int module, const std::string& name);
     // Test-only convenience: the first column of the first row of raw SQL.
     std::optional<std::string> query_scalar(const std::string& sql,
                                             const std::vector<DbValue>& params = {});
@@ -165,6 +177,9 @@ public:
     void hang(const std::string& func, const std::string& match, HangWhen when, double seconds);
     // fake_mgrctl answers `func` as a panel that has no such function.
     void unknown_function(const std::string& func);
+    // fake_mgrctl refuses `func` when it carries `param`: <error type="value" object=param>,
+    // as a panel refuses a param it does not take; nothing is applied.
+    void refuse_param(const std::string& func, const std::string& param);
     void clear_faults();
 
 private:

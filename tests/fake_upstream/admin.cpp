@@ -288,6 +288,17 @@ const std::map<std::string, ShapeSwitch>& shape_switches() {
          [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
              shapes.views_lag = on ? std::max(1, std::atoi(params.get("reads").c_str())) : 0;
          }},
+        {"whoami_balance_elements", [](AnswerShapes& shapes, bool on,
+                                       const ApiRequest&) { shapes.whoami_balance_elements = on; }},
+        {"whoami_without_balance",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.whoami_without_balance = on;
+             const std::string field = params.get("currency_field");
+             shapes.subaccount_currency_field =
+                 on && (field == "currency_iso" || field == "iso") ? field : "currency";
+         }},
+        {"toolbar_xjson_only",
+         [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.toolbar_xjson_only = on; }},
     };
     return kSwitches;
 }

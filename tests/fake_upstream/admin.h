@@ -78,6 +78,14 @@
 //                              "Reissue requested" until issued again
 //     views_lag [&reads=N]     the N reads (certificate, certificate.edit) after a charging
 //                              call show the certificates as they were before it
+//     whoami_balance_elements  whoami's <user> carries <balance>990,00</balance> (a Russian
+//                              locale: no-break space groups, decimal comma) and <currency>
+//                              as child elements instead of attributes
+//     whoami_without_balance [&currency_field=currency|currency_iso|iso]  whoami names the
+//                              currency only; subaccount's rows (RUB 0.00, then EUR with the
+//                              balance) name their currency in that field (default currency)
+//     toolbar_xjson_only       out=devel answers as out=xml (no metadata); out=xjson still
+//                              answers the toolbar as JSON
 //   shape/clear                every shape back to the default
 #pragma once
 

@@ -356,6 +356,138 @@ Body func_certificate_file_edit(State& state, const ApiConfig& config, const Api
 
 // --- ordering ---------------------------------------------------------------------------------
 
+// --- the account ------------------------------------------------------------------------------
+
+// The account's currency: every price it pays is a price_eur.
+const char kAccountCurrency[] = "EUR";
+
+// 1234.50 as a Russian-locale panel prints it: "1 234,50" with no-break spaces.
+std::string local_money(Cents amount) {
+    std::string plain = format_money(amount);
+    size_t dot = plain.find('.');
+    size_t first_digit = plain[0] == '-' ? 1 : 0;
+    std::string grouped = plain.substr(dot);
+    grouped[0] = ',';
+    for (size_t end = dot, digits = 0; end > first_digit; --end, ++digits) {
+        if (digits > 0 && digits % 3 == 0)
+            grouped.insert(0, "\xC2\xA0");
+        grouped.insert(0, 1, plain[end - 1]);
+    }
+    return plain.substr(0, first_digit) + grouped;
+}
+
+// BILLmanager 6 answers the balance as attributes of <user> (a real 6.94 log); the shapes
+// move it into child elements, or leave it out and name the currency only.
+Body func_whoami(State& state, const ApiConfig& config, const ApiRequest&) {
+    const AnswerShapes& shapes = config.shapes;
+    XmlNode doc("doc");
+    doc.attr("func", "whoami");
+    XmlNode& user = doc.add("user");
+    user.attr("realname", "Reseller").attr("level", "16").attr("name", state.account.user);
+    user.attr("id", "4").attr("account", "3");
+    if (shapes.whoami_balance_elements) {
+        user.add("balance", local_money(state.balance));
+        user.add("currency", kAccountCurrency);
+        return document_body(doc);
+    }
+    if (!shapes.whoami_without_balance)
+        user.attr("balance", format_money(state.balance));
+    user.attr("currency", kAccountCurrency).attr("currency_id", "153");
+    return document_body(doc);
+}
+
+// The account's personal accounts, one per currency: an empty rouble one first, then the
+// one that pays.
+Body func_subaccount(State& state, const ApiConfig& config, const ApiRequest&) {
+    const std::string& field = config.shapes.subaccount_currency_field;
+    XmlNode doc("doc");
+    const std::pair<const char*, Cents> accounts[] = {{"RUB", 0},
+                                                      {kAccountCurrency, state.balance}};
+    int id = 7;
+    for (const auto& [currency, balance] : accounts) {
+        XmlNode& elem = doc.add("elem");
+        elem.add("id", std::to_string(id++));
+        elem.add("name", std::string(currency) + " account");
+        elem.add("balance", format_money(balance));
+        elem.add(field, currency);
+    }
+    return document_body(doc);
+}
+
+// The desktop notices; the balance one reads "990.00 EUR".
+Body func_notify(State& state, const ApiConfig&, const ApiRequest&) {
+    XmlNode doc("doc");
+    XmlNode& notify = doc.add("notify");
+    notify.add("item").attr("name", "tickets").attr("action", "ticket").add("value", "0");
+    notify.add("item")
+        .attr("balance", "yes")
+        .attr("action", "desktop")
+        .add("value", format_money(state.balance) + " " + kAccountCurrency);
+    return document_body(doc);
+}
+
+// --- toolbar metadata (out=devel, out=xjson) --------------------------------------------------
+
+// Invented but plausible: what the panel's toolbar would offer per list and form. The names
+// of the re-send functions are not public (protocol-evidence §1); these stand in for them.
+const std::vector<std::string>* toolbar_of(const std::string& func) {
+    static const std::map<std::string, std::vector<std::string>> kToolbars = {
+        {"certificate",
+         {"certificate.order", "certificate.edit", "certificate.file", "certificate.dcv.email",
+          "certificate.dcv.dns", "service.prolong", "certificate.delete"}},
+        {"certificate.edit", {"certificate.dcv.email", "certificate.dcv.dns", "certificate.file"}},
+        {"certificate.file", {"certificate.file.edit", "certificate.file.download"}},
+    };
+    auto it = kToolbars.find(func);
+    return it == kToolbars.end() ? nullptr : &it->second;
+}
+
+XmlNode metadata_node(const std::string& func, const std::vector<std::string>& buttons) {
+    XmlNode metadata("metadata");
+    metadata.attr("name", func).attr("type", func == "certificate.edit" ? "form" : "list");
+    XmlNode& toolbar = metadata.add("toolbar");
+    for (const auto& button : buttons)
+        toolbar.add("toolbtn")
+            .attr("func", button)
+            .attr("name", button.substr(button.rfind('.') + 1));
+    return metadata;
+}
+
+std::string json_metadata(const std::string& func, const std::vector<std::string>& buttons) {
+    std::string list;
+    for (const auto& button : buttons)
+        list += (list.empty() ? "" : ",") + std::string("{\"$func\":\"") + button + "\"}";
+    return "{\"doc\":{\"$func\":\"" + func + "\",\"metadata\":{\"$name\":\"" + func +
+           "\",\"toolbar\":{\"toolbtn\":[" + list + "]}}}}";
+}
+
+// out=devel: the XML answer with <metadata> first; out=xjson: the metadata as JSON (the
+// data left out). An error answer stays as it is.
+Body with_metadata(Body body, const ApiConfig& config, const ApiRequest& request) {
+    const std::string out = request.get("out");
+    const std::vector<std::string>* buttons = toolbar_of(request.get("func"));
+    if (!buttons || (out != "devel" && out != "xjson"))
+        return body;
+    std::string text = body.joined();
+    if (text.find("<error") != std::string::npos)
+        return body;
+    if (out == "xjson") {
+        Body json = whole_body(json_metadata(request.get("func"), *buttons));
+        json.content_type = "application/json";
+        return json;
+    }
+    size_t open = text.find("<doc");
+    size_t end = open == std::string::npos ? open : text.find('>', open);
+    if (config.shapes.toolbar_xjson_only || end == std::string::npos)
+        return body;
+    const std::string metadata = metadata_node(request.get("func"), *buttons).str();
+    if (text[end - 1] == '/')  // an empty list: <doc/>
+        text.replace(end - 1, 2, ">" + metadata + "</doc>");
+    else
+        text.insert(end + 1, metadata);
+    return whole_body(text);
+}
+
 XmlNode period_list(const Tariff* tariff) {
     XmlNode slist("slist");
     slist.attr("name", "period");
@@ -381,6 +513,10 @@ Body order_form(const State& state, const ApiRequest& request) {
     types.attr("name", "crt_type");
     types.add("val", "Generate a new CSR").attr("key", "generate");
     types.add("val", "Use my CSR").attr("key", "manual");
+    XmlNode& methods = doc.add("slist");
+    methods.attr("name", "approver_method");
+    methods.add("val", "E-mail").attr("key", "auth_email");
+    methods.add("val", "DNS record").attr("key", "auth_dnstxt");
     return document_body(doc);
 }
 
@@ -688,6 +824,9 @@ const std::map<std::string, Handler>& handlers() {
         {"certificate.delete", func_delete},
         {"service.prolong", func_prolong},
         {"pricelist.export", func_export},
+        {"whoami", func_whoami},
+        {"subaccount", func_subaccount},
+        {"notify", func_notify},
     };
     return kHandlers;
 }
@@ -778,7 +917,7 @@ Body handle_api(State& state, const ApiConfig& config, const ApiRequest& request
             state.lagging_view = state.certificates;
             state.lagging_reads = config.shapes.views_lag;
         }
-        return it->second(state, config, request);
+        return with_metadata(it->second(state, config, request), config, request);
     } catch (const ApiError& error) {
         return document_body(error_document(error));
     }

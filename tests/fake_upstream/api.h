@@ -65,6 +65,10 @@ struct AnswerShapes {
     bool export_without_flags = false;     // no wildcard / multidomain / orginfo elements
     bool reissue_keeps_issued = false;     // a reissue leaves the certificate issued meanwhile
     int views_lag = 0;  // reads after a charging call that still show the state before it
+    bool whoami_balance_elements = false;  // <user><balance>990,00</balance>…, not attributes
+    bool whoami_without_balance = false;   // whoami names the currency only: see subaccount
+    std::string subaccount_currency_field = "currency";  // or currency_iso, iso
+    bool toolbar_xjson_only = false;  // out=devel answers without metadata; out=xjson has it
 };
 
 struct ApiConfig {

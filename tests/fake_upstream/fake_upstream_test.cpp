@@ -966,3 +966,73 @@ TEST_CASE("fault proxy_4xx: an HTML 403, the request applied only with commit=1"
     CHECK(api.post(order_params("example.com", "77"))->status == 403);
     CHECK(fake.state().size() == 1);
 }
+
+TEST_CASE("whoami, subaccount and notify carry the balance; the order pays from it") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string whoami = api.call({{"func", "whoami"}});
+    CHECK(xpath(whoami, "/doc/user/@balance") == "1000.00");
+    CHECK(xpath(whoami, "/doc/user/@currency") == "EUR");
+    CHECK(xpath(whoami, "/doc/user/@name") == fake.user());
+    api.order_manual("example.com", "1");
+    CHECK(xpath(api.call({{"func", "whoami"}}), "/doc/user/@balance") == "990.00");
+    std::string accounts = api.call({{"func", "subaccount"}});
+    CHECK(xpath(accounts, "count(/doc/elem)") == "2");
+    CHECK(xpath(accounts, "/doc/elem[1]/currency") == "RUB");
+    CHECK(xpath(accounts, "/doc/elem[currency='EUR']/balance") == "990.00");
+    CHECK(xpath(api.call({{"func", "notify"}}), "/doc/notify/item[@balance='yes']/value") ==
+          "990.00 EUR");
+    CHECK(error_type(api.call({{"func", "whoami"}}, false)) == "auth");
+}
+
+TEST_CASE("shapes whoami_balance_elements and whoami_without_balance") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    fake.set_balance("1234.50");
+    fake.set_shape("whoami_balance_elements");
+    std::string elements = api.call({{"func", "whoami"}});
+    CHECK(xpath(elements, "count(/doc/user/@balance)") == "0");
+    CHECK(xpath(elements, "/doc/user/balance") ==
+          "1\xC2\xA0"
+          "234,50");
+    CHECK(xpath(elements, "/doc/user/currency") == "EUR");
+    fake.clear_shapes();
+    fake.set_shape("whoami_without_balance", true, {{"currency_field", "iso"}});
+    std::string bare = api.call({{"func", "whoami"}});
+    CHECK(xpath(bare, "count(/doc/user/@balance)") == "0");
+    CHECK(xpath(bare, "/doc/user/@currency") == "EUR");
+    CHECK(xpath(api.call({{"func", "subaccount"}}), "/doc/elem[iso='EUR']/balance") == "1234.50");
+}
+
+TEST_CASE("out=devel adds the toolbar's metadata; out=xjson answers it as JSON") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string empty = api.call({{"func", "certificate"}, {"out", "devel"}});  // <doc/> before
+    CHECK(xpath(empty, "count(/doc/metadata/toolbar/toolbtn)") == "7");
+    std::string id = api.issued_certificate("example.com");
+    std::string list = api.call({{"func", "certificate"}, {"out", "devel"}});
+    CHECK(xpath(list, "count(/doc/metadata/toolbar/toolbtn)") == "7");
+    CHECK(xpath(list, "/doc/metadata/toolbar/toolbtn[4]/@func") == "certificate.dcv.email");
+    CHECK(xpath(list, "/doc/elem/id") == id);  // the data is still there
+    CHECK(xpath(api.call({{"func", "certificate"}}), "count(/doc/metadata)") == "0");
+    std::string edit = api.call({{"func", "certificate.edit"}, {"elid", id}, {"out", "devel"}});
+    CHECK(xpath(edit, "/doc/metadata/toolbar/toolbtn[2]/@func") == "certificate.dcv.dns");
+    std::string form = api.call({{"func", "certificate.order.param"},
+                                 {"pricelist", "115"},
+                                 {"period", "12"},
+                                 {"out", "devel"}});
+    CHECK(xpath(form, "count(/doc/metadata)") == "0");  // a form without a toolbar
+    CHECK(xpath(form, "/doc/slist[@name='approver_method']/val[2]/@key") == "auth_dnstxt");
+    CHECK(fake.count_committing("certificate.order.param") == 1);  // only the order
+
+    auto json = api.post({{"func", "certificate"}, {"out", "xjson"}});
+    REQUIRE(json);
+    CHECK(json->get_header_value("Content-Type") == "application/json");
+    CHECK(json->body.find("{\"$func\":\"certificate.dcv.dns\"}") != std::string::npos);
+    fake.set_shape("toolbar_xjson_only");
+    CHECK(xpath(api.call({{"func", "certificate"}, {"out", "devel"}}), "count(/doc/metadata)") ==
+          "0");
+    CHECK(
+        api.post({{"func", "certificate"}, {"out", "xjson"}})->body.find("certificate.dcv.email") !=
+        std::string::npos);
+}

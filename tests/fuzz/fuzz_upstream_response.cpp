@@ -1,5 +1,6 @@
 // The upstream answer parsers: the bytes as an answer body, through parse_document and then
 // every parser of a document, as the module applies them to what the upstream sends.
+#include "core/money.h"
 #include "core/text.h"
 #include "fuzz_input.h"
 #include "upstream/response.h"
@@ -21,6 +22,11 @@ void parse_every_way(const XmlDoc& doc) {
     pmfuzz::refusing_is_fine([&] { parse_file_document(doc); });
     pmfuzz::refusing_is_fine([&] { parse_file_row(doc, {"1", "1"}); });
     pmfuzz::refusing_is_fine([&] { parse_new_expire_date(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_whoami_balance(doc); });
+    pmfuzz::refusing_is_fine([&] { parse_subaccount_balance(doc, "EUR"); });
+    pmfuzz::refusing_is_fine([&] { parse_notify_balance(doc); });
+    pmfuzz::refusing_is_fine([&] { slist_keys(doc, "approver_method"); });
+    pmfuzz::refusing_is_fine([&] { validation_field_names(doc); });
     for (const XmlNode& pricelist : doc.root().children("pricelist"))
         pmfuzz::refusing_is_fine([&] { parse_exported_tariff(pricelist); });
 }
@@ -32,6 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     unusable_start(body);
     date_part(body);
     item_status_from_text(body);
+    parse_money_text(body);
+    offered_functions(body, "certificate");
     pmfuzz::refusing_is_fine([&] { parse_every_way(parse_document(200, body, kOrigin)); });
     return 0;
 }

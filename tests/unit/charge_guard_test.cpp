@@ -2,6 +2,7 @@
 // an earlier version wrote (an upgrade must honour a marker left mid-operation).
 #include <doctest/doctest.h>
 
+#include "fakes.h"
 #include "lifecycle/charge_guard.h"
 
 using pmb::ChargeMarker;
@@ -63,21 +64,7 @@ TEST_CASE("charge marker: the formats written before the guard are honoured") {
 }
 
 TEST_CASE("charge guard: which runs read a marker, and what they decide") {
-    struct NoHost : pmb::Host {
-        pmb::Item item(long long) override { return {}; }
-        long long item_module(long long) override { return 0; }
-        pmb::ModuleSettings module(long long) override { return {}; }
-        int trycount(long long) override { return 0; }
-        bool has_task(long long) override { return false; }
-        bool item_exists(long long) override { return false; }
-        std::optional<long long> find_item_by_param(long long, const std::string&,
-                                                    const std::string&) override {
-            return std::nullopt;
-        }
-        pmb::XmlDoc call(const std::string&, const std::vector<pmb::MgrctlArg>&) override {
-            return pmb::XmlDoc("doc");
-        }
-    } host;
+    pmtest::FakeHost host;
     pmb::Writeback writeback(host);
     std::time_t now = 1000;
     pmb::ChargeGuard::Settings settings{600, [&] { return now; }};

@@ -99,6 +99,13 @@ TEST_CASE("scrubber") {
               "</processingmodule></doc>");
         CHECK(fresh.clean("password=abc&x=1") == "password=[hidden]&x=1");
         CHECK(fresh.clean("<DBPassword>db</DBPassword>") == "<DBPassword>[hidden]</DBPassword>");
+        // as an attribute, the quoted value is hidden and the quotes kept
+        CHECK(fresh.clean("<val key=\"auth_email\">E-mail</val>") ==
+              "<val key=\"[hidden]\">E-mail</val>");
+        CHECK(fresh.clean("<user password='a b=c' name=\"u\"/>") ==
+              "<user password='[hidden]' name=\"u\"/>");
+        CHECK(fresh.clean("<val key=\"\">x</val>") == "<val key=\"[hidden]\">x</val>");
+        CHECK(fresh.clean("key=\"unterminated") == "key=\"[hidden]");
     }
     SUBCASE("private keys, PEM and URL-encoded, also inside an upstream echo") {
         Scrubber fresh;

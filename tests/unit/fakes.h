@@ -102,7 +102,14 @@ public:
         fail_on(std::move(func));
         fail_panel_type_ = "missed";
     }
+    // Refuse `func` when it carries `param`, as a panel refuses a param it does not know:
+    // the error names the param, as Mgrctl reports the panel's error object.
+    void refuse_param(std::string func, std::string param) {
+        refused_func_ = std::move(func);
+        refused_param_ = std::move(param);
+    }
     void heal() {
+        refused_func_.clear();
         fail_func_.clear();
         fail_arg_.clear();
         fail_panel_type_.clear();
@@ -137,6 +144,11 @@ public:
         return m;
     }
 
+    std::vector<long long> active_modules(const std::string& module) override {
+        return module == "pmbillmgrssl" ? active : std::vector<long long>{};
+    }
+    std::vector<long long> active;  // what active_modules answers for pmbillmgrssl
+
     int trycount(long long) override { return 0; }
     bool has_task(long long) override { return false; }
 
@@ -154,6 +166,10 @@ public:
     pmb::XmlDoc call(const std::string& func, const std::vector<pmb::MgrctlArg>& args) override {
         calls.push_back({func, args});
         const Call& c = calls.back();
+        if (!refused_func_.empty() && func == refused_func_ && c.has_arg(refused_param_))
+            throw pmb::Error(
+                pmb::errtype::kMgrctl, func, "value",
+                "BILLmanager function " + func + " failed: Invalid value (" + refused_param_ + ")");
         if (!fail_func_.empty() && func == fail_func_ && matches(c, fail_arg_))
             throw pmb::Error(pmb::errtype::kMgrctl, func,
                              fail_panel_type_.empty() ? c.arg("elid") : fail_panel_type_,
@@ -199,6 +215,8 @@ private:
         }
     }
 
+    std::string refused_func_;
+    std::string refused_param_;
     std::string fail_func_;
     std::string fail_arg_;
     std::string fail_panel_type_;
@@ -346,6 +364,14 @@ public:
         ++prolongs;
         maybe_fail("prolong", true);
         return prolong_returns_date ? cert.expiredate.substr(0, 10) : std::string();
+    }
+
+    // What balance() answers; every read recorded as "balance quick|thorough".
+    pmb::Balance upstream_balance{"990.00", "EUR", "whoami"};
+    pmb::Balance balance(pmb::BalanceRead how) override {
+        calls.push_back(how == pmb::BalanceRead::kQuick ? "balance quick" : "balance thorough");
+        maybe_fail("balance", false);
+        return upstream_balance;
     }
 
 private:

@@ -239,3 +239,27 @@ TEST_CASE("upstream functions: delete, prolong, list, edit, file, check_access")
     CHECK(row.answer_secret());  // the row may be the key
     CHECK_FALSE(row.charging());
 }
+
+TEST_CASE("upstream request: the balance reads carry nothing but their function") {
+    CHECK(public_body(functions::whoami()) == "func=whoami&out=xml&lang=en");
+    CHECK(public_body(functions::subaccounts()) == "func=subaccount&out=xml&lang=en");
+    CHECK(public_body(functions::notices()) == "func=notify&out=xml&lang=en");
+    for (const Request& read :
+         {functions::whoami(), functions::subaccounts(), functions::notices()})
+        CHECK_FALSE(read.charging());
+}
+
+TEST_CASE("upstream request: the probe's calls; the order form never carries sok") {
+    CHECK(public_body(functions::list_page(1, 20)) ==
+          "func=certificate&out=xml&lang=en&p_num=1&p_cnt=20");
+    Request form = functions::order_form("115", 12);
+    CHECK(public_body(form) ==
+          "func=certificate.order.param&out=xml&lang=en&pricelist=115&period=12");
+    CHECK_FALSE(form.charging());
+    for (const char* committing : {"sok", "skipbasket", "clicked_button", "snext"})
+        CHECK(form.value(committing).empty());
+    form.output("devel");
+    CHECK(public_body(form) ==
+          "func=certificate.order.param&out=devel&lang=en&pricelist=115&period=12");
+    CHECK(form.value("sok").empty());
+}

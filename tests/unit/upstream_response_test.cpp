@@ -336,3 +336,70 @@ TEST_CASE("upstream response: item status from status texts") {
     CHECK(item_status_from_text("Processing") == 5);
     CHECK(item_status_from_text("something else") == 0);
 }
+
+TEST_CASE("upstream response: whoami's balance as attributes (BILLmanager 6)") {
+    Balance balance = parse_whoami_balance(document("whoami.xml"));
+    CHECK(balance.amount == "12221243.00");
+    CHECK(balance.currency == "RUB");
+    CHECK(balance.source == "whoami");
+    CHECK(balance.complete());
+}
+
+TEST_CASE("upstream response: whoami's balance as child elements, in a local format") {
+    Balance balance = parse_whoami_balance(document("whoami_elements.xml"));
+    CHECK(balance.amount == "1234.50");
+    CHECK(balance.currency == "EUR");
+}
+
+TEST_CASE("upstream response: whoami without a balance still names the currency") {
+    Balance balance = parse_whoami_balance(document("whoami_no_balance.xml"));
+    CHECK(balance.amount.empty());
+    CHECK(balance.currency == "EUR");
+    CHECK_FALSE(balance.complete());
+    CHECK_FALSE(parse_whoami_balance(document("ok.xml")).complete());
+}
+
+TEST_CASE("upstream response: the personal account in the wanted currency, else the first") {
+    pmb::XmlDoc doc = document("subaccount.xml");
+    Balance eur = parse_subaccount_balance(doc, "EUR");
+    CHECK(eur.amount == "-12.5");
+    CHECK(eur.currency == "EUR");
+    CHECK(eur.source == "subaccount");
+    Balance first = parse_subaccount_balance(doc, "");
+    CHECK(first.amount == "0.00");
+    CHECK(first.currency == "RUB");  // from iso: "Russian ruble" is no code
+    CHECK(parse_subaccount_balance(doc, "USD").currency == "RUB");  // USD row has no balance
+    CHECK(parse_subaccount_balance(document("list_empty.xml"), "EUR").amount.empty());
+}
+
+TEST_CASE("upstream response: the balance notice of notify") {
+    Balance balance = parse_notify_balance(document("notify.xml"));
+    CHECK(balance.amount == "12221243.00");
+    CHECK(balance.currency == "RUB");
+    CHECK(balance.source == "notify");
+    CHECK(parse_notify_balance(document("whoami.xml")).amount.empty());
+}
+
+TEST_CASE("upstream response: functions a toolbar offers, in XML (devel) and JSON (xjson)") {
+    CHECK(offered_functions(fixture("list_devel.xml"), "certificate") ==
+          std::vector<std::string>{"certificate.order", "certificate.edit", "certificate.file",
+                                   "certificate.dcv.email", "certificate.dcv.dns"});
+    CHECK(offered_functions(fixture("list_xjson.json"), "certificate") ==
+          std::vector<std::string>{"certificate.edit", "certificate.dcv.email"});
+    CHECK(offered_functions(fixture("list.xml"), "certificate").empty());
+    CHECK(offered_functions(fixture("html.html"), "certificate").empty());
+    CHECK(offered_functions(fixture("garbage.txt"), "certificate").empty());
+    CHECK(offered_functions("", "certificate").empty());
+}
+
+TEST_CASE("upstream response: the approver methods an order form offers, its DCV-like fields") {
+    pmb::XmlDoc form = document("order_form.xml");
+    CHECK(slist_keys(form, "approver_method") ==
+          std::vector<std::string>{"auth_email", "auth_dnstxt"});
+    CHECK(slist_keys(form, "crt_type") == std::vector<std::string>{"generate", "manual"});
+    CHECK(slist_keys(form, "nothing").empty());
+    CHECK(validation_field_names(form) ==
+          std::vector<std::string>{"approver_method", "auth_file_protocol", "dcv_dns_value"});
+    CHECK(validation_field_names(document("edit.xml")) ==
+          std::vector<std::string>{"approver_email_1"});
+}
