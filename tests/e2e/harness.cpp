@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include "crypto.h"
 #include "scrub_forms.h"
 
 #include <libxml/parser.h>
@@ -9,6 +10,20 @@
 #include <memory>
 
 namespace pmtest {
+namespace {
+
+// One test CA and server certificate per test process, made here before any fake upstream
+// starts (they only read it): three RSA keys per World were most of a World's start.
+const std::string& shared_tls_dir() {
+    static const struct Dir {
+        std::string path = make_temp_dir("pmtest-upstream-tls-");
+        Dir() { fake_upstream::load_or_create_authority(path); }
+        ~Dir() { remove_tree(path); }
+    } dir;
+    return dir.path;
+}
+
+}  // namespace
 
 World::World(WorldOptions options)
     : upstream([&] {
@@ -17,6 +32,8 @@ World::World(WorldOptions options)
               u.password = kUpstreamPassword;
           if (u.user.empty())
               u.user = kUpstreamUser;
+          if (u.tls && u.tls_dir.empty())
+              u.tls_dir = shared_tls_dir();
           return u;
       }()),
       options_(std::move(options)) {

@@ -1,5 +1,4 @@
 // Tests of the fake BILLmanager host itself: server, schema, fixtures and fake mgrctl.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -15,6 +14,7 @@
 #include <regex>
 #include <set>
 
+#include "fixture_keys.h"
 #include "host_sandbox.h"
 
 using namespace pmtest;

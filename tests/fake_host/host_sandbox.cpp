@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fixture_keys.h"
 #include "host_crypto.h"
 
 #ifndef FAKE_MGRCTL_EXE
@@ -322,11 +323,11 @@ DbParams MariaDbServer::billmgr_params(const std::string& database) const {
 CsrPair make_csr(const std::string& cn, const std::vector<std::string>& altnames,
                  const SubjectFields& subject) {
     std::string dir = make_temp_dir("pmtest-csr-");
-    std::vector<std::string> argv = {"openssl", "req",      "-new",
-                                     "-newkey", "rsa:2048", "-nodes",
-                                     "-utf8",   "-subj",    openssl_subject(cn, subject),
-                                     "-keyout", "key.pem",  "-out",
-                                     "req.pem"};
+    // The key is no test's subject here: the next one of the fixture pool, not a fresh one.
+    write_file(dir + "/key.pem", next_fixture_key_pem(), 0600);
+    std::vector<std::string> argv = {"openssl", "req",    "-new",  "-key",
+                                     "key.pem", "-utf8",  "-subj", openssl_subject(cn, subject),
+                                     "-out",    "req.pem"};
     if (!altnames.empty())
         argv.insert(argv.end(), {"-addext", subject_alt_name(altnames)});
     RunResult result = run(argv, RunOptions{{}, {}, "", dir, std::chrono::seconds(60)});
@@ -375,7 +376,10 @@ void HostSandbox::create_root() {
     root_ = make_temp_dir("pmtest-host-");
     for (const char* dir : {"/etc", "/var", "/sbin"})
         make_dir(root_ + dir);
-    key_pem_ = generate_rsa_key_pem();
+    // One CryptKey per test process: no test is about the key itself, and making one costs
+    // about 180 ms.
+    static const std::string crypt_key = generate_rsa_key_pem();
+    key_pem_ = crypt_key;
     write_file(root_ + "/etc/billmgr.pem", key_pem_, 0600);
     config_.db = MariaDbServer::shared().billmgr_params(db_name_);
     save_fake_host_config(root_, config_);

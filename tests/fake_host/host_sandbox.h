@@ -57,7 +57,8 @@ struct CsrPair {
     std::string key_pem;
 };
 
-// Runs the real `openssl req -new -newkey rsa:2048 -nodes`. `altnames` become the
+// Runs the real `openssl req -new` with the next RSA 2048 key of the fixture pool
+// (fixture_keys.h: calls in a row get different keys). `altnames` become the
 // subjectAltName DNS entries verbatim (pass the CN too if it belongs there); none → no SAN.
 CsrPair make_csr(const std::string& cn, const std::vector<std::string>& altnames = {},
                  const SubjectFields& subject = {});

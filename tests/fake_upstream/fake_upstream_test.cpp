@@ -1,5 +1,4 @@
 // Tests of the fake upstream itself, over real TLS, through the client library.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <curl/curl.h>
 #include <doctest/doctest.h>
 #include <httplib.h>

@@ -3,6 +3,7 @@
 # a clang build of its own:
 #   bash tests/fuzz/run.sh                  # 30 s per target
 #   FUZZ_SECONDS=600 bash tests/fuzz/run.sh # longer
+#   FUZZ_JOBS=1 bash tests/fuzz/run.sh      # one target at a time (default: one per core)
 # A crash, a sanitizer report, a leak, an uncaught exception, a broken property or a hang
 # fails the run; the input that did it is copied to tests/fuzz/regressions/<target>/, where
 # the ordinary build's <target>_replay test replays it from then on.
@@ -25,14 +26,15 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failed=()
 start=$SECONDS
-while read -r name seeds; do
-  regressions=tests/fuzz/regressions/$name
+
+# One target: its summary line on success; on failure the log's tail, the input copied to
+# its regressions folder and a "failed" mark.
+fuzz_one() {
+  local name=$1 seeds=$2 inputs regressions=tests/fuzz/regressions/$1
   read -r -a inputs <<<"$seeds"
   [ -d "$regressions" ] && inputs+=("$regressions")
   mkdir -p "$work/$name/corpus" "$work/$name/found"
-  echo "== fuzz $name for ${seconds}s"
   # The first folder takes what the run discovers; the seeds and regressions are only read.
   if "$build/tests/fuzz/$name" -max_total_time="$seconds" -timeout=10 -error_exitcode=77 \
     -timeout_exitcode=78 -print_final_stats=1 -artifact_prefix="$work/$name/found/" \
@@ -46,8 +48,27 @@ while read -r name seeds; do
     mkdir -p "$regressions"
     cp "$work/$name/found/"* "$regressions/" 2>/dev/null || true
     echo "!! $name failed; the input is now in $regressions/ (replayed by ${name}_replay)"
-    failed+=("$name")
+    touch "$work/$name/failed"
   fi
+}
+
+# As many targets at a time as there are cores (FUZZ_JOBS), each for FUZZ_SECONDS.
+jobs=${FUZZ_JOBS:-$(nproc)}
+running=0
+while read -r name seeds; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  echo "== fuzz $name for ${seconds}s"
+  fuzz_one "$name" "$seeds" &
+  running=$((running + 1))
+done <"$targets"
+wait
+
+failed=()
+while read -r name _; do
+  [ -e "$work/$name/failed" ] && failed+=("$name")
 done <"$targets"
 
 echo "== fuzzing took $((SECONDS - start))s"
