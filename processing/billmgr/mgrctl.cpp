@@ -138,6 +138,18 @@ void throw_if_error_answer(const std::string& func, const XmlDoc& answer) {
                 "BILLmanager function " + func + " failed: " + (msg.empty() ? "error" : msg));
 }
 
+// A panel that answers a half-written or plain-text reply: the error names the function, so
+// staff can tell which BILLmanager call broke (its text stays in the debug log only).
+XmlDoc parse_answer(const std::string& func, const std::string& out) {
+    try {
+        return XmlDoc::parse(out, errtype::kMgrctl);
+    } catch (const Error&) {
+        throw Error(errtype::kMgrctl, func, "",
+                    "BILLmanager function " + func + " failed: mgrctl answered " +
+                        (out.empty() ? "nothing" : "something that is not XML"));
+    }
+}
+
 // Long values (certificates, error XML) are cut: the log records what was called, not payloads.
 std::string loggable_args(const std::vector<std::string>& argv) {
     std::string shown;
@@ -183,7 +195,7 @@ XmlDoc Mgrctl::call(const std::string& func, const std::vector<MgrctlArg>& args)
     if (!WIFEXITED(child.status) || WEXITSTATUS(child.status) != 0)
         throw Error(errtype::kMgrctl, func, "",
                     "BILLmanager function " + func + " failed: mgrctl exited abnormally");
-    XmlDoc answer = XmlDoc::parse(child.out, errtype::kMgrctl);
+    XmlDoc answer = parse_answer(func, child.out);
     throw_if_error_answer(func, answer);
     return answer;
 }

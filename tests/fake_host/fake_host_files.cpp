@@ -4,8 +4,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace pmtest {
@@ -73,13 +75,32 @@ const char* hang_when_name(HangWhen when) {
     return when == HangWhen::kAfter ? "after" : "before";
 }
 
+// The record name of each kind of fault but kHang, which carries more fields.
+const std::pair<Fault::Kind, const char*> kFaultNames[] = {
+    {Fault::Kind::kFail, "fail"},
+    {Fault::Kind::kUnknown, "unknown"},
+    {Fault::Kind::kRefuseParam, "refuse"},
+    {Fault::Kind::kCrash, "crash"},
+    {Fault::Kind::kGarbage, "garbage"},
+    {Fault::Kind::kDbUnreachable, "db_unreachable"},
+    {Fault::Kind::kDbBadLogin, "db_bad_login"},
+};
+
+const char* fault_name(Fault::Kind kind) {
+    for (const auto& [known, name] : kFaultNames)
+        if (known == kind)
+            return name;
+    return "hang";
+}
+
+bool is_fault_record(const std::string& key) {
+    return key == "hang" || std::any_of(std::begin(kFaultNames), std::end(kFaultNames),
+                                        [&](const auto& entry) { return key == entry.second; });
+}
+
 std::vector<std::string> fault_fields(const Fault& fault) {
-    if (fault.kind == Fault::Kind::kFail)
-        return {"fail", fault.func, fault.match};
-    if (fault.kind == Fault::Kind::kUnknown)
-        return {"unknown", fault.func, fault.match};
-    if (fault.kind == Fault::Kind::kRefuseParam)
-        return {"refuse", fault.func, fault.match};
+    if (fault.kind != Fault::Kind::kHang)
+        return {fault_name(fault.kind), fault.func, fault.match};
     return {"hang", fault.func, fault.match, hang_when_name(fault.when),
             std::to_string(fault.seconds)};
 }
@@ -88,10 +109,9 @@ Fault fault_from_fields(const std::vector<std::string>& fields) {
     Fault fault;
     fault.func = fields.at(1);
     fault.match = fields.at(2);
-    if (fields[0] == "unknown")
-        fault.kind = Fault::Kind::kUnknown;
-    if (fields[0] == "refuse")
-        fault.kind = Fault::Kind::kRefuseParam;
+    for (const auto& [kind, name] : kFaultNames)
+        if (fields[0] == name)
+            fault.kind = kind;
     if (fields[0] == "hang") {
         fault.kind = Fault::Kind::kHang;
         fault.when = fields.at(3) == "after" ? HangWhen::kAfter : HangWhen::kBefore;
@@ -102,7 +122,7 @@ Fault fault_from_fields(const std::vector<std::string>& fields) {
 
 void apply_config_record(const std::vector<std::string>& fields, FakeHostConfig& config) {
     const std::string& key = fields.at(0);
-    if (key == "fail" || key == "hang" || key == "unknown" || key == "refuse") {
+    if (is_fault_record(key)) {
         config.faults.push_back(fault_from_fields(fields));
     } else if (key == "socket") {
         config.db.socket = fields.at(1);

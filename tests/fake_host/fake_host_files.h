@@ -24,7 +24,20 @@ struct Fault {
     // kUnknown: answer as a panel without the function (an older BILLmanager) does.
     // kRefuseParam: refuse a call that carries the param named by match, as a panel refuses
     // a param it does not take (type value, the param as the error's object).
-    enum class Kind { kFail, kHang, kUnknown, kRefuseParam };
+    // kCrash: die of SIGSEGV after half an answer; kGarbage: answer text that is not XML
+    // (exit 0). Either way the call is recorded and nothing applied.
+    // kDbUnreachable, kDbBadLogin (func paramlist): paramlist hands out a socket nothing
+    // listens on, or a password the server refuses; fake_mgrctl's own connection still works.
+    enum class Kind {
+        kFail,
+        kHang,
+        kUnknown,
+        kRefuseParam,
+        kCrash,
+        kGarbage,
+        kDbUnreachable,
+        kDbBadLogin
+    };
     Kind kind = Kind::kFail;
     std::string func;
     std::string match;  // "name=value" the call must carry; empty matches every call

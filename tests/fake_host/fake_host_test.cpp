@@ -557,3 +557,90 @@ TEST_CASE("fault injection: a hang lets tests kill mid-call before or after the 
     CHECK(contains(slow.out, "<ok/>"));
     CHECK(host.item_status(item) == 4);
 }
+
+TEST_CASE("fault injection: a crashing mgrctl dies of SIGSEGV after half an answer") {
+    HostSandbox host;
+    int item = first_item(host);
+    std::string elid = "elid=" + std::to_string(item);
+    host.crash("service.postopen", elid);
+
+    RunResult crashed = mgrctl(host, {"service.postopen", elid});
+    CHECK(crashed.signal == SIGSEGV);
+    CHECK(crashed.exit_code == -1);
+    CHECK_FALSE(crashed.out.empty());
+    CHECK_FALSE(contains(crashed.out, "</doc>"));
+    CHECK(host.item_status(item) == 1);  // nothing applied
+    REQUIRE(host.calls().size() == 1);   // but recorded
+    CHECK(host.calls()[0].func == "service.postopen");
+
+    host.clear_faults();
+    CHECK(contains(mgrctl(host, {"service.postopen", elid}).out, "<ok/>"));
+    CHECK(host.item_status(item) == 2);
+}
+
+TEST_CASE("fault injection: mgrctl answering text that is not XML, exit 0, nothing applied") {
+    HostSandbox host;
+    int item = first_item(host);
+    std::string elid = "elid=" + std::to_string(item);
+    host.answer_garbage("service.postopen");
+
+    RunResult garbage = mgrctl(host, {"service.postopen", elid});
+    CHECK(garbage.exit_code == 0);
+    CHECK_FALSE(garbage.out.empty());
+    CHECK(garbage.out.find('<') == std::string::npos);
+    CHECK(host.item_status(item) == 1);
+    CHECK(host.calls().size() == 1);
+    // other functions answer as ever
+    CHECK(contains(mgrctl(host, {"service.postclose", elid}).out, "<ok/>"));
+    CHECK(host.item_status(item) == 4);
+}
+
+TEST_CASE("fault injection: paramlist hands out database credentials that fail") {
+    const std::pair<HostSandbox::DbFault, const char*> cases[] = {
+        {HostSandbox::DbFault::kUnreachable, "unreachable"},
+        {HostSandbox::DbFault::kBadLogin, "refused login"},
+    };
+    for (const auto& [fault, name] : cases) {
+        CAPTURE(name);
+        HostSandbox host;
+        int item = first_item(host);
+        host.break_panel_db(fault);
+        RunResult result = mgrctl(host, {"paramlist"});
+        REQUIRE(result.exit_code == 0);
+        const DbParams handed{
+            xml_element(result.out, "DBSocket"), xml_element(result.out, "DBUser"),
+            xml_element(result.out, "DBPassword"), xml_element(result.out, "DBName")};
+        CHECK(handed.database == host.db_name());
+        CHECK_THROWS(DbConnection{handed});
+        if (fault == HostSandbox::DbFault::kUnreachable)
+            CHECK_FALSE(exists(handed.socket));
+        // the fake's own calls still reach the database
+        CHECK(contains(mgrctl(host, {"service.postopen", "elid=" + std::to_string(item)}).out,
+                       "<ok/>"));
+        CHECK(host.item_status(item) == 2);
+
+        host.clear_faults();
+        result = mgrctl(host, {"paramlist"});
+        DbConnection db(
+            DbParams{xml_element(result.out, "DBSocket"), xml_element(result.out, "DBUser"),
+                     xml_element(result.out, "DBPassword"), xml_element(result.out, "DBName")});
+        CHECK(db.scalar("SELECT status FROM item WHERE id = ?", {std::to_string(item)}) == "2");
+    }
+}
+
+TEST_CASE("make_csr takes its keys from the fixture pool, a different one each call") {
+    CsrPair first = make_csr("a.example.com");
+    CsrPair second = make_csr("b.example.com");
+    CHECK(first.key_pem != second.key_pem);
+    bool pooled = false;
+    for (size_t i = 0; i < fixture_key_count(); ++i)
+        pooled = pooled || fixture_key_pem(i) == first.key_pem;
+    CHECK(pooled);
+    for (const CsrPair* pair : {&first, &second}) {
+        ReqPtr req = read_csr(pair->csr_pem);
+        REQUIRE(req);
+        PkeyPtr key = read_key(pair->key_pem);
+        REQUIRE(key);
+        CHECK(X509_REQ_verify(req.get(), key.get()) == 1);
+    }
+}

@@ -3,8 +3,12 @@
 // Stands in for BILLmanager's sbin/mgrctl in tests: records every call in R/var/mgrctl.calls,
 // applies it to the sandbox database the way BILLmanager would, and answers with mgrctl's
 // `-o xml` output. Faults from R/fake_host.conf make it fail or hang on chosen calls.
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -135,8 +139,24 @@ Handler set_status(int status) {
     };
 }
 
+bool has_fault(const FakeHostConfig& config, const std::string& func, Fault::Kind kind) {
+    return std::any_of(config.faults.begin(), config.faults.end(),
+                       [&](const Fault& f) { return f.kind == kind && f.func == func; });
+}
+
+// The credentials modules get: the sandbox's own, or a broken copy (kDbUnreachable,
+// kDbBadLogin) while fake_mgrctl keeps its working connection.
+DbParams handed_out_db(const FakeHostConfig& config) {
+    DbParams db = config.db;
+    if (has_fault(config, "paramlist", Fault::Kind::kDbUnreachable))
+        db.socket += ".nobody-listens";
+    if (has_fault(config, "paramlist", Fault::Kind::kDbBadLogin))
+        db.password += "-wrong";
+    return db;
+}
+
 std::string paramlist(Context& ctx, const MgrctlCall&) {
-    const DbParams& db = ctx.config.db;
+    const DbParams db = handed_out_db(ctx.config);
     const std::pair<const char*, std::string> params[] = {
         {"DBHost", "localhost"}, {"DBUser", db.user},     {"DBPassword", db.password},
         {"DBName", db.database}, {"DBSocket", db.socket}, {"CryptKey", "etc/billmgr.pem"}};
@@ -415,6 +435,16 @@ void hang_if_asked(const FakeHostConfig& config, const MgrctlCall& call, HangWhe
     }
 }
 
+// Half of `answer` on stdout, then death by SIGSEGV (no core file), as a crashing mgrctl.
+[[noreturn]] void crash(const std::string& answer) {
+    std::cout << answer.substr(0, answer.size() / 2) << std::flush;
+    rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    std::signal(SIGSEGV, SIG_DFL);
+    std::raise(SIGSEGV);
+    std::abort();
+}
+
 std::optional<std::string> from_environment(const std::string& variable) {
     const char* value = std::getenv(variable.c_str());
     return value ? std::optional<std::string>(value) : std::nullopt;
@@ -432,6 +462,10 @@ std::string answer(const std::string& root, const std::vector<std::string>& argv
         const std::string& param = refusal->match;
         reply = error_answer("value", param, call.param(param),
                              "The '" + param + "' field has invalid value");
+    } else if (find_fault(config, call, Fault::Kind::kCrash)) {
+        crash(ok_answer());
+    } else if (find_fault(config, call, Fault::Kind::kGarbage)) {
+        reply = "mgrctl: cannot connect to billmgr: Connection refused\n";
     } else if (find_fault(config, call, Fault::Kind::kFail)) {
         reply = error_answer("value", "fake_host", call.func, "Injected failure of " + call.func);
     } else {

@@ -607,6 +607,20 @@ void HostSandbox::refuse_param(const std::string& func, const std::string& param
     add_fault(Fault{Fault::Kind::kRefuseParam, func, param, HangWhen::kBefore, 0});
 }
 
+void HostSandbox::crash(const std::string& func, const std::string& match) {
+    add_fault(Fault{Fault::Kind::kCrash, func, match, HangWhen::kBefore, 0});
+}
+
+void HostSandbox::answer_garbage(const std::string& func, const std::string& match) {
+    add_fault(Fault{Fault::Kind::kGarbage, func, match, HangWhen::kBefore, 0});
+}
+
+void HostSandbox::break_panel_db(DbFault fault) {
+    const auto kind =
+        fault == DbFault::kUnreachable ? Fault::Kind::kDbUnreachable : Fault::Kind::kDbBadLogin;
+    add_fault(Fault{kind, "paramlist", "", HangWhen::kBefore, 0});
+}
+
 void HostSandbox::unknown_function(const std::string& func) {
     add_fault(Fault{Fault::Kind::kUnknown, func, "", HangWhen::kBefore, 0});
 }

@@ -181,6 +181,16 @@ public:
     // fake_mgrctl refuses `func` when it carries `param`: <error type="value" object=param>,
     // as a panel refuses a param it does not take; nothing is applied.
     void refuse_param(const std::string& func, const std::string& param);
+    // fake_mgrctl dies of SIGSEGV on `func` after half an answer, as a crashing mgrctl; the
+    // call is recorded, nothing applied.
+    void crash(const std::string& func, const std::string& match = "");
+    // fake_mgrctl answers `func` with a line of text, not XML (exit 0); nothing applied.
+    void answer_garbage(const std::string& func, const std::string& match = "");
+    // paramlist hands modules database credentials that fail: a socket nothing listens on
+    // (the panel's database down), or a password the server refuses. The fake's own calls
+    // keep working.
+    enum class DbFault { kUnreachable, kBadLogin };
+    void break_panel_db(DbFault fault);
     void clear_faults();
 
 private:
