@@ -8,8 +8,10 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <ctime>
 
 #include "core/error.h"
+#include "crypto.h"  // the fake upstream's own OpenSSL helpers
 #include "harness.h"
 
 using namespace pmtest;
@@ -70,6 +72,28 @@ void no_password_anywhere(World& w, const ModuleResult& r) {
         CHECK(where.find("Pass:") == std::string::npos);
     }
 }
+
+// A TLS folder for the fake upstream whose CA is `ca_dir`'s (so the module trusts it when
+// given that ca.pem) and whose server certificate names only `host_name`: not the
+// 127.0.0.1 the module connects to.
+struct TlsDirForName {
+    explicit TlsDirForName(const std::string& ca_dir, const std::string& host_name)
+        : path(make_temp_dir("pmtest-tls-other-name-")) {
+        for (const char* file : {"/ca.pem", "/ca.key"})
+            write_file(path + file, read_file(ca_dir + file), 0600);
+        fake_upstream::Authority ca = fake_upstream::load_or_create_authority(ca_dir);
+        CsrPair server = make_csr(host_name, {host_name});
+        write_file(path + "/server.key", server.key_pem, 0600);
+        write_file(path + "/server.pem",
+                   fake_upstream::issue_certificate(ca, server.csr_pem, host_name, {host_name},
+                                                    std::time(nullptr) + 30 * 86400));
+    }
+    ~TlsDirForName() { remove_tree(path); }
+    TlsDirForName(const TlsDirForName&) = delete;
+    TlsDirForName& operator=(const TlsDirForName&) = delete;
+
+    std::string path;
+};
 
 }  // namespace
 
@@ -133,6 +157,47 @@ TEST_CASE("untrusted server certificate: a TLS error, never success") {
     CHECK(error_of(r).msg.find("certificate") != std::string::npos);
     CHECK(w.upstream_calls().empty());
     no_password_anywhere(w, r);
+}
+
+TEST_CASE("a trusted CA's certificate for another host name: refused, never success") {
+    // The first world's CA signs both servers: trusted by the module in each world. Their
+    // request logs tell what reached the API (the test's own admin client verifies the host
+    // name as well, so it cannot ask the second one).
+    const std::string logs = make_temp_dir("pmtest-tls-logs-");
+    WorldOptions trusted_options;
+    trusted_options.upstream.log_file = logs + "/trusted.log";
+    World trusted(trusted_options);
+    REQUIRE(check(trusted, trusted.upstream.base_url(), kUpstreamPassword).exit_code == 0);
+    CHECK(read_file(logs + "/trusted.log").find("func=certificate") != std::string::npos);
+    const std::string ca_dir =
+        trusted.upstream.ca_file().substr(0, trusted.upstream.ca_file().rfind('/'));
+    TlsDirForName other(ca_dir, "upstream.example.net");
+    WorldOptions o;
+    o.upstream.tls_dir = other.path;
+    o.upstream.log_file = logs + "/other.log";
+    World w(o);
+    CHECK(read_file(w.upstream.ca_file()) == read_file(trusted.upstream.ca_file()));
+    w.write_config("ReadRetries 2\n");
+
+    ModuleResult r = check(w, w.upstream.base_url(), kUpstreamPassword);
+    INFO(r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(error_of(r).type == pmb::errtype::kConnection);
+    CHECK(error_of(r).msg.find("127.0.0.1") != std::string::npos);
+    CHECK(error_of(r).msg.find("certificate subject name") != std::string::npos);
+    no_password_anywhere(w, r);
+
+    // the same refusal for an item command, whose reads are otherwise retried
+    CertificateOrder order = w.add_order({});
+    ModuleResult open = w.run_item("open", order.item);
+    INFO(open.out);
+    CHECK(open.exit_code == 1);
+    CHECK(error_of(open).msg.find("certificate subject name") != std::string::npos);
+    CHECK(w.log().find("try 2 of") == std::string::npos);
+    CHECK(w.host.item_status(order.item) == 1);
+    // no request went over either connection
+    CHECK(read_file(logs + "/other.log").find("func=") == std::string::npos);
+    remove_tree(logs);
 }
 
 TEST_CASE("the module's own cafile param is honoured") {
