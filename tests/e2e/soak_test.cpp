@@ -1,18 +1,23 @@
 // A randomized soak: many certificate lives (open, syncs, issue, reissue, renewal, setparam,
 // close), with the faults the other suites prove one kind at a time mixed as a real install
 // meets them: upstream faults (a reply lost after commit on the paid calls among them),
-// kill -9 at random moments, two runs of one service at once, and BILLmanager's retries of
-// the same running operation. At the end every service is driven to a settled state with the
-// faults off, and the fake upstream's ledger is reconciled with the panel.
+// kill -9 at events picked at random (a request held at the upstream before or after it is
+// applied, a panel write just made), two runs of one service at once, and BILLmanager's
+// retries of the same running operation. At the end every service is driven to a settled
+// state with the faults off, and the fake upstream's ledger is reconciled with the panel.
 //
 // One printed seed decides every choice; SOAK_SEED=S SOAK_LIVES=N replays or extends a run
-// (kill moments are real time, so a replay takes the same decisions, not the same timing).
+// (kills land at hooks the fakes hold a run at, so a replay kills at the same points; two
+// runs at once still race).
 // Seeds that once failed are in soak_regressions.txt and run first.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -29,9 +34,12 @@ constexpr int kDefaultLives = 40;  // a SIGKILLed process reports nothing to ASa
 #else
 constexpr int kDefaultLives = 200;
 #endif
-constexpr int kWorlds = 4;     // run side by side: most of a run is waiting on processes
+// Worlds side by side (SOAK_WORLDS): a run waits on its processes and hooks much of the time.
+constexpr int kWorlds = 6;
 constexpr int kAttempts = 8;   // BILLmanager's tries of one operation, staff restarts included
 constexpr int kDisturbed = 3;  // the first tries meet faults; later ones a healed upstream
+// How long a hook holds a run at its kill point: the kill comes within a poll (50 ms) of it.
+constexpr int kHoldMs = 3000;
 
 int env_number(const char* name, int fallback) {
     const char* value = std::getenv(name);
@@ -74,6 +82,21 @@ std::vector<std::string> funcs_of(const std::string& command) {
     if (command == "close")
         return {"certificate.delete", "certificate"};
     return {"certificate.edit", "certificate.file"};
+}
+
+// The panel writes each command makes: where a kill after a write lands.
+std::vector<std::string> writes_of(const std::string& command) {
+    if (command == "open")
+        return {"service.saveparam", "service.postopen"};
+    if (command == "reopen")
+        return {"service.saveparam", "service.postreopen"};
+    if (command == "prolong")
+        return {"service.saveparam", "service.setexpiredate", "service.postprolong"};
+    if (command == "close")
+        return {"service.postclose"};
+    if (command == "setparam")
+        return {"service.postsetparam"};
+    return {"certificate.save", "service.saveparam", "certificate.open"};
 }
 
 class Soak {
@@ -126,13 +149,54 @@ private:
         ++tally_.faults;
     }
 
-    // Killed at a random moment of its run; true when it still finished first.
-    bool killed_run(const std::vector<std::string>& a) {
+    // Killed -9 at an event of its run, picked at random: a request reaching the upstream,
+    // held there before it is applied or after it was (its reply not yet sent), or a write
+    // to the panel just applied. True when the run never reached the event and finished.
+    bool killed_run(const std::string& command, const std::vector<std::string>& a) {
+        const double where = std::uniform_real_distribution<double>(0, 1)(rng_);
+        std::function<bool()> reached;
+        if (where < 0.6) {
+            const std::string func = pick(funcs_of(command));
+            const int before = w_.upstream.count(func);
+            w_.upstream.fault(func, where < 0.3 ? "hang" : "hang_after_commit",
+                              FaultOptions(1, kHoldMs));
+            reached = [this, func, before] { return w_.upstream.count(func) > before; };
+        } else {
+            const std::string func = pick(writes_of(command));
+            const auto before = calls_size();
+            w_.host.hang(func, "", HangWhen::kAfter, kHoldMs / 1000.0);
+            reached = [this, func, before] { return panel_called(func, before); };
+        }
         Child module = w_.start(a);
-        std::this_thread::sleep_for(std::chrono::milliseconds(between(0, 500)));
+        wait_until([&] { return reached() || !module.running(); },
+                   std::chrono::milliseconds(20000));
+        const bool landed = module.running();
         module.signal_group(SIGKILL);
-        ++tally_.kills;
-        return module.wait() == 0;
+        const bool done = module.wait() == 0;
+        // a hook the run never reached must not outlive its try
+        if (where < 0.6)
+            w_.upstream.clear_faults();
+        else
+            w_.host.clear_faults();
+        if (landed)
+            ++tally_.kills;
+        return done && !landed;
+    }
+
+    std::uintmax_t calls_size() const {
+        std::error_code ignored;
+        const auto size = std::filesystem::file_size(mgrctl_calls_path(w_.host.root()), ignored);
+        return ignored ? 0 : size;
+    }
+
+    // The panel's call log, from byte `offset` on, has a call of `func`.
+    bool panel_called(const std::string& func, std::uintmax_t offset) const {
+        std::ifstream in(mgrctl_calls_path(w_.host.root()), std::ios::binary);
+        in.seekg(static_cast<std::streamoff>(offset));
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty() && call_from_record(decode_record(line)).func == func)
+                return true;
+        return false;
     }
 
     // Two runs of the operation at once (staff pressed "Execute" on a running one).
@@ -153,12 +217,12 @@ private:
         } else if (roll < 0.65) {
             inject_fault(command);
             done = w_.run_unrecorded(a).exit_code == 0;
+            w_.upstream.clear_faults();  // one that did not fire must not outlive its try
         } else if (roll < 0.85) {
-            done = killed_run(a);
+            done = killed_run(command, a);
         } else {
             done = overlapping_runs(a);
         }
-        w_.upstream.clear_faults();  // one that did not fire must not outlive its try
         return done;
     }
 
@@ -295,12 +359,13 @@ private:
     Tally tally_;
 };
 
-// kWorlds soaks side by side, world i on seed + i, the lives shared out.
+// SOAK_WORLDS (default kWorlds) soaks side by side, world i on seed + i, the lives shared out.
 Tally soak(unsigned seed, int lives) {
+    const int count = std::max(1, env_number("SOAK_WORLDS", kWorlds));
     std::vector<std::unique_ptr<Soak>> worlds;
-    for (int i = 0; i < kWorlds; ++i)  // built here: the fakes start in one thread
+    for (int i = 0; i < count; ++i)  // built here: the fakes start in one thread
         worlds.push_back(std::make_unique<Soak>(seed + static_cast<unsigned>(i),
-                                                lives / kWorlds + (i < lives % kWorlds)));
+                                                lives / count + (i < lives % count)));
     std::vector<Tally> tallies(worlds.size());
     std::vector<std::thread> threads;
     for (size_t i = 0; i < worlds.size(); ++i)

@@ -1,4 +1,5 @@
-// fake_mgrctl --root R -m billmgr -o xml FUNC [k=v …] [-e 'k=$VAR' …]
+// fake_mgrctl --root R -m billmgr -o xml FUNC [k=v …] [-e 'k=$VAR' …], or the same args
+// to R/sbin/mgrctl, a symlink to it
 //
 // Stands in for BILLmanager's sbin/mgrctl in tests: records every call in R/var/mgrctl.calls,
 // applies it to the sandbox database the way BILLmanager would, and answers with mgrctl's
@@ -480,12 +481,23 @@ std::string answer(const std::string& root, const std::vector<std::string>& argv
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.size() < 2 || args[0] != "--root") {
-        std::cerr << "usage: fake_mgrctl --root R [mgrctl args…]\n";
+    // R/sbin/mgrctl is a symlink to this program (no shell in between): R is where it was
+    // started from. `--root R` names it outright.
+    const std::string invoked = argv[0];
+    const std::string suffix = "/sbin/mgrctl";
+    std::string root;
+    if (args.size() >= 2 && args[0] == "--root") {
+        root = args[1];
+        args.erase(args.begin(), args.begin() + 2);
+    } else if (invoked.size() > suffix.size() &&
+               invoked.compare(invoked.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        root = invoked.substr(0, invoked.size() - suffix.size());
+    } else {
+        std::cerr << "usage: fake_mgrctl --root R [mgrctl args…], or run as R/sbin/mgrctl\n";
         return 2;
     }
     try {
-        std::cout << pmtest::answer(args[1], {args.begin() + 2, args.end()}) << std::flush;
+        std::cout << pmtest::answer(root, args) << std::flush;
         return 0;
     } catch (const std::exception& e) {
         std::cout << pmtest::error_answer("internal", "fake_host", "", e.what()) << std::flush;

@@ -162,6 +162,7 @@ Child::Child(Child&& other) noexcept {
 Child& Child::operator=(Child&& other) noexcept {
     std::swap(pid_, other.pid_);
     std::swap(out_fd_, other.out_fd_);
+    std::swap(exit_code_, other.exit_code_);
     std::swap(buffer_, other.buffer_);
     return *this;
 }
@@ -204,15 +205,24 @@ void Child::signal_group(int sig) {
         kill(-pid_, sig);
 }
 
-int Child::wait() {
-    if (pid_ <= 0)
-        return -1;
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
+namespace {
+
+int exit_code_of(int status) {
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+}
+
+}  // namespace
+
+int Child::wait() {
+    if (pid_ <= 0)
+        return exit_code_;
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    exit_code_ = exit_code_of(status);
+    return exit_code_;
 }
 
 bool Child::running() {
@@ -223,6 +233,7 @@ bool Child::running() {
     if (r == 0)
         return true;
     pid_ = -1;
+    exit_code_ = r > 0 ? exit_code_of(status) : -1;
     return false;
 }
 

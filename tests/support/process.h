@@ -47,12 +47,14 @@ public:
     std::optional<std::string> read_line(std::chrono::milliseconds timeout);
     // Sends a signal to the child's whole process group.
     void signal_group(int sig);
-    // Waits for exit; returns the exit code, or -signal when killed.
+    // Waits for exit; returns the exit code, or -signal when killed (also after running()
+    // saw it end).
     int wait();
     bool running();
 
 private:
     pid_t pid_ = -1;
+    int exit_code_ = -1;
     int out_fd_ = -1;
     std::string buffer_;
 };
