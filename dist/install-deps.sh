@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   ccache libzip-dev
 )
+# COVERAGE=1 bash tests/run.sh reports with gcovr.
+[ "${COVERAGE:-0}" = "1" ] && packages+=(gcovr)
 
 missing=()
 for p in "${packages[@]}"; do
