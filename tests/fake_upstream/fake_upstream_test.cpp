@@ -501,7 +501,8 @@ TEST_CASE("truncated answers do not commit; drop/hang after commit do") {
                              {"csr", fake_upstream::generate_csr("b.example.com").csr_pem},
                              {"remoteid", "2"},
                              {"adm_email", "a@b.example.com"},
-                             {"approver_method", "auth_email"}});
+                             {"approver_method", "auth_email"},
+                             {"approver_email_1", "admin@b.example.com"}});
     CHECK_FALSE(dropped);
     CHECK(fake.count("certificate.order.param") == 2);
     REQUIRE(fake.state().size() == 1);
