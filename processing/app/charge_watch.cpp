@@ -53,6 +53,16 @@ std::string ChargeWatch::prolong(const std::string& id, int period_months) {
     return new_expiry;
 }
 
+void ChargeWatch::resend_approver_email(const std::string& function, const std::string& id,
+                                        const std::vector<std::string>& emails) {
+    watched([&] { inner_.resend_approver_email(function, id, emails); });
+}
+
+void ChargeWatch::recheck_dns(const std::string& function, const std::string& id,
+                              const std::string& domain) {
+    watched([&] { inner_.recheck_dns(function, id, domain); });
+}
+
 Balance ChargeWatch::balance(BalanceRead how) {
     return inner_.balance(how);
 }

@@ -202,6 +202,20 @@ std::string SslModule::resume(long long item) {
     return "";
 }
 
+std::string SslModule::send_dv_email(long long item, const std::string& emails) {
+    with_service(item, [&](CertificateService& s) {
+        s.resend_approver_email(item, config().dcv_email_function, emails);
+    });
+    return "";
+}
+
+std::string SslModule::send_dv_dns(long long item, const std::string& domain) {
+    with_service(item, [&](CertificateService& s) {
+        s.recheck_dns(item, config().dcv_dns_function, domain);
+    });
+    return "";
+}
+
 // --domain is a comma-separated list (ISPsystem's GlobalSign module: domain.split(",")): one
 // <domain> block per name, each with its own addresses.
 std::string SslModule::approver(long long, const std::string& domains, const std::string&) {

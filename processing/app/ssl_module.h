@@ -40,6 +40,8 @@ protected:
     std::string close(long long item) override;
     std::string suspend(long long item) override;
     std::string resume(long long item) override;
+    std::string send_dv_email(long long item, const std::string& emails) override;
+    std::string send_dv_dns(long long item, const std::string& domain) override;
     std::string approver(long long module, const std::string& domain,
                          const std::string& intname) override;
     std::string import_pricelist(long long module, const std::string& subcommand,

@@ -68,6 +68,19 @@ std::string UpstreamCertificateApi::prolong(const std::string& id, int period_mo
     return parse_new_expire_date(client_.call(functions::prolong(id, period_months)));
 }
 
+void UpstreamCertificateApi::resend_approver_email(const std::string& function,
+                                                   const std::string& id,
+                                                   const std::vector<std::string>& emails) {
+    Request call = functions::resend_approver_email(function, id, emails);
+    expect_ok(client_.call(call), call.func());
+}
+
+void UpstreamCertificateApi::recheck_dns(const std::string& function, const std::string& id,
+                                         const std::string& domain) {
+    Request call = functions::recheck_dns(function, id, domain);
+    expect_ok(client_.call(call), call.func());
+}
+
 namespace {
 
 // A source that answers an API error (no such function, no access) gives way to the next;

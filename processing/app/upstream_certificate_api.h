@@ -26,6 +26,10 @@ public:
     void reissue(const std::string& id, const ReissueRequest& request) override;
     bool remove(const std::string& id) override;
     std::string prolong(const std::string& id, int period_months) override;
+    void resend_approver_email(const std::string& function, const std::string& id,
+                               const std::vector<std::string>& emails) override;
+    void recheck_dns(const std::string& function, const std::string& id,
+                     const std::string& domain) override;
     // whoami, else subaccount, else (kThorough only) notify; kQuick never retries.
     Balance balance(BalanceRead how) override;
 

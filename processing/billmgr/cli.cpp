@@ -24,6 +24,7 @@ po::options_description describe(Args& a) {
         ("itemtype,t", po::value(&a.itemtype), "item type intname")                   //
         ("intname", po::value(&a.intname), "tariff intname (approver)")               //
         ("domain", po::value(&a.domain), "domains, comma-separated (approver)")       //
+        ("emails", po::value(&a.emails), "approver e-mails, comma-separated")         //
         ("searchstring", po::value(&a.searchstring), "what to import (import)")       //
         ("param", po::value(&a.param), "parameter name")                              //
         ("value", po::value(&a.value), "parameter value")                             //

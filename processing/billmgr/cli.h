@@ -19,6 +19,7 @@ struct Args {
     std::string itemtype;
     std::string intname;
     std::string domain;
+    std::string emails;
     std::string searchstring;
     std::string param;
     std::string value;

@@ -90,6 +90,11 @@ protected:
     // searchstring limits it to the certificates it names.
     virtual std::string import_services(long long module, const std::string& itemtype,
                                         const std::string& searchstring) = 0;
+    // Domain validation again (ISPsystem's feature names): the approver mail re-sent to
+    // emails (comma-separated), which become the service's approvers; the DNS record of
+    // domain checked again. Each then syncs the service.
+    virtual std::string send_dv_email(long long item, const std::string& emails) = 0;
+    virtual std::string send_dv_dns(long long item, const std::string& domain) = 0;
     // The upstream balance on the admin dashboard: of one module, or of every active module
     // of this binary when BILLmanager names none.
     virtual std::string getbalance(std::optional<long long> module) = 0;

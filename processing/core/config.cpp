@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -18,6 +19,15 @@ long number_in_range(const std::string& key, const std::string& value, long min,
                     key + " must be a whole number from " + std::to_string(min) + " to " +
                         std::to_string(max));
     return static_cast<long>(*n);
+}
+
+// A BILLmanager function name (certificate.dcv.email): it goes into every request as func=.
+std::string function_name(const std::string& key, const std::string& value) {
+    for (char c : value)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+            throw Error(errtype::kConfig, key, value,
+                        key + " must be an upstream function name (letters, digits, . _ -)");
+    return value;
 }
 
 using Setter = std::function<void(Config&, const std::string&)>;
@@ -62,6 +72,14 @@ const std::map<std::string, Setter>& setters() {
         {"ChargeSettleSeconds",
          [](Config& c, const std::string& v) {
              c.charge_settle_s = number_in_range("ChargeSettleSeconds", v, 0, 86400);
+         }},
+        {"DcvEmailFunction",
+         [](Config& c, const std::string& v) {
+             c.dcv_email_function = function_name("DcvEmailFunction", v);
+         }},
+        {"DcvDnsFunction",
+         [](Config& c, const std::string& v) {
+             c.dcv_dns_function = function_name("DcvDnsFunction", v);
          }},
     };
     return table;

@@ -35,6 +35,10 @@ struct Config {
     // Seconds after a charging call whose outcome was lost during which a retry that sees no
     // change upstream waits instead of sending it again (the upstream's views may lag).
     long charge_settle_s = 600;
+    // The upstream's functions that re-send the approver mail and re-check the DNS record
+    // (send_dv_email, send_dv_dns). Not public, so no default: probe_upstream finds them.
+    std::string dcv_email_function;
+    std::string dcv_dns_function;
 
     // Missing file: defaults. Unknown key or bad value: pmb::Error naming file and line.
     static Config load(const std::string& path);

@@ -31,6 +31,13 @@ public:
     // Spends money: sent once. Returns the new expiry date (YYYY-MM-DD), or empty when the
     // answer does not say it.
     virtual std::string prolong(const std::string& id, int period_months) = 0;
+    // Domain validation again, through the upstream function the config names (not charging):
+    // the approver mail to these addresses, which become the certificate's; the DNS record of
+    // one domain checked again.
+    virtual void resend_approver_email(const std::string& function, const std::string& id,
+                                       const std::vector<std::string>& emails) = 0;
+    virtual void recheck_dns(const std::string& function, const std::string& id,
+                             const std::string& domain) = 0;
     // The balance of the upstream account, which pays for orders and renewals; throws
     // UpstreamError, kBadResponse when the upstream reports none.
     virtual Balance balance(BalanceRead how) = 0;

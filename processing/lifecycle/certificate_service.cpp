@@ -10,9 +10,11 @@
 #include "core/zip.h"
 #include "lifecycle/certificate_file.h"
 #include "lifecycle/csr.h"
+#include "lifecycle/domain.h"
 #include "lifecycle/item_params.h"
 #include "lifecycle/order_builder.h"
 #include "lifecycle/tariff_import.h"
+#include "lifecycle/validation_data.h"
 #include "model/status.h"
 
 namespace pmb {
@@ -39,6 +41,19 @@ bool matches_order(const UpstreamCertificate& cert, const Item& item, const std:
     // of slack for the upstream's time zone).
     return cert.cn == cn && cert.pricelist == upstream_pricelist(item) &&
            date_part(cert.createdate) >= since_date;
+}
+
+// --domain of send_dv_dns: one of the service's domains, as the upstream knows it (ASCII).
+std::string ordered_domain(const ServiceView& service, const std::string& domain) {
+    if (trim(domain).empty())
+        throw Error(errtype::kMissed, "domain", "", "send_dv_dns needs --domain");
+    const std::string ascii = domain_to_ascii(std::string(trim(domain)));
+    for (const std::string& name : service.domains().all())
+        if (name == ascii)
+            return ascii;
+    throw Error(errtype::kValue, "domain", domain,
+                domain + " is not a domain of service " + std::to_string(service.id()) + " (" +
+                    join(service.domains().all(), ", ") + ")");
 }
 
 // What a reissue asked for, kept in its marker for staff.
@@ -220,6 +235,8 @@ void CertificateService::sync_service(const ServiceView& service, const std::str
         throw Error(errtype::kState, param::kUpstreamId, upstream_id,
                     "upstream certificate " + upstream_id + " is deleted but service " +
                         std::to_string(item.id) + " is still open here; staff must decide");
+    if (cert.service_status != kStatusIssued && cert.service_status != kStatusFailed)
+        copy_validation_data(writeback_, item, cert);
     switch (cert.service_status) {
         case kStatusIssued:
             record_issued(service, cert, upstream_id);
@@ -429,6 +446,39 @@ std::string CertificateService::renew(const ServiceView& service, const std::str
     if (new_expiry.empty())
         new_expiry = date_part(api_.get(upstream_id).expiredate);
     return new_expiry;
+}
+
+void CertificateService::resend_approver_email(long long item_id, const std::string& function,
+                                               const std::string& emails) {
+    if (function.empty())
+        throw Error(errtype::kUnsupported, "DcvEmailFunction", "",
+                    "send_dv_email needs the upstream's re-send function: set DcvEmailFunction "
+                    "in etc/pmbillmgrssl.conf (probe_upstream --module <id> lists the candidates)");
+    const std::vector<std::string> addresses = split(emails, ", \t\r\n");
+    if (addresses.empty())
+        throw Error(errtype::kMissed, "emails", "", "send_dv_email needs --emails a,b");
+    for (const std::string& address : addresses)
+        if (address.find('@') == std::string::npos)
+            throw Error(errtype::kValue, "emails", address,
+                        "'" + address + "' is not an e-mail address");
+    ServiceView service = read_service(item_id);
+    const std::string upstream_id = require_upstream_id(service.item(), "re-send the mail of");
+    api_.resend_approver_email(function, upstream_id, addresses);
+    writeback_.save_param(item_id, "approver_email", join(addresses, ","));
+    sync_service(service, upstream_id);  // the sync reads no approver
+}
+
+void CertificateService::recheck_dns(long long item_id, const std::string& function,
+                                     const std::string& domain) {
+    ServiceView service = read_service(item_id);
+    const std::string upstream_id = require_upstream_id(service.item(), "re-check the DNS of");
+    if (function.empty()) {
+        log_info("DcvDnsFunction is not set: send_dv_dns of service " + std::to_string(item_id) +
+                 " only syncs (the upstream checks the record by itself)");
+    } else {
+        api_.recheck_dns(function, upstream_id, ordered_domain(service, domain));
+    }
+    sync_service(service, upstream_id);
 }
 
 void CertificateService::close(long long item_id) {

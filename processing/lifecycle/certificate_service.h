@@ -44,6 +44,14 @@ public:
     void reissue(long long item_id);
     void prolong(long long item_id);
     void close(long long item_id);
+    // send_dv_email: the upstream's function (empty: none configured, an unsupported error)
+    // re-sends the approver mail to emails (comma-separated), which then become the item's
+    // approver_email; then one sync. Never a reissue.
+    void resend_approver_email(long long item_id, const std::string& function,
+                               const std::string& emails);
+    // send_dv_dns: the upstream's function (empty: none configured, then only the sync)
+    // checks the DNS record of one of the service's domains again; then one sync.
+    void recheck_dns(long long item_id, const std::string& function, const std::string& domain);
     // Local only: a certificate cannot be suspended at the CA, so no upstream is needed.
     static void suspend(Host& host, long long item_id) { Writeback(host).post_suspend(item_id); }
     static void resume(Host& host, long long item_id) { Writeback(host).post_resume(item_id); }

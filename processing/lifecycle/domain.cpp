@@ -36,8 +36,11 @@ std::string domain_to_ascii(const std::string& domain) {
 }
 
 std::string registrable_domain(const std::string& ascii_domain) {
-    const char* reg = psl_registrable_domain(psl_builtin(), ascii_domain.c_str());
-    return reg ? std::string(reg) : ascii_domain;
+    // A wildcard's registrable domain is that of its base.
+    const std::string name =
+        ascii_domain.rfind("*.", 0) == 0 ? ascii_domain.substr(2) : ascii_domain;
+    const char* reg = psl_registrable_domain(psl_builtin(), name.c_str());
+    return reg ? std::string(reg) : name;
 }
 
 std::vector<std::string> approver_addresses(const std::string& domain) {

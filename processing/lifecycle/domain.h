@@ -10,7 +10,8 @@ namespace pmb {
 // "пример.рф" → "xn--e1afmkfd.xn--p1ai"; lower-cases; keeps a leading "*.". Throws Error(value).
 std::string domain_to_ascii(const std::string& domain);
 
-// The registrable domain ("example.co.uk" for "a.b.example.co.uk"), from the Public Suffix List.
+// The registrable domain ("example.co.uk" for "a.b.example.co.uk"), from the Public Suffix List;
+// a wildcard's is that of its base ("*.example.com": "example.com").
 std::string registrable_domain(const std::string& ascii_domain);
 
 // CA/Browser Forum constructed addresses (admin, administrator, hostmaster, postmaster,

@@ -20,10 +20,20 @@ inline constexpr const char* kCertificateOpened = "certificate_opened";
 // The altname the last reissue was sent with: a different altname needs a reissue.
 inline constexpr const char* kOldAltname = "old_altname";
 
+// What the client must publish to validate the domains, copied from the upstream on every
+// sync while the certificate awaits validation (ISPsystem's names; lifecycle/validation_data.h).
+inline constexpr const char* kAuthDnstxtValue = "auth_dnstxt_value";
+inline constexpr const char* kDomainsList = "domains_list";
+inline constexpr const char* kAuthFileName = "auth_file_name";
+inline constexpr const char* kAuthFileValue = "auth_file_value";
+// The upstream's other validation fields already logged for this item: logged once.
+inline constexpr const char* kDcvFieldsLogged = "dcv_fields_logged";
+
 // Every param above, in one place: setparam tells them from what the client changed.
 inline constexpr const char* kWritten[] = {
-    kUpstreamId, kOrderAttempt,  kProlongAttempt,    kReissueAttempt, kCsrSha256,
-    kPrivateKey, kServiceStatus, kCertificateOpened, kOldAltname,
+    kUpstreamId,  kOrderAttempt,  kProlongAttempt,    kReissueAttempt,  kCsrSha256,
+    kPrivateKey,  kServiceStatus, kCertificateOpened, kOldAltname,      kAuthDnstxtValue,
+    kDomainsList, kAuthFileName,  kAuthFileValue,     kDcvFieldsLogged,
 };
 
 inline bool written_by_module(const std::string& name) {

@@ -14,6 +14,11 @@
 namespace pmb {
 namespace {
 
+std::string pricelist_setting(const Item& item, const std::string& name) {
+    auto it = item.pricelist_params.find(name);
+    return it == item.pricelist_params.end() ? std::string() : it->second;
+}
+
 void require(const Item& item, const std::string& name, const std::string& what) {
     if (item.param(name).empty())
         throw Error(errtype::kMissed, name, std::to_string(item.id),
@@ -138,28 +143,76 @@ TariffCapabilities TariffCapabilities::guess(const std::string& names) {
 }
 
 std::string upstream_pricelist(const Item& item) {
-    auto it = item.pricelist_params.find("upstream_pricelist");
-    if (it != item.pricelist_params.end() && !it->second.empty())
-        return it->second;
+    std::string id = pricelist_setting(item, "upstream_pricelist");
+    if (!id.empty())
+        return id;
     if (item.pricelist_intname.empty())
         throw Error(errtype::kMissed, "upstream_pricelist", std::to_string(item.pricelist),
                     "the tariff has neither an upstream tariff id nor an internal name");
     return item.pricelist_intname;
 }
 
+namespace {
+
+// The methods of the upstream's order form (protocol-evidence §1): ISPsystem's two and the
+// file method its auth_file_protocol belongs to.
+bool known_method(const std::string& method) {
+    return method == "auth_email" || method == "auth_dnstxt" || method == "auth_file";
+}
+
+// The order form's checkbox: on = https, off (or unset) = http.
+std::string file_protocol(const Item& item) {
+    const std::string protocol = item.param("auth_file_protocol");
+    if (protocol.empty() || protocol == "off")
+        return "off";
+    if (protocol == "on")
+        return "on";
+    throw Error(errtype::kValue, "auth_file_protocol", protocol,
+                "auth_file_protocol must be on (https) or off (http)");
+}
+
+}  // namespace
+
+// An address at a registrable domain validates its subdomains (CA/Browser Forum), so a domain
+// the list gives no address of its own takes that of a listed domain it shares one with.
+std::vector<std::string> approvers_per_domain(const std::vector<std::string>& domains,
+                                              const std::vector<std::string>& emails) {
+    std::vector<std::string> out = emails;
+    const size_t listed = std::min(domains.size(), emails.size());
+    for (size_t i = listed; i < domains.size(); ++i) {
+        const std::string registrable = registrable_domain(domains[i]);
+        size_t j = 0;
+        while (j < listed && registrable_domain(domains[j]) != registrable)
+            ++j;
+        if (j == listed)
+            throw Error(errtype::kMissed, "approver_email", domains[i],
+                        "no approver address for " + domains[i] +
+                            ", and no listed domain shares its registrable domain " + registrable);
+        out.push_back(emails[j]);
+    }
+    return out;
+}
+
 Approval approval_of(const ServiceView& service) {
     const Item& item = service.item();
-    const OrderedDomains& domains = service.domains();
     Approval approval;
     approval.method = item.param("approver_method");
     if (approval.method.empty())
         approval.method = "auth_email";
-    approval.emails = split(item.param("approver_email"), ", \n\t");
-    if (approval.method == "auth_email" && approval.emails.size() < domains.all().size())
-        throw Error(errtype::kMissed, "approver_email", item.param("approver_email"),
-                    "approval by e-mail needs one approver address per domain (" +
-                        std::to_string(domains.all().size()) + " domains, " +
-                        std::to_string(approval.emails.size()) + " addresses)");
+    if (!known_method(approval.method))
+        throw Error(errtype::kValue, "approver_method", approval.method,
+                    "unknown validation method " + approval.method +
+                        " (expected auth_email, auth_dnstxt or auth_file)");
+    if (approval.method == "auth_dnstxt" &&
+        !offers_dns_validation(service.tariff(), pricelist_setting(item, "dcv_methods")))
+        throw Error(errtype::kValue, "approver_method", approval.method,
+                    "the tariff " + item.pricelist_intname +
+                        " does not offer DNS validation (its dcv_methods or export)");
+    if (approval.method == "auth_file")
+        approval.file_protocol = file_protocol(item);
+    if (approval.method == "auth_email")
+        approval.emails = approvers_per_domain(service.domains().all(),
+                                               split(item.param("approver_email"), ", \n\t"));
     return approval;
 }
 

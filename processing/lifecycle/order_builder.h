@@ -30,6 +30,13 @@ void check_tariff_allows(const ServiceView& service);
 // tariff's settings nor its cached template describe.
 bool needs_unknown_capability(const ServiceView& service);
 std::string upstream_pricelist(const Item& item);
+// One approver address per domain (ASCII, CN first): the listed ones in order, then for each
+// domain past the list the address of the first listed domain with the same registrable
+// domain. Throws Error(missed) naming a domain that shares none.
+std::vector<std::string> approvers_per_domain(const std::vector<std::string>& domains,
+                                              const std::vector<std::string>& emails);
+// The item's validation method (empty: auth_email), its approvers (e-mail only) and the file
+// method's protocol. Throws Error(value) on an unknown method, before anything is sent.
 Approval approval_of(const ServiceView& service);
 
 // Throws Error(value|missed) naming the first problem.

@@ -67,6 +67,18 @@ XmlDoc pricelist_document(const ExportedTariff& tariff, const Pricing& pricing) 
     return doc;
 }
 
+// An export may state the methods as ISPsystem's template attribute (authdnstxt on/off) or
+// as a list (dcv_methods: email,dns); most state nothing.
+std::optional<bool> stated_dns_validation(const ExportedTariff& tariff) {
+    auto flag = tariff.properties.find("authdnstxt");
+    if (flag != tariff.properties.end() && !flag->second.empty())
+        return is_on(flag->second);
+    auto methods = tariff.properties.find("dcv_methods");
+    if (methods != tariff.properties.end() && !methods->second.empty())
+        return offers_dns_validation(std::nullopt, methods->second);
+    return std::nullopt;
+}
+
 }  // namespace
 
 bool offered(const ExportedTariff& tariff) {
@@ -90,6 +102,7 @@ TariffTemplate template_of(const ExportedTariff& tariff) {
         if (!stated)
             result.guessed.insert(flag);
     }
+    result.dns_validation = stated_dns_validation(tariff);
     return result;
 }
 

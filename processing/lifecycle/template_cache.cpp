@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -37,8 +38,15 @@ std::string attribute(xmlTextReader* reader, const std::string& name) {
 // The cache's own attribute: the flags guessed from names, space-separated.
 constexpr const char* kGuessed = "guessed";
 
+// ISPsystem's names of the validation attributes of a template.
+constexpr const char* kAuthEmail = "authemail";
+constexpr const char* kAuthDnstxt = "authdnstxt";
+
 TariffTemplate template_at(xmlTextReader* reader) {
     TariffTemplate tariff{attribute(reader, "name"), {}, {}};
+    const std::string dns = attribute(reader, kAuthDnstxt);
+    if (!dns.empty())
+        tariff.dns_validation = dns == "yes";
     for (const auto& flag : template_flags())
         if (attribute(reader, flag) == "yes")
             tariff.flags.insert(flag);
@@ -47,11 +55,24 @@ TariffTemplate template_at(xmlTextReader* reader) {
     return tariff;
 }
 
+// The cache keeps what the export stated (yes or no); features shows what the form offers.
+void write_validation_methods(XmlWriter& writer, const TariffTemplate& tariff, bool cache) {
+    if (cache) {
+        if (tariff.dns_validation)
+            writer.attr(kAuthDnstxt, *tariff.dns_validation ? "yes" : "no");
+        return;
+    }
+    writer.attr(kAuthEmail, "yes");
+    if (offers_dns_validation(tariff, ""))
+        writer.attr(kAuthDnstxt, "yes");
+}
+
 void write_template(XmlWriter& writer, const TariffTemplate& tariff, bool with_guesses) {
     writer.open("template").attr("name", tariff.name);
     for (const auto& flag : template_flags())
         if (tariff.has(flag))
             writer.attr(flag, "yes");
+    write_validation_methods(writer, tariff, with_guesses);
     if (with_guesses && !tariff.guessed.empty()) {
         std::string guessed;
         for (const auto& flag : tariff.guessed)
@@ -126,6 +147,17 @@ private:
 };
 
 }  // namespace
+
+bool offers_dns_validation(const std::optional<TariffTemplate>& tariff,
+                           const std::string& dcv_methods_setting) {
+    if (tariff && tariff->dns_validation)
+        return *tariff->dns_validation;
+    if (!trim(dcv_methods_setting).empty()) {
+        const auto methods = split(lowercase(dcv_methods_setting), ", ");
+        return std::find(methods.begin(), methods.end(), "dns") != methods.end();
+    }
+    return true;
+}
 
 const std::vector<std::string>& template_flags() {
     static const std::vector<std::string> flags = {"wildcard", "www",     "multidomain",

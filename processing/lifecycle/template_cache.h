@@ -20,6 +20,8 @@ struct TariffTemplate {
     // The flags the export did not state, so guessed from the tariff's names: the order form
     // shows the guess, but an order is never refused on one.
     std::set<std::string> guessed;
+    // Whether the tariff offers DNS validation, when its export states it; unknown otherwise.
+    std::optional<bool> dns_validation = std::nullopt;
 
     bool has(const std::string& flag) const { return flags.count(flag) > 0; }
     bool states(const std::string& flag) const { return guessed.count(flag) == 0; }
@@ -28,8 +30,15 @@ struct TariffTemplate {
 // Every template attribute BILLmanager knows, in the order features prints them.
 const std::vector<std::string>& template_flags();
 
+// Whether a tariff lets the client choose DNS validation: what its export states, else the
+// tariff's setting dcv_methods (methods, comma-separated: email, dns), else yes.
+bool offers_dns_validation(const std::optional<TariffTemplate>& tariff,
+                           const std::string& dcv_methods_setting);
+
 // <template name="…" flag="yes" …/> for each template, into an open element of writer: what
-// features shows BILLmanager (the cache file adds which flags are guessed).
+// features shows BILLmanager (the cache file adds which flags are guessed). Each also says
+// which validation methods the order form offers, with ISPsystem's attribute names: e-mail
+// always (authemail), DNS (authdnstxt) unless the export says the tariff has none.
 void write_templates(XmlWriter& writer, const std::vector<TariffTemplate>& templates);
 
 class TemplateCache {

@@ -21,7 +21,8 @@ struct Contact {
 
 struct Approval {
     std::string method;               // auth_email | auth_dnstxt | auth_file
-    std::vector<std::string> emails;  // one per domain: CN first, then the SANs
+    std::vector<std::string> emails;  // auth_email only: one per domain, CN first, then the SANs
+    std::string file_protocol = {};   // auth_file only: "on" (https) or "off" (http)
 };
 
 struct Subject {  // used only when the upstream generates the key (no local CSR)
@@ -59,6 +60,9 @@ struct UpstreamCertificate {
     // The status cells as the upstream wrote them (localized text), and the fingerprint of the
     // certificate the form carries (empty when it carries none): what a charge guard compares.
     std::string item_status_text, status_text, crt_sha256;
+    // certificate.edit only: every text field of the form, in order; domain validation data
+    // is among them under names that are not public (lifecycle/validation_data.h).
+    std::vector<std::pair<std::string, std::string>> fields;
     int period = 0;
     int item_status = 0;     // kItem* of model/status.h; 0 unknown
     int service_status = 0;  // kStatus* of model/status.h; 0 unknown

@@ -14,11 +14,20 @@ void add_contact(Request& request, const std::string& prefix, const Contact& con
         .add(prefix + "phone_country", contact.phone_country);
 }
 
-// approver_email_N is numbered by domain position (CN = 1), so an empty slot keeps its number.
+// approver_email_1..N, numbered from 1 (the CN's) in the given order; an empty one is left out
+// and keeps its number.
+void add_approver_emails(Request& request, const std::vector<std::string>& emails) {
+    for (size_t i = 0; i < emails.size(); ++i)
+        request.add_if("approver_email_" + std::to_string(i + 1), emails[i]);
+}
+
+// The approvers only by e-mail; the file method's protocol only with it.
 void add_approval(Request& request, const Approval& approval) {
     request.add_if("approver_method", approval.method);
-    for (size_t i = 0; i < approval.emails.size(); ++i)
-        request.add_if("approver_email_" + std::to_string(i + 1), approval.emails[i]);
+    if (approval.method == "auth_email")
+        add_approver_emails(request, approval.emails);
+    if (approval.method == "auth_file")
+        request.add("auth_file_protocol", approval.file_protocol);
 }
 
 void add_tariff(Request& request, const OrderRequest& order) {
@@ -143,6 +152,20 @@ Request prolong(const std::string& id, int period_months) {
 Request pricelist_export(const std::string& only_id) {
     Request request("pricelist.export");
     request.add("itemtype", "certificate").add("onlyavailable", "on").add_if("pricelist", only_id);
+    return request;
+}
+
+Request resend_approver_email(const std::string& function, const std::string& id,
+                              const std::vector<std::string>& emails) {
+    Request request = with_elid(function, id);
+    request.mark_single_try().add("sok", "ok");
+    add_approver_emails(request, emails);
+    return request;
+}
+
+Request recheck_dns(const std::string& function, const std::string& id, const std::string& domain) {
+    Request request = with_elid(function, id);
+    request.mark_single_try().add("sok", "ok").add("domain", domain);
     return request;
 }
 

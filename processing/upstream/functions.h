@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "model/certificate.h"
 #include "upstream/request.h"
@@ -32,6 +33,13 @@ Request remove(const std::string& id);
 Request prolong(const std::string& id, int period_months);
 // The certificate tariffs on sale; with only_id, just that one (pricelist=).
 Request pricelist_export(const std::string& only_id);
+
+// The upstream's re-send functions, named by the config (DcvEmailFunction, DcvDnsFunction):
+// func=<name> elid=<id> sok=ok with approver_email_1..N, or with domain. Not charging, and
+// sent once: a lost answer is not worth a second mail.
+Request resend_approver_email(const std::string& function, const std::string& id,
+                              const std::vector<std::string>& emails);
+Request recheck_dns(const std::string& function, const std::string& id, const std::string& domain);
 
 // The upstream account's balance, in the order it is looked for: whoami (its <user> carries
 // balance and currency), the account's personal accounts (subaccount: one row per

@@ -289,6 +289,9 @@ UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string&
     UpstreamCertificate certificate = certificate_from(doc.root());
     if (certificate.id.empty())
         certificate.id = id;
+    for (const XmlNode& child : doc.root().children())
+        if (child.children().empty())
+            certificate.fields.emplace_back(child.name(), std::string(trim_answer(child.text())));
     return certificate;
 }
 

@@ -89,6 +89,15 @@ XmlNode admin_advance(Shared& shared, const ApiRequest& params) {
     return doc;
 }
 
+// The CA asks for a new TXT value (and file content): a new token.
+XmlNode admin_dcv_rotate(Shared& shared, const ApiRequest& params) {
+    Certificate& cert = certificate_param(shared, params);
+    ++cert.dcv_round;
+    XmlNode doc = ok_document();
+    doc.add("token", cert.dcv_token());
+    return doc;
+}
+
 XmlNode admin_zip(Shared& shared, const ApiRequest& params) {
     certificate_param(shared, params).zip = flag_on(params, "on", true);
     return ok_document();
@@ -140,6 +149,12 @@ XmlNode certificate_node(const State& state, const Certificate& cert) {
     for (size_t i = 0; i < cert.approver_emails.size(); ++i) {
         node.add("approver_email_" + std::to_string(i + 1), cert.approver_emails[i]);
     }
+    node.add("auth_file_protocol", cert.auth_file_protocol);
+    node.add("dcv_token", cert.dcv_token());
+    std::string rechecks;
+    for (const auto& domain : cert.dns_rechecks)
+        rechecks += (rechecks.empty() ? "" : ",") + domain;
+    node.add("dns_rechecks", rechecks);
     node.add("adm_email", cert.adm_email);
     node.add("csr", cert.csr);
     node.add("crt", cert.crt);
@@ -238,6 +253,29 @@ XmlNode admin_counts(Shared& shared, const ApiRequest&) {
 
 using ShapeSwitch = std::function<void(AnswerShapes&, bool on, const ApiRequest&)>;
 
+// One of the accepted names of a validation field (issue 14 §4), or the default when absent.
+std::string dcv_field_name(const ApiRequest& params, const std::string& key, bool on,
+                           const std::vector<std::string>& accepted) {
+    if (!on || !params.has(key))
+        return accepted.front();
+    const std::string name = params.get(key);
+    if (std::find(accepted.begin(), accepted.end(), name) == accepted.end())
+        reject(key, name, "not an accepted name of that validation field");
+    return name;
+}
+
+void set_dcv_fields(AnswerShapes& shapes, bool on, const ApiRequest& params) {
+    shapes.dcv_txt_field =
+        dcv_field_name(params, "txt", on,
+                       {"auth_dnstxt_value", "dnstxt", "txt_value", "dcv_dns_value", "dns_value"});
+    shapes.dcv_names_field =
+        dcv_field_name(params, "names", on, {"domains_list", "verification_fqdn", "dcv_fqdn"});
+    shapes.dcv_file_name_field =
+        dcv_field_name(params, "file_name", on, {"auth_file_name", "file_name", "dcv_file_name"});
+    shapes.dcv_file_value_field = dcv_field_name(
+        params, "file_value", on, {"auth_file_value", "file_content", "dcv_file_content"});
+}
+
 const std::map<std::string, ShapeSwitch>& shape_switches() {
     static const std::map<std::string, ShapeSwitch> kSwitches = {
         {"edit_without_service_status",
@@ -297,6 +335,14 @@ const std::map<std::string, ShapeSwitch>& shape_switches() {
              shapes.subaccount_currency_field =
                  on && (field == "currency_iso" || field == "iso") ? field : "currency";
          }},
+        {"dcv_fields", set_dcv_fields},
+        {"dcv_extra_fields",
+         [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.dcv_extra_fields = on; }},
+        {"dcv_functions",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.dcv_email_function = on ? params.get("email") : "";
+             shapes.dcv_dns_function = on ? params.get("dns") : "";
+         }},
         {"toolbar_xjson_only",
          [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.toolbar_xjson_only = on; }},
     };
@@ -323,6 +369,7 @@ const std::map<std::string, AdminHandler>& admin_handlers() {
     static const std::map<std::string, AdminHandler> kHandlers = {
         {"advance", admin_advance},
         {"zip", admin_zip},
+        {"dcv_rotate", admin_dcv_rotate},
         {"requests", admin_requests},
         {"requests/clear", admin_clear_requests},
         {"state", admin_state},

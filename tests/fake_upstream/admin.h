@@ -5,6 +5,7 @@
 //
 // Certificates and account:
 //   advance?id=ID&to=issued|failed|pending  moves a certificate; answers <expiredate>
+//   dcv_rotate?id=ID           a new DNS/file validation token for ID; answers <token>
 //   zip?id=ID&on=1|0           certificate.file answers XML crt_type=zip + base64 zip for ID
 //   state                      <balance>, <two_factor>, one <certificate> per certificate
 //   balance?amount=12.34       sets the account balance
@@ -84,6 +85,12 @@
 //     whoami_without_balance [&currency_field=currency|currency_iso|iso]  whoami names the
 //                              currency only; subaccount's rows (RUB 0.00, then EUR with the
 //                              balance) name their currency in that field (default currency)
+//     dcv_fields [&txt=N][&names=N][&file_name=N][&file_value=N]  the names under which
+//                              certificate.edit carries a DNS/file order's validation data
+//                              (defaults auth_dnstxt_value, domains_list, auth_file_name,
+//                              auth_file_value; only the names of issue 14 §4 are taken)
+//     dcv_extra_fields         the same form also carries dcv_status and auth_dnstxt_host
+//     dcv_functions &email=F&dns=G  the re-send functions exist under those names
 //     toolbar_xjson_only       out=devel answers as out=xml (no metadata); out=xjson still
 //                              answers the toolbar as JSON
 //   shape/clear                every shape back to the default

@@ -227,12 +227,77 @@ void add_edit_fields(XmlNode& node, const AnswerShapes& shapes, const Certificat
     node.add("approver_method", cert.approver_method);
 }
 
+std::string comma_joined(const std::vector<std::string>& names) {
+    std::string joined;
+    for (const auto& name : names)
+        joined += (joined.empty() ? "" : ",") + name;
+    return joined;
+}
+
+// What a DNS or file order awaiting validation asks the client to publish, under the names
+// the shape chose; an e-mail order has nothing to publish.
+void add_validation_fields(XmlNode& node, const AnswerShapes& shapes, const Certificate& cert) {
+    if (!cert.awaits_validation())
+        return;
+    const bool dns = cert.approver_method == "auth_dnstxt";
+    const bool file = cert.approver_method == "auth_file";
+    if (!dns && !file)
+        return;
+    std::vector<std::string> names{cert.cn};
+    for (const auto& name : cert.altnames())
+        names.push_back(name);
+    node.add(shapes.dcv_names_field, comma_joined(names));
+    if (dns)
+        node.add(shapes.dcv_txt_field, cert.dcv_token());
+    if (file) {
+        node.add(shapes.dcv_file_name_field, "pmb" + std::to_string(cert.id) + ".txt");
+        node.add(shapes.dcv_file_value_field, cert.dcv_token());
+    }
+    if (shapes.dcv_extra_fields) {
+        node.add("dcv_status", "pending");
+        node.add("auth_dnstxt_host", "_dnsauth." + cert.cn);
+    }
+}
+
 Body func_certificate_edit(State& state, const ApiConfig& config, const ApiRequest& request) {
     const Certificate& cert = existing_certificate(state, request);
     XmlNode doc("doc");
     doc.add("elid", std::to_string(cert.id));
     add_edit_fields(doc, config.shapes, cert);
+    add_validation_fields(doc, config.shapes, cert);
     return document_body(doc);
+}
+
+// --- re-sending the validation (names configured by the dcv_functions shape) -----------------
+
+Certificate& awaiting_certificate(State& state, const ApiRequest& request) {
+    Certificate& cert = existing_certificate(state, request);
+    if (!cert.awaits_validation())
+        throw invalid_value("status", "The certificate is not awaiting validation");
+    if (!committing(request))
+        throw invalid_value("sok", "Confirm with sok=ok");
+    return cert;
+}
+
+// Re-sends the approver mail, to the addresses given: they become the certificate's.
+Body func_dcv_email(State& state, const ApiConfig&, const ApiRequest& request) {
+    Certificate& cert = awaiting_certificate(state, request);
+    auto emails = approver_emails(request);
+    if (emails.empty())
+        throw ApiError{"missed", "approver_email_1", "", "No approver address given"};
+    cert.approver_emails = emails;
+    return document_body(ok_document());
+}
+
+// Checks the DNS record of one of the certificate's domains again.
+Body func_dcv_dns(State& state, const ApiConfig&, const ApiRequest& request) {
+    Certificate& cert = awaiting_certificate(state, request);
+    const std::string domain = trimmed(required(request, "domain"));
+    auto names = cert.altnames();
+    if (domain != cert.cn && std::find(names.begin(), names.end(), domain) == names.end())
+        throw invalid_value("domain", "The domain is not in the certificate");
+    cert.dns_rechecks.push_back(domain);
+    return document_body(ok_document());
 }
 
 std::string file_stem(const std::string& cn) {
@@ -574,6 +639,18 @@ Body func_order_csr(State& state, const ApiConfig&, const ApiRequest& request) {
     return document_body(doc);
 }
 
+// The three methods; an e-mail order names its approvers, a file order its protocol.
+void require_approval(const ApiRequest& request) {
+    const std::string method = required(request, "approver_method");
+    if (method == "auth_email" && approver_emails(request).empty())
+        throw ApiError{"missed", "approver_email_1", "", "No approver address given"};
+    if (method == "auth_file" && request.get("auth_file_protocol") != "on" &&
+        request.get("auth_file_protocol") != "off")
+        throw invalid_value("auth_file_protocol");
+    if (method != "auth_email" && method != "auth_dnstxt" && method != "auth_file")
+        throw invalid_value("approver_method");
+}
+
 Certificate& create_certificate(State& state, const ApiRequest& request, const OrderedRequest& csr,
                                 int period) {
     Certificate cert;
@@ -586,6 +663,7 @@ Certificate& create_certificate(State& state, const ApiRequest& request, const O
     cert.remoteid = request.get("remoteid");
     cert.csr = csr.csr;
     cert.approver_method = request.get("approver_method");
+    cert.auth_file_protocol = request.get("auth_file_protocol");
     cert.approver_emails = approver_emails(request);
     cert.adm_email = request.get("adm_email");
     return state.certificates[cert.id] = cert;
@@ -599,7 +677,7 @@ Body func_order(State& state, const ApiConfig& config, const ApiRequest& request
     OrderedRequest csr = csr_for_order(request);
     require_covered(tariff, csr.cn, request.get("altname"));
     required(request, "adm_email");
-    required(request, "approver_method");
+    require_approval(request);
     if (request.get("skipbasket") != "on") {
         throw invalid_value("skipbasket", "basket orders not supported by this fake");
     }
@@ -831,6 +909,17 @@ const std::map<std::string, Handler>& handlers() {
     return kHandlers;
 }
 
+// The re-send functions exist only under the names a test configured.
+Handler resend_handler(const AnswerShapes& shapes, const std::string& func) {
+    if (func.empty())
+        return nullptr;
+    if (func == shapes.dcv_email_function)
+        return func_dcv_email;
+    if (func == shapes.dcv_dns_function)
+        return func_dcv_dns;
+    return nullptr;
+}
+
 bool needs_auth(const std::string& func) {
     return func != "auth" && func != "pricelist.export";
 }
@@ -907,6 +996,8 @@ Body handle_api(State& state, const ApiConfig& config, const ApiRequest& request
     try {
         if (needs_auth(func))
             require_auth(state, request);
+        if (auto resend = resend_handler(config.shapes, func))
+            return resend(state, config, request);
         auto it = handlers().find(func);
         if (it == handlers().end()) {
             throw ApiError{"missed", "func", func, "Function '" + func + "' not found"};

@@ -69,6 +69,16 @@ struct AnswerShapes {
     bool whoami_without_balance = false;   // whoami names the currency only: see subaccount
     std::string subaccount_currency_field = "currency";  // or currency_iso, iso
     bool toolbar_xjson_only = false;  // out=devel answers without metadata; out=xjson has it
+    // While a DNS or file order awaits validation, certificate.edit carries its data under
+    // these names (dcv_fields); dcv_extra_fields adds fields the module does not know.
+    std::string dcv_txt_field = "auth_dnstxt_value";
+    std::string dcv_names_field = "domains_list";
+    std::string dcv_file_name_field = "auth_file_name";
+    std::string dcv_file_value_field = "auth_file_value";
+    bool dcv_extra_fields = false;
+    // The re-send functions (dcv_functions); empty: the upstream has none ("not found").
+    std::string dcv_email_function;
+    std::string dcv_dns_function;
 };
 
 struct ApiConfig {

@@ -8,6 +8,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -499,7 +500,8 @@ TEST_CASE("truncated answers do not commit; drop/hang after commit do") {
                              {"csr", fake_upstream::generate_csr("b.example.com").csr_pem},
                              {"remoteid", "2"},
                              {"adm_email", "a@b.example.com"},
-                             {"approver_method", "auth_email"}});
+                             {"approver_method", "auth_email"},
+                             {"approver_email_1", "admin@b.example.com"}});
     CHECK_FALSE(dropped);
     CHECK(fake.count("certificate.order.param") == 2);
     REQUIRE(fake.state().size() == 1);
@@ -1034,4 +1036,142 @@ TEST_CASE("out=devel adds the toolbar's metadata; out=xjson answers it as JSON")
     CHECK(
         api.post({{"func", "certificate"}, {"out", "xjson"}})->body.find("certificate.dcv.email") !=
         std::string::npos);
+}
+
+namespace {
+
+Params with_method(Params params, const std::string& method, const std::string& protocol = "") {
+    for (auto& param : params)
+        if (param.first == "approver_method")
+            param.second = method;
+    params.erase(std::remove_if(params.begin(), params.end(),
+                                [&](const auto& param) {
+                                    return method != "auth_email" &&
+                                           param.first == "approver_email_1";
+                                }),
+                 params.end());
+    if (!protocol.empty())
+        params.emplace_back("auth_file_protocol", protocol);
+    return params;
+}
+
+std::string edit_of(const Api& api, const std::string& id) {
+    return api.call({{"func", "certificate.edit"}, {"elid", id}});
+}
+
+}  // namespace
+
+TEST_CASE("the order takes approver_method: e-mail with approvers, DNS, file with its protocol") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    const Params email = order_params("mail.example.com", "1");
+    Params no_approver = email;
+    no_approver.pop_back();  // approver_email_1
+    CHECK(error_object(api.call(no_approver)) == "approver_email_1");
+    CHECK(error_object(api.call(with_method(email, "auth_cname"))) == "approver_method");
+    CHECK(error_object(api.call(with_method(email, "auth_file"))) == "auth_file_protocol");
+    CHECK(error_object(api.call(with_method(email, "auth_file", "maybe"))) == "auth_file_protocol");
+    CHECK(fake.state().empty());
+
+    CHECK(xpath(api.call(email), "/doc/id") == "5001");
+    CHECK(xpath(api.call(with_method(order_params("dns.example.com", "2"), "auth_dnstxt")),
+                "/doc/id") == "5002");
+    CHECK(xpath(api.call(with_method(order_params("file.example.com", "3"), "auth_file", "on")),
+                "/doc/id") == "5003");
+    auto state = fake.state();
+    REQUIRE(state.size() == 3);
+    CHECK(state[0].approver_method == "auth_email");
+    CHECK(state[0].field("approver_email_1") == "admin@mail.example.com");
+    CHECK(state[1].approver_method == "auth_dnstxt");
+    CHECK(state[1].field("approver_email_1").empty());
+    CHECK(state[2].approver_method == "auth_file");
+    CHECK(state[2].field("auth_file_protocol") == "on");
+
+    // e-mail: nothing to publish; DNS: the names and the TXT value; file: name and content
+    CHECK(xpath(edit_of(api, "5001"), "/doc/domains_list").empty());
+    CHECK(xpath(edit_of(api, "5001"), "/doc/auth_dnstxt_value").empty());
+    CHECK(xpath(edit_of(api, "5002"), "/doc/domains_list") == "dns.example.com");
+    CHECK(xpath(edit_of(api, "5002"), "/doc/auth_dnstxt_value") == "pmb-dcv-5002-1");
+    CHECK(xpath(edit_of(api, "5003"), "/doc/auth_file_name") == "pmb5003.txt");
+    CHECK(xpath(edit_of(api, "5003"), "/doc/auth_file_value") == "pmb-dcv-5003-1");
+    CHECK(xpath(edit_of(api, "5003"), "/doc/auth_dnstxt_value").empty());
+
+    // a new value after dcv_rotate; none once issued
+    CHECK(xpath(fake.admin("dcv_rotate", {{"id", "5002"}}), "/doc/token") == "pmb-dcv-5002-2");
+    CHECK(xpath(edit_of(api, "5002"), "/doc/auth_dnstxt_value") == "pmb-dcv-5002-2");
+    fake.advance("5002", "issued");
+    CHECK(xpath(edit_of(api, "5002"), "/doc/auth_dnstxt_value").empty());
+    CHECK(xpath(edit_of(api, "5002"), "/doc/domains_list").empty());
+}
+
+TEST_CASE("shapes dcv_fields and dcv_extra_fields: the validation data under other names") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    api.call(
+        with_method(order_params("dns.example.com", "1", "www.dns.example.com"), "auth_dnstxt"));
+    api.call(with_method(order_params("file.example.com", "2"), "auth_file", "off"));
+    fake.set_shape("dcv_fields", true,
+                   {{"txt", "dcv_dns_value"},
+                    {"names", "verification_fqdn"},
+                    {"file_name", "dcv_file_name"},
+                    {"file_value", "file_content"}});
+    const std::string dns = edit_of(api, "5001");
+    CHECK(xpath(dns, "/doc/dcv_dns_value") == "pmb-dcv-5001-1");
+    CHECK(xpath(dns, "/doc/verification_fqdn") == "dns.example.com,www.dns.example.com");
+    CHECK(xpath(dns, "/doc/auth_dnstxt_value").empty());
+    CHECK(xpath(dns, "/doc/domains_list").empty());
+    CHECK(xpath(dns, "/doc/dcv_status").empty());
+    const std::string file = edit_of(api, "5002");
+    CHECK(xpath(file, "/doc/dcv_file_name") == "pmb5002.txt");
+    CHECK(xpath(file, "/doc/file_content") == "pmb-dcv-5002-1");
+
+    CHECK_THROWS(fake.set_shape("dcv_fields", true, {{"txt", "the_txt"}}));
+    fake.set_shape("dcv_extra_fields");
+    CHECK(xpath(edit_of(api, "5001"), "/doc/dcv_status") == "pending");
+    CHECK(xpath(edit_of(api, "5001"), "/doc/auth_dnstxt_host") == "_dnsauth.dns.example.com");
+    fake.clear_shapes();
+    CHECK(xpath(edit_of(api, "5001"), "/doc/auth_dnstxt_value") == "pmb-dcv-5001-1");
+    CHECK(xpath(edit_of(api, "5001"), "/doc/dcv_status").empty());
+}
+
+TEST_CASE("shape dcv_functions: the re-send functions under the configured names, else none") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    api.call(order_params("example.com", "1", "www.example.com"));
+    const Params email = {{"func", "certificate.dcv.email"},
+                          {"elid", "5001"},
+                          {"sok", "ok"},
+                          {"approver_email_1", "hostmaster@example.com"},
+                          {"approver_email_2", "webmaster@example.com"}};
+    const Params dns = {{"func", "certificate.dcv.dns"},
+                        {"elid", "5001"},
+                        {"sok", "ok"},
+                        {"domain", "example.com"}};
+    CHECK(error_type(api.call(email)) == "missed");
+    CHECK(error_object(api.call(email)) == "func");
+    CHECK(error_object(api.call(dns)) == "func");
+
+    fake.set_shape("dcv_functions", true,
+                   {{"email", "certificate.dcv.email"}, {"dns", "certificate.dcv.dns"}});
+    CHECK(error_type(api.call(email)).empty());
+    CHECK(error_type(api.call(dns)).empty());
+    Params other_domain = dns;
+    other_domain.back().second = "example.org";
+    CHECK(error_object(api.call(other_domain)) == "domain");
+    CHECK(error_object(
+              api.call({{"func", "certificate.dcv.email"}, {"elid", "5001"}, {"sok", "ok"}})) ==
+          "approver_email_1");
+    CHECK(error_object(api.call({{"func", "certificate.dcv.dns"}, {"elid", "9"}, {"sok", "ok"}})) ==
+          "elid");
+    auto state = fake.state();
+    REQUIRE(state.size() == 1);
+    CHECK(state[0].field("approver_email_1") == "hostmaster@example.com");
+    CHECK(state[0].field("approver_email_2") == "webmaster@example.com");
+    CHECK(state[0].field("dns_rechecks") == "example.com");
+    CHECK(fake.count("certificate.dcv.email") == 4);
+
+    fake.advance("5001", "issued");
+    CHECK(error_object(api.call(dns)) == "status");
+    fake.set_shape("dcv_functions", false);
+    CHECK(error_object(api.call(dns)) == "func");
 }

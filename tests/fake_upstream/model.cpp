@@ -188,6 +188,10 @@ std::string Certificate::status_msg() const {
     }
 }
 
+std::string Certificate::dcv_token() const {
+    return "pmb-dcv-" + std::to_string(id) + "-" + std::to_string(dcv_round);
+}
+
 std::vector<std::string> Certificate::altnames() const {
     return split_words(altname);
 }

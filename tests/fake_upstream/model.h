@@ -57,7 +57,12 @@ struct Certificate {
     std::string csr;
     std::string crt;
     std::string approver_method;
+    std::string auth_file_protocol;  // auth_file: "on" (https) or "off" (http)
     std::vector<std::string> approver_emails;
+    // What the client must publish for DNS and file validation; dcv_rotate changes it.
+    int dcv_round = 1;
+    // The domains re-checked by the DNS re-send function, in call order.
+    std::vector<std::string> dns_rechecks;
     std::string adm_email;
     int reissue_count = 0;
     bool zip = false;
@@ -68,6 +73,9 @@ struct Certificate {
     bool issued() const { return service_status == kIssued && !deleted(); }
     std::string status_msg() const;
     std::vector<std::string> altnames() const;
+    // The TXT record value (and the file method's content) of the current dcv_round.
+    std::string dcv_token() const;
+    bool awaits_validation() const { return service_status == kAwaitingDcv && !deleted(); }
 };
 
 struct Account {

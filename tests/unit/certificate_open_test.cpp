@@ -541,10 +541,18 @@ TEST_CASE("open: an invalid order is refused before any upstream call or write-b
          "value", "altname"},
         {"no admin e-mail", [](Item& i) { i.params.erase("adm_email"); }, "missed", "adm_email"},
         {"empty admin phone", [](Item& i) { i.params["adm_phone"] = ""; }, "missed", "adm_phone"},
-        {"fewer approver e-mails than domains",
+        {"an unknown validation method",
+         [](Item& i) { i.params["approver_method"] = "auth_cname"; }, "value", "approver_method"},
+        {"a file validation protocol other than on or off",
+         [](Item& i) {
+             i.params["approver_method"] = "auth_file";
+             i.params["auth_file_protocol"] = "https";
+         },
+         "value", "auth_file_protocol"},
+        {"a domain without an approver sharing no registrable domain with one that has",
          [](Item& i) {
              i.pricelist_params["multidomain"] = "on";
-             i.params["altname"] = "a.example.com b.example.com";
+             i.params["altname"] = "a.example.com b.example.org";
              i.params["approver_email"] = "x@example.com, y@example.com";
          },
          "missed", "approver_email"},

@@ -20,6 +20,7 @@
 
 #include "billmgr/host.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "core/xml.h"
 #include "lifecycle/certificate_api.h"
 
@@ -364,6 +365,18 @@ public:
         ++prolongs;
         maybe_fail("prolong", true);
         return prolong_returns_date ? cert.expiredate.substr(0, 10) : std::string();
+    }
+
+    // Recorded as "resend_email F 1001 a,b" and "recheck_dns F 1001 example.com".
+    void resend_approver_email(const std::string& function, const std::string& id,
+                               const std::vector<std::string>& emails) override {
+        calls.push_back("resend_email " + function + " " + id + " " + pmb::join(emails, ","));
+        maybe_fail("resend_email", false);
+    }
+    void recheck_dns(const std::string& function, const std::string& id,
+                     const std::string& domain) override {
+        calls.push_back("recheck_dns " + function + " " + id + " " + domain);
+        maybe_fail("recheck_dns", false);
     }
 
     // What balance() answers; every read recorded as "balance quick|thorough".

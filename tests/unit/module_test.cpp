@@ -134,7 +134,8 @@ TEST_CASE("features: itemtype, params with crypted password, implemented feature
     CHECK(names_of(*root.child("features"), "feature") ==
           std::set<std::string>{"check_connection", "tune_connection", "open", "sync_item",
                                 "reopen", "setparam", "prolong", "close", "suspend", "resume",
-                                "approver", "import_pricelist", "import", "getbalance"});
+                                "send_dv_email", "send_dv_dns", "approver", "import_pricelist",
+                                "import", "getbalance"});
     // The admin's own command is never announced: BILLmanager must not run it.
     CHECK(Module::find("probe_upstream"));
     CHECK(o.xml.find("probe_upstream") == std::string::npos);

@@ -114,8 +114,14 @@ TEST_CASE("approval: one address per domain by e-mail, none needed otherwise") {
          "a@x.com,\nb@x.com",
          true,
          {"a@x.com", "b@x.com"}},
-        {"one address short", "auth_email", "a@x.com", false, {}},
+        {"a SAN without its own address takes the CN's (same registrable domain)",
+         "auth_email",
+         "a@x.com",
+         true,
+         {"a@x.com", "a@x.com"}},
+        {"no address at all", "auth_email", "", false, {}},
         {"DNS needs no address", "auth_dnstxt", "", true, {}},
+        {"DNS sends none even when given", "auth_dnstxt", "a@x.com b@x.com", true, {}},
         {"file needs no address", "auth_file", "", true, {}},
     };
     for (const auto& c : cases) {
@@ -351,4 +357,141 @@ TEST_CASE("build_order: refused only on evidence; www.<CN> never needs a multi-d
         item.params["altname"] = "example.com";
         CHECK_NOTHROW(pmb::build_order(pmb::ServiceView(item)));
     }
+}
+
+TEST_CASE(
+    "approvers per domain: a domain past the list takes a listed one's by registrable domain") {
+    struct Case {
+        const char* name;
+        Lines domains, emails;
+        Lines expected;      // empty: refused
+        std::string missed;  // the domain the refusal names
+    };
+    const Case cases[] = {
+        {"one address per domain",
+         {"example.com", "shop.example.org"},
+         {"a@e.com", "b@e.org"},
+         {"a@e.com", "b@e.org"},
+         ""},
+        {"www. SAN added: the CN's address",
+         {"example.com", "www.example.com"},
+         {"a@e.com"},
+         {"a@e.com", "a@e.com"},
+         ""},
+        {"a deeper subdomain",
+         {"shop.example.com", "a.b.example.com"},
+         {"a@e.com"},
+         {"a@e.com", "a@e.com"},
+         ""},
+        {"the first listed domain that matches",
+         {"example.org", "example.com", "mail.example.com"},
+         {"o@e.org", "c@e.com"},
+         {"o@e.org", "c@e.com", "c@e.com"},
+         ""},
+        {"another registrable domain: refused, naming it",
+         {"example.com", "example.net"},
+         {"a@e.com"},
+         {},
+         "example.net"},
+        {"a public suffix is no shared domain",
+         {"a.co.uk", "b.co.uk"},
+         {"a@a.co.uk"},
+         {},
+         "b.co.uk"},
+        {"IDN (punycode): same registrable domain",
+         {"xn--e1afmkfd.xn--p1ai", "www.xn--e1afmkfd.xn--p1ai"},
+         {"admin@xn--e1afmkfd.xn--p1ai"},
+         {"admin@xn--e1afmkfd.xn--p1ai", "admin@xn--e1afmkfd.xn--p1ai"},
+         ""},
+        {"IDN: another registrable domain",
+         {"xn--e1afmkfd.xn--p1ai", "xn--d1acufc.xn--p1ai"},
+         {"a@x.ru"},
+         {},
+         "xn--d1acufc.xn--p1ai"},
+        {"wildcard CN covers its base's SANs",
+         {"*.example.com", "example.com"},
+         {"a@e.com"},
+         {"a@e.com", "a@e.com"},
+         ""},
+        {"wildcard SAN takes the CN's",
+         {"example.com", "*.example.com"},
+         {"a@e.com"},
+         {"a@e.com", "a@e.com"},
+         ""},
+        {"wildcard of another domain",
+         {"example.com", "*.example.net"},
+         {"a@e.com"},
+         {},
+         "*.example.net"},
+        {"no address at all", {"example.com"}, {}, {}, "example.com"},
+        {"more addresses than domains are kept",
+         {"example.com"},
+         {"a@e.com", "b@e.com"},
+         {"a@e.com", "b@e.com"},
+         ""},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        if (!c.expected.empty()) {
+            CHECK(pmb::approvers_per_domain(c.domains, c.emails) == c.expected);
+            continue;
+        }
+        try {
+            pmb::approvers_per_domain(c.domains, c.emails);
+            FAIL("not refused");
+        } catch (const pmb::Error& e) {
+            CHECK(e.type() == "missed");
+            CHECK(e.object() == "approver_email");
+            CHECK(e.value() == c.missed);
+            CHECK(e.message().find(c.missed) != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("approval: the method passes through; an unknown one is refused as a value") {
+    Item item = base_item();
+    item.params["approver_method"] = "auth_file";
+    CHECK(pmb::approval_of(pmb::ServiceView(item)).file_protocol == "off");
+    item.params["auth_file_protocol"] = "on";
+    auto file = pmb::approval_of(pmb::ServiceView(item));
+    CHECK(file.method == "auth_file");
+    CHECK(file.file_protocol == "on");
+    CHECK(file.emails.empty());
+    item.params["auth_file_protocol"] = "https";
+    CHECK(error_of([&] { pmb::approval_of(pmb::ServiceView(item)); }) ==
+          std::pair<std::string, std::string>{"value", "auth_file_protocol"});
+    item.params["approver_method"] = "auth_dnstxt";
+    CHECK(pmb::approval_of(pmb::ServiceView(item)).file_protocol.empty());
+    item.params["approver_method"] = "auth_cname";
+    CHECK(error_of([&] { pmb::build_order(pmb::ServiceView(item)); }) ==
+          std::pair<std::string, std::string>{"value", "approver_method"});
+}
+
+TEST_CASE("build_reissue: a www. SAN added on reissue takes the CN's approver") {
+    Item item = base_item();
+    item.params["CN"] = "example.com";
+    item.params["approver_email"] = "admin@example.com";
+    item.params["altname"] = "www.example.com";
+    item.params[pmb::param::kOldAltname] = "";
+    auto r = pmb::build_reissue(pmb::ServiceView(item), "");
+    CHECK(r.approval.emails == Lines{"admin@example.com", "admin@example.com"});
+    item.params["altname"] = "www.example.com example.net";
+    CHECK(error_of([&] { pmb::build_reissue(pmb::ServiceView(item), ""); }) ==
+          std::pair<std::string, std::string>{"missed", "approver_email"});
+}
+
+TEST_CASE("approval: a DNS order on a tariff without DNS validation is refused before the order") {
+    Item item = base_item();
+    item.params["approver_method"] = "auth_dnstxt";
+    item.pricelist_params["dcv_methods"] = "email";
+    CHECK(error_of([&] { pmb::build_order(pmb::ServiceView(item)); }) ==
+          std::pair<std::string, std::string>{"value", "approver_method"});
+    pmb::TariffTemplate stated{"1042", {}, {}};
+    stated.dns_validation = true;  // the export's word wins over the setting
+    CHECK(pmb::approval_of(pmb::ServiceView(item, stated)).method == "auth_dnstxt");
+    item.pricelist_params["dcv_methods"] = "email,dns";
+    CHECK(pmb::approval_of(pmb::ServiceView(item)).method == "auth_dnstxt");
+    item.params["approver_method"] = "auth_email";
+    item.pricelist_params["dcv_methods"] = "dns";  // e-mail is always offered
+    CHECK(pmb::approval_of(pmb::ServiceView(item)).method == "auth_email");
 }

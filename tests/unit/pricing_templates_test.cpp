@@ -145,7 +145,8 @@ TEST_CASE("template cache: which flags were guessed survives the file; features 
     XmlWriter features("templates");
     write_templates(features, cache.read());
     const std::string shown = features.finish();
-    CHECK(shown.find("<template name=\"116\" wildcard=\"yes\"/>") != std::string::npos);
+    CHECK(shown.find("<template name=\"116\" wildcard=\"yes\" authemail=\"yes\" "
+                     "authdnstxt=\"yes\"/>") != std::string::npos);
     CHECK(shown.find("guessed") == std::string::npos);
 }
 
@@ -159,4 +160,44 @@ TEST_CASE("tariff capabilities: the guess from names") {
     CHECK_FALSE(plain.multidomain);
     CHECK_FALSE(plain.orginfo);
     CHECK_FALSE(TariffCapabilities::guess("Sectigo PositiveSSL Everywhere").orginfo);  // "ev…"
+}
+
+TEST_CASE("templates: e-mail always, DNS unless the export says no; the cache keeps what it said") {
+    std::string root = pmtest::temp_dir();
+    TemplateCache cache(root + "/var/pmbillmgrssl.templates.xml");
+    TariffTemplate no_dns{"115", {}, {}};
+    no_dns.dns_validation = false;
+    TariffTemplate dns{"116", {"wildcard"}, {}};
+    dns.dns_validation = true;
+    cache.merge({no_dns, dns, {"117", {}, {}}});
+    CHECK(cache.find("115")->dns_validation == std::optional<bool>(false));
+    CHECK(cache.find("116")->dns_validation == std::optional<bool>(true));
+    CHECK_FALSE(cache.find("117")->dns_validation);
+    const std::string file = pmtest::read_text(root + "/var/pmbillmgrssl.templates.xml");
+    CHECK(file.find("<template name=\"115\" authdnstxt=\"no\"/>") != std::string::npos);
+    CHECK(file.find("authemail") == std::string::npos);
+
+    XmlWriter features("templates");
+    write_templates(features, cache.read());
+    const std::string shown = features.finish();
+    CHECK(shown.find("<template name=\"115\" authemail=\"yes\"/>") != std::string::npos);
+    CHECK(shown.find("<template name=\"116\" wildcard=\"yes\" authemail=\"yes\" "
+                     "authdnstxt=\"yes\"/>") != std::string::npos);
+    CHECK(shown.find("<template name=\"117\" authemail=\"yes\" authdnstxt=\"yes\"/>") !=
+          std::string::npos);
+}
+
+TEST_CASE("DNS validation offered: the export's word, else the tariff's dcv_methods, else yes") {
+    TariffTemplate stated_no{"115", {}, {}};
+    stated_no.dns_validation = false;
+    TariffTemplate stated_yes{"115", {}, {}};
+    stated_yes.dns_validation = true;
+    const TariffTemplate unstated{"115", {}, {}};
+    CHECK_FALSE(offers_dns_validation(stated_no, "email,dns"));
+    CHECK(offers_dns_validation(stated_yes, "email"));
+    CHECK_FALSE(offers_dns_validation(unstated, "email"));
+    CHECK(offers_dns_validation(unstated, "Email, DNS"));
+    CHECK(offers_dns_validation(unstated, ""));
+    CHECK(offers_dns_validation(std::nullopt, ""));
+    CHECK_FALSE(offers_dns_validation(std::nullopt, "email"));
 }

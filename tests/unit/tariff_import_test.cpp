@@ -247,3 +247,17 @@ TEST_CASE("check_connection refuses a bad markup or rounding before calling the 
     CHECK(error_type(r) == "value");
     CHECK(r.doc.root().child("error")->attr("object") == "rounding");
 }
+
+TEST_CASE("tariff import: DNS validation as the export states it, or unknown") {
+    ExportedTariff t;
+    t.id = "300";
+    CHECK_FALSE(template_of(t).dns_validation);
+    t.properties["dcv_methods"] = "email";
+    CHECK(template_of(t).dns_validation == std::optional<bool>(false));
+    t.properties["dcv_methods"] = "email,dns";
+    CHECK(template_of(t).dns_validation == std::optional<bool>(true));
+    t.properties["authdnstxt"] = "off";
+    CHECK(template_of(t).dns_validation == std::optional<bool>(false));
+    // not a capability flag: never guessed, never among the flags
+    CHECK(template_of(t).flags.empty());
+}

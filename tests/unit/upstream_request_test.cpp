@@ -263,3 +263,31 @@ TEST_CASE("upstream request: the probe's calls; the order form never carries sok
           "func=certificate.order.param&out=devel&lang=en&pricelist=115&period=12");
     CHECK(form.value("sok").empty());
 }
+
+namespace {
+bool sends(const Request& request, const std::string& name) {
+    for (const auto& param : request.params())
+        if (param.first == name)
+            return true;
+    return false;
+}
+}  // namespace
+
+TEST_CASE("upstream functions: approvers only by e-mail, the protocol only with the file method") {
+    OrderRequest order = manual_order();
+    order.approval = {"auth_dnstxt", {"admin@example.com"}, ""};
+    Request dns = functions::order(order);
+    CHECK(dns.value("approver_method") == "auth_dnstxt");
+    CHECK(!sends(dns, "approver_email_1"));
+    CHECK(!sends(dns, "auth_file_protocol"));
+    order.approval = {"auth_file", {}, "on"};
+    Request file = functions::order(order);
+    CHECK(file.value("approver_method") == "auth_file");
+    CHECK(file.value("auth_file_protocol") == "on");
+    CHECK(!sends(file, "approver_email_1"));
+    ReissueRequest reissue{"oldrequest", "", "", {"auth_file", {}, "off"}};
+    Request again = functions::reissue("5001", reissue);
+    CHECK(again.value("auth_file_protocol") == "off");
+    order.approval = {"auth_email", {"admin@example.com"}, ""};
+    CHECK(!sends(functions::order(order), "auth_file_protocol"));
+}
