@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "core/scrub.h"
 #include "core/text.h"
 #include "lifecycle/item_params.h"
 
@@ -60,6 +61,13 @@ std::string param_value(const char* param, const std::string& value) {
 
 constexpr size_t kLoggedValue = 200;
 
+// What the log shows of an unknown field: its value, cut short, unless its name says secret.
+std::string shown(const std::string& name, const std::string& value) {
+    if (contains_any(lowercase(name), {"key", "pass", "secret"}))
+        return Scrubber::kMask;
+    return value.substr(0, kLoggedValue);
+}
+
 }  // namespace
 
 ValidationData read_validation_data(const UpstreamCertificate& cert) {
@@ -74,7 +82,7 @@ ValidationData read_validation_data(const UpstreamCertificate& cert) {
     }
     for (const auto& [name, value] : cert.fields)
         if (looks_like_validation_data(name))
-            data.unknown_fields.push_back(name + "=" + value.substr(0, kLoggedValue));
+            data.unknown_fields.push_back(name + "=" + shown(name, value));
     return data;
 }
 

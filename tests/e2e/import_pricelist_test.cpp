@@ -152,7 +152,11 @@ TEST_CASE(
     ModuleResult features = w.run({"--command", "features"});
     REQUIRE(features.exit_code == 0);
     CHECK(xpath(features.out, "count(/doc/templates/template)") == "6");
-    CHECK(xpath(features.out, "count(/doc/templates/template[@name='115']/@*)") == "1");
+    // a plain plan: its name and the validation methods (the export states none: e-mail and
+    // DNS, the default)
+    CHECK(xpath(features.out, "count(/doc/templates/template[@name='115']/@*)") == "3");
+    CHECK(xpath(features.out, "count(/doc/templates/template[@authemail='yes'])") == "6");
+    CHECK(xpath(features.out, "count(/doc/templates/template[@authdnstxt='yes'])") == "6");
     CHECK(template_flag(features.out, "116", "wildcard") == "yes");
     CHECK(template_flag(features.out, "117", "multidomain") == "yes");
     CHECK(template_flag(features.out, "118", "orginfo") == "yes");

@@ -299,3 +299,31 @@ TEST_CASE("send_dv_email against an upstream without that function: its error, n
           std::string::npos);
     CHECK(w.host.item_param(order.item, "approver_email") == "admin@example.com,admin@example.com");
 }
+
+TEST_CASE("a www. SAN added on reissue takes the CN's approver; another domain is refused") {
+    World w;
+    CertificateOrder order = opened_order(w, {});  // example.com, approver admin@example.com
+    const std::string id = w.upstream.state().at(0).id;
+    w.upstream.advance(id, "issued");
+    REQUIRE(w.run_item("sync_item", order.item).exit_code == 0);
+    w.host.set_item_param(order.item, "old_altname", "");
+    w.host.set_item_param(order.item, "altname", "www.example.com");
+    w.clear_records();
+
+    ModuleResult r = w.run_item("reopen", order.item, w.host.add_running_operation(0));
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(text(approval_part(w.upstream_calls("certificate.reissue.step2").at(0))) ==
+          text(Params{{"approver_method", "auth_email"},
+                      {"approver_email_1", "admin@example.com"},
+                      {"approver_email_2", "admin@example.com"}}));
+
+    w.upstream.advance(id, "issued");
+    w.host.set_item_param(order.item, "altname", "www.example.com example.net");
+    w.clear_records();
+    r = w.run_item("reopen", order.item, w.host.add_running_operation(0));
+    CHECK(r.exit_code == 1);
+    CHECK(error_type(r) == "missed");
+    CHECK(r.out.find("example.net") != std::string::npos);
+    CHECK(w.upstream.count_committing("certificate.reissue.step2") == 0);
+}

@@ -286,3 +286,15 @@ TEST_CASE("log line format") {
     CHECK(line[3] == ' ');
     CHECK(line[4] != ' ');
 }
+
+TEST_CASE("config: the validation re-send functions, no default, function names only") {
+    Config defaults = Config::parse("", "t.conf");
+    CHECK(defaults.dcv_email_function.empty());
+    CHECK(defaults.dcv_dns_function.empty());
+    Config c = Config::parse(
+        "DcvEmailFunction certificate.dcv.email\nDcvDnsFunction certificate.dcv_dns\n", "t.conf");
+    CHECK(c.dcv_email_function == "certificate.dcv.email");
+    CHECK(c.dcv_dns_function == "certificate.dcv_dns");
+    CHECK_THROWS_AS(Config::parse("DcvEmailFunction a&func=b\n", "t.conf"), Error);
+    CHECK_THROWS_AS(Config::parse("DcvDnsFunction a b\n", "t.conf"), Error);
+}

@@ -63,9 +63,11 @@ TEST_CASE("validation data: each param from the first accepted name the form car
                                                      {"auth_cname_target", "x.ca.com"},
                                                      {"dnstxt_host", "_dnsauth"},
                                                      {"new_approver", "b@a.com"},
+                                                     {"dcv_private_key", "PEM"},
                                                      {"status", "4"}}));
     CHECK(data.unknown_fields == Lines{"dcv_status=pending", "auth_cname_target=x.ca.com",
-                                       "dnstxt_host=_dnsauth", "new_approver=b@a.com"});
+                                       "dnstxt_host=_dnsauth", "new_approver=b@a.com",
+                                       "dcv_private_key=[hidden]"});
 }
 
 TEST_CASE("sync while awaiting validation: params written once, again only when changed") {
