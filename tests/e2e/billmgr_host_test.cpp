@@ -4,12 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "billmgr/billmgr_host.h"
 #include "billmgr/crypt.h"
 #include "billmgr/writeback.h"
 #include "core/error.h"
 #include "e2e_util.h"
+#include "fixture_keys.h"
 
 using namespace pmtest;
 
@@ -100,8 +102,10 @@ TEST_CASE("crypted params: a wrong key or corrupt data is a clear error without 
     pmb::ParamDecryptor right(w.sandbox.root() + "/etc/billmgr.pem");
     CHECK(right.decrypt("password", cipher) == secret);
 
-    HostSandbox other;  // its own, different key
-    pmb::ParamDecryptor wrong(other.root() + "/etc/billmgr.pem");
+    // Sandboxes of one process share their crypt key, so the wrong key is a fixture key.
+    const std::string wrong_key = w.sandbox.root() + "/etc/other.pem";
+    std::ofstream(wrong_key) << pmtest::fixture_key_pem(0);
+    pmb::ParamDecryptor wrong(wrong_key);
     auto message_of = [](const std::function<void()>& f) {
         try {
             f();
