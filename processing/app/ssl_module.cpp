@@ -85,6 +85,7 @@ upstream::Connection SslModule::connection_for(const std::map<std::string, std::
     c.read_retries = config.read_retries;
     c.retry_delay_ms = config.retry_delay_ms;
     c.command_budget_s = config.command_budget_s;
+    c.list_page_size = config.list_page_size;
     return c;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "upstream/certificate_list.h"
 #include "upstream/functions.h"
 #include "upstream/response.h"
 
@@ -26,8 +27,8 @@ OrderResult UpstreamCertificateApi::order(const OrderRequest& request) {
     return parse_order(client_.call(functions::order(request)));
 }
 
-std::vector<UpstreamCertificate> UpstreamCertificateApi::list() {
-    return parse_certificate_list(client_.call(functions::list()));
+ListRead UpstreamCertificateApi::each_certificate(const CertificateVisitor& visit) {
+    return read_certificate_list(client_, list_page_size_, visit);
 }
 
 UpstreamCertificate UpstreamCertificateApi::get(const std::string& id) {

@@ -15,12 +15,12 @@ namespace pmb {
 class UpstreamCertificateApi : public CertificateApi {
 public:
     explicit UpstreamCertificateApi(upstream::Connection connection)
-        : client_(std::move(connection)) {}
+        : list_page_size_(connection.list_page_size), client_(std::move(connection)) {}
 
     void check_access() override;
     GeneratedKey generate_key(const OrderRequest& request) override;
     OrderResult order(const OrderRequest& request) override;
-    std::vector<UpstreamCertificate> list() override;
+    ListRead each_certificate(const CertificateVisitor& visit) override;
     UpstreamCertificate get(const std::string& id) override;
     IssuedFile download(const std::string& id) override;
     void reissue(const std::string& id, const ReissueRequest& request) override;
@@ -33,6 +33,7 @@ public:
     int round_trips() const { return client_.round_trips(); }
 
 private:
+    long list_page_size_;
     upstream::ApiClient client_;
 };
 

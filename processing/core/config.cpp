@@ -63,6 +63,18 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) {
              c.charge_settle_s = number_in_range("ChargeSettleSeconds", v, 0, 86400);
          }},
+        {"ListPageSize",
+         [](Config& c, const std::string& v) {
+             c.list_page_size = number_in_range("ListPageSize", v, 1, 100000);
+         }},
+        {"ListCacheSeconds",
+         [](Config& c, const std::string& v) {
+             c.list_cache_s = number_in_range("ListCacheSeconds", v, 0, 86400);
+         }},
+        {"PendingRecheckSeconds",
+         [](Config& c, const std::string& v) {
+             c.pending_recheck_s = number_in_range("PendingRecheckSeconds", v, 0, 604800);
+         }},
     };
     return table;
 }

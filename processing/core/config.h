@@ -35,6 +35,14 @@ struct Config {
     // Seconds after a charging call whose outcome was lost during which a retry that sees no
     // change upstream waits instead of sending it again (the upstream's views may lag).
     long charge_settle_s = 600;
+    // Rows per page of the upstream's certificate list (p_cnt).
+    long list_page_size = 500;
+    // Seconds a snapshot of the certificate list serves sync_item runs; 0: no snapshot, every
+    // sync reads its certificate with certificate.edit.
+    long list_cache_s = 120;
+    // Seconds after which a certificate still awaiting validation is read with
+    // certificate.edit again although its list row did not change.
+    long pending_recheck_s = 3600;
 
     // Missing file: defaults. Unknown key or bad value: pmb::Error naming file and line.
     static Config load(const std::string& path);

@@ -87,16 +87,18 @@ std::optional<std::string> CertificateService::find_earlier_order(const ServiceV
     const Item& item = service.item();
     const std::string since_date = date_of(since - 86400);
     const std::string& cn = service.domains().cn;
-    for (const UpstreamCertificate& cert : api_.list()) {
+    std::optional<std::string> found;
+    api_.each_certificate([&](const UpstreamCertificate& cert) {
         if (!matches_order(cert, item, cn, since_date))
-            continue;
+            return true;
         // Without remoteid, two services for the same domain and tariff look alike: never
         // adopt a certificate another local service already owns.
         auto owner = host_.find_item_by_param(item.processingmodule, param::kUpstreamId, cert.id);
         if (!owner || *owner == item.id)
-            return cert.id;
-    }
-    return std::nullopt;
+            found = cert.id;
+        return !found;
+    });
+    return found;
 }
 
 std::string CertificateService::adopt_or_order(const ServiceView& service) {

@@ -303,16 +303,21 @@ public:
         return result;
     }
 
-    std::vector<pmb::UpstreamCertificate> list() override {
+    pmb::ListRead each_certificate(const pmb::CertificateVisitor& visit) override {
         calls.push_back("list");
         maybe_fail("list", false);
-        std::vector<pmb::UpstreamCertificate> out;
+        pmb::ListRead read;
+        read.declared = static_cast<long>(certs.size());
         for (auto [id, cert] : certs) {
             if (!expose_remoteid)
                 cert.remoteid.clear();
-            out.push_back(cert);
+            ++read.rows;
+            if (!visit(cert)) {
+                read.stopped = true;
+                break;
+            }
         }
-        return out;
+        return read;
     }
 
     pmb::UpstreamCertificate get(const std::string& id) override {
