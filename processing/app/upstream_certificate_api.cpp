@@ -28,7 +28,9 @@ OrderResult UpstreamCertificateApi::order(const OrderRequest& request) {
 }
 
 ListRead UpstreamCertificateApi::each_certificate(const CertificateVisitor& visit) {
-    return read_certificate_list(client_, list_page_size_, visit);
+    if (!list_client_)
+        list_client_ = std::make_unique<ApiClient>(connection_);
+    return read_certificate_list(*list_client_, connection_.list_page_size, visit);
 }
 
 UpstreamCertificate UpstreamCertificateApi::get(const std::string& id) {

@@ -4,6 +4,7 @@
 // port it implements and the upstream client it calls; upstream/ stays free of lifecycle/.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace pmb {
 class UpstreamCertificateApi : public CertificateApi {
 public:
     explicit UpstreamCertificateApi(upstream::Connection connection)
-        : list_page_size_(connection.list_page_size), client_(std::move(connection)) {}
+        : connection_(connection), client_(std::move(connection)) {}
 
     void check_access() override;
     GeneratedKey generate_key(const OrderRequest& request) override;
@@ -30,11 +31,16 @@ public:
     Balance balance(BalanceRead how) override;
 
     // HTTP requests made so far (reported by the benchmark).
-    int round_trips() const { return client_.round_trips(); }
+    int round_trips() const {
+        return client_.round_trips() + (list_client_ ? list_client_->round_trips() : 0);
+    }
 
 private:
-    long list_page_size_;
+    upstream::Connection connection_;
     upstream::ApiClient client_;
+    // The list streams on a connection of its own: a visitor may call the upstream (import
+    // reads each new certificate's form) while the list's transfer is still open.
+    std::unique_ptr<upstream::ApiClient> list_client_;
 };
 
 }  // namespace pmb

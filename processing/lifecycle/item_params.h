@@ -19,11 +19,14 @@ inline constexpr const char* kServiceStatus = "service_status";
 inline constexpr const char* kCertificateOpened = "certificate_opened";
 // The altname the last reissue was sent with: a different altname needs a reissue.
 inline constexpr const char* kOldAltname = "old_altname";
+// What sync last saw of its certificate in the list, and when it last read it with
+// certificate.edit (lifecycle/list_snapshot.h: "<row fingerprint> <unix time>").
+inline constexpr const char* kListSeen = "list_seen";
 
 // Every param above, in one place: setparam tells them from what the client changed.
 inline constexpr const char* kWritten[] = {
     kUpstreamId, kOrderAttempt,  kProlongAttempt,    kReissueAttempt, kCsrSha256,
-    kPrivateKey, kServiceStatus, kCertificateOpened, kOldAltname,
+    kPrivateKey, kServiceStatus, kCertificateOpened, kOldAltname,     kListSeen,
 };
 
 inline bool written_by_module(const std::string& name) {

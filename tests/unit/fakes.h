@@ -163,6 +163,16 @@ public:
         return std::nullopt;
     }
 
+    std::vector<std::pair<long long, std::string>> open_items_with_param(
+        long long module, const std::string& name) override {
+        std::vector<std::pair<long long, std::string>> out;
+        for (const auto& [id, item] : items)
+            if (item.processingmodule == module && item.status != 1 && item.status != 4 &&
+                !item.param(name).empty())
+                out.emplace_back(id, item.param(name));
+        return out;
+    }
+
     pmb::XmlDoc call(const std::string& func, const std::vector<pmb::MgrctlArg>& args) override {
         calls.push_back({func, args});
         const Call& c = calls.back();
