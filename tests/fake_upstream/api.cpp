@@ -259,7 +259,9 @@ Body func_certificate_list(State& state, const ApiConfig& config, const ApiReque
     const size_t first = (page - 1) * rows;
     for (const auto& [id, cert] : state.certificates) {
         size_t at = index++;
-        if (at < first || at >= first + rows)
+        if (at >= first + rows)
+            break;
+        if (at < first)
             continue;
         if (!shapes.list_hidden.count(id))
             list_row(state, config, cert).write(text);
