@@ -74,13 +74,19 @@ void install_signal_handlers() {
 struct Options {
     int runs = 20;
     int export_tariffs = 20000;
+    int fleet = 1000;          // services of the sync bursts (0: no scale rows)
+    int import_rows = 200000;  // the biggest certificate list of the import rows
     std::string json_file;
 };
 
 const char* const kUsage =
-    "usage: pmbillmgrssl_bench [--runs R] [--export-tariffs N] [--json FILE]\n"
+    "usage: pmbillmgrssl_bench [--runs R] [--export-tariffs N] [--fleet F] [--import-rows L]\n"
+    "                          [--json FILE]\n"
     "  --runs R            runs per command (default 20)\n"
     "  --export-tariffs N  generated tariffs in the upstream pricelist.export (default 20000)\n"
+    "  --fleet F           issued services of the sync bursts (default 1000; 0: none)\n"
+    "  --import-rows L     certificates in the biggest list import reads (default 200000;\n"
+    "                      also L/4 and L/2)\n"
     "  --json FILE         also write every sample as JSON\n";
 
 int positive_number(const std::string& option, const std::string& value, int min) {
@@ -110,6 +116,10 @@ Options parse_options(int argc, char** argv) {
             options.runs = positive_number(arg, value, 1);
         } else if (arg == "--export-tariffs") {
             options.export_tariffs = positive_number(arg, value, 0);
+        } else if (arg == "--fleet") {
+            options.fleet = positive_number(arg, value, 0);
+        } else if (arg == "--import-rows") {
+            options.import_rows = positive_number(arg, value, 4);
         } else if (arg == "--json") {
             options.json_file = value;
         } else {
@@ -549,6 +559,10 @@ public:
         spawn_floor(9);
         lifecycle(R);
         import_pricelist(R);
+        if (options_.fleet > 0) {
+            sync_bursts(options_.fleet);
+            import_services(options_.import_rows);
+        }
         total_s_ = std::chrono::duration<double>(Clock::now() - started).count();
     }
 
@@ -613,6 +627,7 @@ public:
                 skipped += "- " + row.command + ": " + row.note + "\n";
         if (!skipped.empty())
             out << "Not measured:\n\n" << skipped << "\n";
+        print_scale(out);
         out << "Reference points (outside the module):\n\n";
         out << "- `/bin/true` measured the same way (median of 9): " << ms_text(spawn_floor_ms_)
             << " ms, peak RSS " << fixed(static_cast<double>(spawn_floor_rss_kb_) / 1024.0, 1)
@@ -858,10 +873,144 @@ private:
         }
     }
 
+    // ---- many certificates -----------------------------------------------------------------
+
+    // One row per burst: every sync_item run of the fleet, one after another as the cron
+    // starts them; or one run of sync_item --module, or of import.
+    struct ScaleRow {
+        std::string scenario;
+        std::vector<Sample> samples;
+        int services = 0;
+    };
+
+    static pmtest::WorldOptions fleet_options(const std::string& more) {
+        pmtest::WorldOptions o;
+        o.upstream.lifetime_seconds = 4 * 3600;
+        o.extra_config = production_config(0) + more;
+        return o;
+    }
+
+    std::string snapshot_file(World& w) const {
+        return w.host.root() + "/var/pmbillmgrssl.list." + std::to_string(w.module) + ".tsv";
+    }
+
+    ScaleRow& add_scale(const std::string& scenario, int services) {
+        progress(scenario);
+        scale_.push_back(ScaleRow{scenario, {}, services});
+        return scale_.back();
+    }
+
+    // The burst starts with no snapshot: the previous one is long expired in production.
+    void burst(World& w, const World::Fleet& fleet, ScaleRow& row) {
+        std::remove(snapshot_file(w).c_str());
+        for (int item : fleet.items)
+            row.samples.push_back(measure(w, item_args("sync_item", item)));
+    }
+
+    void change_tenth(World& w, const World::Fleet& fleet, const std::string& date) {
+        for (size_t i = 0; i < fleet.upstream_ids.size(); i += 10)
+            w.upstream.set_expiry(fleet.upstream_ids[i], date);
+    }
+
+    // F issued services. The snapshot rows (ListCacheSeconds 120, the default) against
+    // today's way, ListCacheSeconds 0: every sync reads its certificate with certificate.edit.
+    void sync_bursts(int F) {
+        progress("sync bursts: " + std::to_string(F) + " issued services");
+        World w(fleet_options("ListCacheSeconds 120\n"));
+        const World::Fleet fleet = w.add_issued_fleet(F);
+        ScaleRow& first = add_scale(
+            "first burst after the upgrade (every service reads its certificate once)", F);
+        burst(w, fleet, first);
+        ScaleRow& same = add_scale("burst, none changed: list snapshot", F);
+        burst(w, fleet, same);
+        change_tenth(w, fleet, "2031-01-01");
+        ScaleRow& tenth = add_scale("burst, 10% changed: list snapshot", F);
+        burst(w, fleet, tenth);
+
+        const std::vector<std::string> batch{"--command", "sync_item", "--module",
+                                             std::to_string(w.module)};
+        ScaleRow& module_same = add_scale("sync_item --module, none changed", F);
+        std::remove(snapshot_file(w).c_str());
+        module_same.samples.push_back(measure(w, batch));
+        change_tenth(w, fleet, "2033-01-01");
+        ScaleRow& module_tenth = add_scale("sync_item --module, 10% changed", F);
+        std::remove(snapshot_file(w).c_str());
+        module_tenth.samples.push_back(measure(w, batch));
+        expect(w.host.item_expiredate(fleet.items[0]) == "2033-01-01",
+               "sync_item --module saved the changed expiry");
+
+        w.write_config(production_config(0) + "ListCacheSeconds 0\n");
+        ScaleRow& old_same = add_scale("burst, none changed: per-service certificate.edit", F);
+        burst(w, fleet, old_same);
+        change_tenth(w, fleet, "2032-01-01");
+        ScaleRow& old_tenth = add_scale("burst, 10% changed: per-service certificate.edit", F);
+        burst(w, fleet, old_tenth);
+    }
+
+    // import over lists of L/4, L/2 and L certificates: all but 10 closed upstream (skipped
+    // without a form read), the 10 imported the first time. Then L once more, sent unpaged.
+    void import_services(int L) {
+        World w(fleet_options(""));
+        const pmtest::CertificateOrder tariff = w.add_order();
+        w.host.add_pricelist("115", tariff.itemtype);  // imported tariffs are named by id
+        w.upstream.add_bulk(10, "issued");
+        int listed = 10;
+        const std::vector<std::string> args{"--command",  "import",
+                                            "--module",   std::to_string(w.module),
+                                            "--itemtype", "certificate"};
+        for (int size : {L / 4, L / 2, L}) {
+            progress("import: a list of " + std::to_string(size) + " certificates");
+            w.upstream.add_bulk(size - listed, "deleted");
+            listed = size;
+            add_scale("import, " + std::to_string(size) + " certificates listed (pages of 500)",
+                      size)
+                .samples.push_back(measure(w, args));
+        }
+        w.upstream.set_shape("list_ignores_paging");
+        add_scale("import, " + std::to_string(L) + " certificates in one unpaged answer", L)
+            .samples.push_back(measure(w, args));
+    }
+
+    static int total_upstream(const ScaleRow& row) {
+        int total = 0;
+        for (const Sample& s : row.samples)
+            total += s.upstream;
+        return total;
+    }
+
+    void print_scale(std::ostream& out) const {
+        if (scale_.empty())
+            return;
+        out << "Many certificates (" << options_.fleet << " issued services; each burst runs "
+            << "`sync_item --item N` once per service, one after another):\n\n";
+        out << "| scenario | runs | median ms per run | p90 ms | peak RSS MB (max) "
+               "| upstream requests (total) | per service | mgrctl calls (total) |\n";
+        out << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+        for (const ScaleRow& row : scale_) {
+            std::vector<double> ms;
+            long rss = 0;
+            int mgrctl = 0;
+            for (const Sample& s : row.samples) {
+                ms.push_back(s.ms);
+                rss = std::max(rss, s.maxrss_kb);
+                mgrctl += s.mgrctl;
+            }
+            std::sort(ms.begin(), ms.end());
+            const int upstream = total_upstream(row);
+            out << "| " << row.scenario << " | " << row.samples.size() << " | "
+                << ms_text(median(ms)) << " | " << ms_text(p90(ms)) << " | "
+                << fixed(static_cast<double>(rss) / 1024.0, 1) << " | " << upstream << " | "
+                << fixed(static_cast<double>(upstream) / row.services, 3) << " | " << mgrctl
+                << " |\n";
+        }
+        out << "\n";
+    }
+
     Options options_;
     Machine machine_ = machine();
     World w_;
     std::deque<Row> rows_;  // a deque: add_row() keeps earlier references valid
+    std::deque<ScaleRow> scale_;
     bool import_available_ = false;
     DirectRequest export_;          // uncompressed
     DirectRequest export_encoded_;  // with the module's Accept-Encoding

@@ -27,8 +27,8 @@ OrderResult ChargeWatch::order(const OrderRequest& request) {
     return result;
 }
 
-std::vector<UpstreamCertificate> ChargeWatch::list() {
-    return watched([&] { return inner_.list(); });
+ListRead ChargeWatch::each_certificate(const CertificateVisitor& visit) {
+    return watched([&] { return inner_.each_certificate(visit); });
 }
 
 UpstreamCertificate ChargeWatch::get(const std::string& id) {

@@ -25,7 +25,7 @@ public:
     void check_access() override;
     GeneratedKey generate_key(const OrderRequest& request) override;
     OrderResult order(const OrderRequest& request) override;
-    std::vector<UpstreamCertificate> list() override;
+    ListRead each_certificate(const CertificateVisitor& visit) override;
     UpstreamCertificate get(const std::string& id) override;
     IssuedFile download(const std::string& id) override;
     void reissue(const std::string& id, const ReissueRequest& request) override;

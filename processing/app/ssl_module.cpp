@@ -1,9 +1,12 @@
 #include "app/ssl_module.h"
 
+#include <set>
+
 #include "app/charge_watch.h"
 #include "app/upstream_certificate_api.h"
 #include "app/upstream_probe.h"
 #include "app/upstream_tariff_catalog.h"
+#include "billmgr/item_lock.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/scrub.h"
@@ -85,6 +88,7 @@ upstream::Connection SslModule::connection_for(const std::map<std::string, std::
     c.read_retries = config.read_retries;
     c.retry_delay_ms = config.retry_delay_ms;
     c.command_budget_s = config.command_budget_s;
+    c.list_page_size = config.list_page_size;
     return c;
 }
 
@@ -130,7 +134,13 @@ std::string SslModule::tune_connection(const std::string& input) {
 }
 
 void SslModule::with_service(long long item, const std::function<void(CertificateService&)>& step) {
-    ModuleSettings module = host().module(host().item_module(item));
+    with_module(host().item_module(item),
+                [&](CertificateService& service, CertificateApi&) { step(service); });
+}
+
+void SslModule::with_module(long long module_id,
+                            const std::function<void(CertificateService&, CertificateApi&)>& step) {
+    ModuleSettings module = host().module(module_id);
     const upstream::Connection connection = connection_for(module.params, config());
     auto api = api_factory_(connection);
     ChargeWatch watch(*api);
@@ -141,7 +151,7 @@ void SslModule::with_service(long long item, const std::function<void(Certificat
     CertificateService service(host(), watch, templates, running_operation(), catalog.get(),
                                charging);
     try {
-        step(service);
+        step(service, watch);
     } catch (...) {
         refresh_balance_after(watch, *api, module.id);
         throw;
@@ -167,9 +177,57 @@ std::string SslModule::open(long long item) {
     return "";
 }
 
+SnapshotSettings SslModule::snapshot_settings(long long module) const {
+    SnapshotSettings settings;
+    settings.file = root().list_snapshot(module);
+    settings.lock_file = root().list_lock(module);
+    settings.module = module;
+    settings.max_age_s = config().list_cache_s;
+    settings.lock_wait_s = config().lock_wait_s;
+    settings.pending_recheck_s = config().pending_recheck_s;
+    return settings;
+}
+
 std::string SslModule::sync_item(long long item) {
-    with_service(item, [&](CertificateService& s) { s.sync(item); });
+    const long long module = host().item_module(item);
+    with_module(module, [&](CertificateService& service, CertificateApi& api) {
+        ListSnapshots snapshots(snapshot_settings(module), api);
+        service.sync(item, &snapshots);
+    });
     return "";
+}
+
+// One list read for the whole module; each service under its own lock, as its own sync_item
+// run would be; a failure is counted and the next service synced.
+std::string SslModule::sync_module(long long module) {
+    const auto items = host().open_items_with_param(module, param::kUpstreamId);
+    std::vector<std::string> failed;
+    with_module(module, [&](CertificateService& service, CertificateApi& api) {
+        ListSnapshots snapshots(snapshot_settings(module), api);
+        std::set<std::string> ids;
+        for (const auto& item : items)
+            ids.insert(item.second);
+        snapshots.get(ids);
+        for (const auto& [item, upstream_id] : items) {
+            try {
+                ItemLock lock(root().item_lock(item), item, config().lock_wait_s);
+                service.sync(item, &snapshots);
+            } catch (const std::exception& e) {
+                log_error("sync of service " + std::to_string(item) + " failed: " + e.what());
+                failed.push_back(std::to_string(item));
+            }
+        }
+    });
+    const std::string summary = "synced " + std::to_string(items.size() - failed.size()) + " of " +
+                                std::to_string(items.size()) + " services of processing module " +
+                                std::to_string(module);
+    log_info(summary + (failed.empty() ? "" : "; failed: " + join(failed, ", ")));
+    if (!failed.empty())
+        throw Error(errtype::kUpstream, "item", join(failed, ","),
+                    summary + "; failed: " + join(failed, ", ") + " (see the log)");
+    XmlWriter doc("doc");
+    doc.element("synced", std::to_string(items.size())).element("failed", "0");
+    return doc.finish();
 }
 
 std::string SslModule::reopen(long long item) {

@@ -7,6 +7,7 @@
 
 #include "billmgr/module.h"
 #include "lifecycle/certificate_api.h"
+#include "lifecycle/list_snapshot.h"
 #include "lifecycle/tariff_catalog.h"
 #include "upstream/connection.h"
 
@@ -34,6 +35,7 @@ protected:
     std::string tune_connection(const std::string& input) override;
     std::string open(long long item) override;
     std::string sync_item(long long item) override;
+    std::string sync_module(long long module) override;
     std::string reopen(long long item) override;
     std::string setparam(long long item) override;
     std::string prolong(long long item) override;
@@ -56,6 +58,11 @@ private:
     // the step paid upstream or was refused for lack of money, refreshes the module's
     // dashboard balance (best effort: never changes the step's result or error).
     void with_service(long long item, const std::function<void(CertificateService&)>& step);
+    // The same for any step with the upstream of a module (the api the service uses, too).
+    void with_module(long long module,
+                     const std::function<void(CertificateService&, CertificateApi&)>& step);
+    // Where and for how long a burst of syncs of the module shares one list read.
+    SnapshotSettings snapshot_settings(long long module) const;
     void refresh_balance_after(const ChargeWatch& watch, CertificateApi& api, long long module);
     // getbalance of one module, with every fallback.
     Balance refresh_balance(long long module);

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "upstream/certificate_list.h"
 #include "upstream/functions.h"
 #include "upstream/response.h"
 
@@ -26,8 +27,10 @@ OrderResult UpstreamCertificateApi::order(const OrderRequest& request) {
     return parse_order(client_.call(functions::order(request)));
 }
 
-std::vector<UpstreamCertificate> UpstreamCertificateApi::list() {
-    return parse_certificate_list(client_.call(functions::list()));
+ListRead UpstreamCertificateApi::each_certificate(const CertificateVisitor& visit) {
+    if (!list_client_)
+        list_client_ = std::make_unique<ApiClient>(connection_);
+    return read_certificate_list(*list_client_, connection_.list_page_size, visit);
 }
 
 UpstreamCertificate UpstreamCertificateApi::get(const std::string& id) {

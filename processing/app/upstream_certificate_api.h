@@ -4,6 +4,7 @@
 // port it implements and the upstream client it calls; upstream/ stays free of lifecycle/.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,12 +16,12 @@ namespace pmb {
 class UpstreamCertificateApi : public CertificateApi {
 public:
     explicit UpstreamCertificateApi(upstream::Connection connection)
-        : client_(std::move(connection)) {}
+        : connection_(connection), client_(std::move(connection)) {}
 
     void check_access() override;
     GeneratedKey generate_key(const OrderRequest& request) override;
     OrderResult order(const OrderRequest& request) override;
-    std::vector<UpstreamCertificate> list() override;
+    ListRead each_certificate(const CertificateVisitor& visit) override;
     UpstreamCertificate get(const std::string& id) override;
     IssuedFile download(const std::string& id) override;
     void reissue(const std::string& id, const ReissueRequest& request) override;
@@ -34,10 +35,16 @@ public:
     Balance balance(BalanceRead how) override;
 
     // HTTP requests made so far (reported by the benchmark).
-    int round_trips() const { return client_.round_trips(); }
+    int round_trips() const {
+        return client_.round_trips() + (list_client_ ? list_client_->round_trips() : 0);
+    }
 
 private:
+    upstream::Connection connection_;
     upstream::ApiClient client_;
+    // The list streams on a connection of its own: a visitor may call the upstream (import
+    // reads each new certificate's form) while the list's transfer is still open.
+    std::unique_ptr<upstream::ApiClient> list_client_;
 };
 
 }  // namespace pmb

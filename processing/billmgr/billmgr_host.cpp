@@ -191,6 +191,18 @@ std::optional<long long> BillmgrHost::find_item_by_param(long long module, const
     return number(rows[0], "item");
 }
 
+std::vector<std::pair<long long, std::string>> BillmgrHost::open_items_with_param(
+    long long module, const std::string& name) {
+    std::vector<std::pair<long long, std::string>> items;
+    for (const Row& row :
+         db().select("SELECT i.id, p.value FROM item i JOIN itemparam p ON p.item = i.id"
+                     " WHERE i.processingmodule = ? AND i.status IN (2, 3, 5) AND p.intname = ?"
+                     " AND p.value <> '' ORDER BY i.id",
+                     {module, name}))
+        items.emplace_back(number(row, "id"), text(row, "value"));
+    return items;
+}
+
 XmlDoc BillmgrHost::call(const std::string& func, const std::vector<MgrctlArg>& args) {
     return mgrctl_.call(func, args);
 }

@@ -22,6 +22,8 @@ public:
     int trycount(long long running_operation) override;
     bool has_task(long long running_operation) override;
     bool item_exists(long long id) override;
+    std::vector<std::pair<long long, std::string>> open_items_with_param(
+        long long module, const std::string& name) override;
     std::optional<long long> find_item_by_param(long long module, const std::string& name,
                                                 const std::string& value) override;
     XmlDoc call(const std::string& func, const std::vector<MgrctlArg>& args) override;

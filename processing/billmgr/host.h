@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/xml.h"
@@ -71,6 +72,10 @@ public:
     virtual bool item_exists(long long id) = 0;
     virtual std::optional<long long> find_item_by_param(long long module, const std::string& name,
                                                         const std::string& value) = 0;
+    // The open services of the module (active, suspended or processing) that carry the
+    // itemparam name (e.g. upstream_id), by id, with its value.
+    virtual std::vector<std::pair<long long, std::string>> open_items_with_param(
+        long long module, const std::string& name) = 0;
     // Runs one BILLmanager function; throws pmb::Error(mgrctl) when it answers an error.
     virtual XmlDoc call(const std::string& func, const std::vector<MgrctlArg>& args) = 0;
 };

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "core/file_lock.h"
+
 namespace pmb {
 
 class ItemLock {
@@ -15,12 +17,9 @@ public:
     // holds it then, and pmb::Error(internal) naming the path when the folder cannot be made
     // or the file opened: it never goes on unlocked.
     ItemLock(const std::string& path, long long item, long wait_s);
-    ~ItemLock();
-    ItemLock(const ItemLock&) = delete;
-    ItemLock& operator=(const ItemLock&) = delete;
 
 private:
-    int fd_;
+    FileLock lock_;
 };
 
 }  // namespace pmb

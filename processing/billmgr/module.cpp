@@ -73,8 +73,11 @@ const std::vector<Command>& Module::commands() {
          [](Module& m, A, In in) { return m.tune_connection(in); }},
         {"open",             {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.open(a.item_id()); }},
-        {"sync_item",        {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
-         [](Module& m, A a, In) { return m.sync_item(a.item_id()); }},
+        {"sync_item",        {},          Kind::kItemOrModule, kNoStdin, kTries, kValidConfig, kAnnounced,
+         [](Module& m, A a, In) {
+             return a.item.empty() && !a.module.empty() ? m.sync_module(a.module_id())
+                                                        : m.sync_item(a.item_id());
+         }},
         {"reopen",           {"reissue"}, Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
          [](Module& m, A a, In) { return m.reopen(a.item_id()); }},
         {"setparam",         {},          Kind::kItem,       kNoStdin, kTries,   kValidConfig, kAnnounced,
@@ -150,14 +153,16 @@ std::string Module::dispatch(const Args& args, const std::string& input) {
     if (!command)
         unsupported(args.command);
     const char* kill_switch =
-        command->kind == Command::Kind::kItem ? active_kill_switch() : nullptr;
+        command->kind != Command::Kind::kStandalone ? active_kill_switch() : nullptr;
     if (kill_switch) {
         log_info(std::string(command->name) + ": " + kill_switch + " exists, doing nothing");
         return "";
     }
     if (config_error_ && !command->tolerates_config_error)
         throw *config_error_;
-    if (command->kind != Command::Kind::kItem)
+    const bool module_wide =
+        command->kind == Command::Kind::kItemOrModule && args.item.empty() && !args.module.empty();
+    if (command->kind == Command::Kind::kStandalone || module_wide)
         return command->handler(*this, args, input);
     const long long item = args.item_id();
     ItemLock lock(root_.item_lock(item), item, config_.lock_wait_s);

@@ -27,8 +27,9 @@ class Module;
 // One BILLmanager command: the row of Module::commands().
 struct Command {
     // kItem commands act on one service: the kill switch applies and failures go to the
-    // running operation.
-    enum class Kind { kStandalone, kItem };
+    // running operation. kItemOrModule: the same with --item; with --module alone, on every
+    // open service of that module, each under its own lock taken by the handler.
+    enum class Kind { kStandalone, kItem, kItemOrModule };
     using Handler = std::string (*)(Module& module, const Args& args, const std::string& input);
 
     const char* name;
@@ -75,6 +76,8 @@ protected:
     virtual std::string tune_connection(const std::string& input) = 0;
     virtual std::string open(long long item) = 0;
     virtual std::string sync_item(long long item) = 0;
+    // sync_item --module M without --item: every open service of the module, one list read.
+    virtual std::string sync_module(long long module) = 0;
     virtual std::string reopen(long long item) = 0;
     // The service's params, tariff or addons were changed in BILLmanager.
     virtual std::string setparam(long long item) = 0;

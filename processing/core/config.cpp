@@ -81,6 +81,18 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) {
              c.dcv_dns_function = function_name("DcvDnsFunction", v);
          }},
+        {"ListPageSize",
+         [](Config& c, const std::string& v) {
+             c.list_page_size = number_in_range("ListPageSize", v, 1, 100000);
+         }},
+        {"ListCacheSeconds",
+         [](Config& c, const std::string& v) {
+             c.list_cache_s = number_in_range("ListCacheSeconds", v, 0, 86400);
+         }},
+        {"PendingRecheckSeconds",
+         [](Config& c, const std::string& v) {
+             c.pending_recheck_s = number_in_range("PendingRecheckSeconds", v, 0, 604800);
+         }},
     };
     return table;
 }

@@ -39,6 +39,14 @@ struct Config {
     // (send_dv_email, send_dv_dns). Not public, so no default: probe_upstream finds them.
     std::string dcv_email_function;
     std::string dcv_dns_function;
+    // Rows per page of the upstream's certificate list (p_cnt).
+    long list_page_size = 500;
+    // Seconds a snapshot of the certificate list serves sync_item runs; 0: no snapshot, every
+    // sync reads its certificate with certificate.edit.
+    long list_cache_s = 120;
+    // Seconds after which a certificate still awaiting validation is read with
+    // certificate.edit again although its list row did not change.
+    long pending_recheck_s = 3600;
 
     // Missing file: defaults. Unknown key or bad value: pmb::Error naming file and line.
     static Config load(const std::string& path);

@@ -37,6 +37,14 @@ public:
     std::string item_lock(long long item) const {
         return lock_dir() + "/pmbillmgrssl." + std::to_string(item) + ".lock";
     }
+    // The snapshot of a processing module's certificate list that a burst of syncs shares,
+    // and the lock that lets one run read the list (lifecycle/list_snapshot.h).
+    std::string list_snapshot(long long module) const {
+        return path("var/pmbillmgrssl.list." + std::to_string(module) + ".tsv");
+    }
+    std::string list_lock(long long module) const {
+        return lock_dir() + "/pmbillmgrssl.list." + std::to_string(module) + ".lock";
+    }
     // Capabilities of the upstream tariffs, written by import_pricelist, read by features.
     std::string template_cache() const { return path("var/pmbillmgrssl.templates.xml"); }
 

@@ -18,6 +18,27 @@ std::string lowercase(std::string_view text) {
     return out;
 }
 
+std::string fold_case(std::string_view text) {
+    std::string out = lowercase(text);
+    for (size_t i = 0; i + 1 < out.size(); ++i) {
+        auto lead = static_cast<unsigned char>(out[i]);
+        auto next = static_cast<unsigned char>(out[i + 1]);
+        if (lead != 0xD0)
+            continue;
+        if (next >= 0x90 && next <= 0x9F) {  // А-П -> а-п
+            out[i + 1] = static_cast<char>(next + 0x20);
+        } else if (next >= 0xA0 && next <= 0xAF) {  // Р-Я -> р-я
+            out[i] = static_cast<char>(0xD1);
+            out[i + 1] = static_cast<char>(next - 0x20);
+        } else if (next == 0x81) {  // Ё -> ё
+            out[i] = static_cast<char>(0xD1);
+            out[i + 1] = static_cast<char>(0x91);
+        }
+        ++i;
+    }
+    return out;
+}
+
 std::string uppercase(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(),

@@ -14,6 +14,9 @@ bool is_on(const std::string& value);
 
 // ASCII lowercase; other bytes (UTF-8) unchanged.
 std::string lowercase(std::string_view text);
+// Lowercase for matching words in status texts: ASCII and Cyrillic (А-Я, Ё); other bytes
+// unchanged.
+std::string fold_case(std::string_view text);
 // ASCII uppercase; other bytes unchanged.
 std::string uppercase(std::string_view text);
 // Without leading and trailing spaces, tabs, CR and LF.

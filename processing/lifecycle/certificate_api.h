@@ -22,7 +22,9 @@ public:
     virtual GeneratedKey generate_key(const OrderRequest& request) = 0;
     // Spends money: sent once, never retried by the client.
     virtual OrderResult order(const OrderRequest& request) = 0;
-    virtual std::vector<UpstreamCertificate> list() = 0;
+    // The upstream's certificate list, one row at a time (never the whole list in memory),
+    // until visit returns false.
+    virtual ListRead each_certificate(const CertificateVisitor& visit) = 0;
     virtual UpstreamCertificate get(const std::string& id) = 0;
     virtual IssuedFile download(const std::string& id) = 0;
     virtual void reissue(const std::string& id, const ReissueRequest& request) = 0;

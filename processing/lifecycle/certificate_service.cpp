@@ -102,16 +102,18 @@ std::optional<std::string> CertificateService::find_earlier_order(const ServiceV
     const Item& item = service.item();
     const std::string since_date = date_of(since - 86400);
     const std::string& cn = service.domains().cn;
-    for (const UpstreamCertificate& cert : api_.list()) {
+    std::optional<std::string> found;
+    api_.each_certificate([&](const UpstreamCertificate& cert) {
         if (!matches_order(cert, item, cn, since_date))
-            continue;
+            return true;
         // Without remoteid, two services for the same domain and tariff look alike: never
         // adopt a certificate another local service already owns.
         auto owner = host_.find_item_by_param(item.processingmodule, param::kUpstreamId, cert.id);
         if (!owner || *owner == item.id)
-            return cert.id;
-    }
-    return std::nullopt;
+            found = cert.id;
+        return !found;
+    });
+    return found;
 }
 
 std::string CertificateService::adopt_or_order(const ServiceView& service) {
@@ -216,12 +218,41 @@ void CertificateService::finish_open(const ServiceView& service, const std::stri
     }
 }
 
-void CertificateService::sync(long long item_id) {
+void CertificateService::sync(long long item_id, ListSnapshots* snapshots) {
     ServiceView service = read_service(item_id);
-    sync_service(service, require_upstream_id(service.item(), "sync"));
+    const std::string upstream_id = require_upstream_id(service.item(), "sync");
+    const ListSnapshot* snapshot = snapshots ? snapshots->get({upstream_id}) : nullptr;
+    if (!snapshot) {
+        sync_service(service, upstream_id);
+        return;
+    }
+    const long recheck_s = snapshots->settings().pending_recheck_s;
+    if (!needs_certificate_read(service, snapshot, upstream_id, recheck_s)) {
+        log_debug("upstream certificate " + upstream_id + " of service " + std::to_string(item_id) +
+                  " is unchanged in the list: nothing to read");
+        return;
+    }
+    const ListedRow* row = snapshot->find(upstream_id);
+    sync_service(service, upstream_id, row || snapshot->complete());
+    if (row)
+        writeback_.save_param(item_id, param::kListSeen,
+                              ListSeen{row->fingerprint(), std::time(nullptr)}.text());
 }
 
-void CertificateService::sync_service(const ServiceView& service, const std::string& upstream_id) {
+bool CertificateService::needs_certificate_read(const ServiceView& service,
+                                                const ListSnapshot* snapshot,
+                                                const std::string& upstream_id,
+                                                long pending_recheck_s) const {
+    const std::string status = service.param(param::kServiceStatus);
+    const bool awaiting_validation =
+        status != std::to_string(kStatusIssued) && status != std::to_string(kStatusFailed);
+    return needs_edit_read(snapshot->find(upstream_id),
+                           ListSeen::parse(service.param(param::kListSeen)), awaiting_validation,
+                           std::time(nullptr), pending_recheck_s);
+}
+
+void CertificateService::sync_service(const ServiceView& service, const std::string& upstream_id,
+                                      bool missing_means_deleted) {
     const Item& item = service.item();
     UpstreamCertificate cert;
     try {
@@ -229,6 +260,12 @@ void CertificateService::sync_service(const ServiceView& service, const std::str
     } catch (const UpstreamError& e) {
         if (e.failure() != Failure::kNotFound)
             throw;
+        if (!missing_means_deleted)
+            throw Error(errtype::kUpstream, param::kUpstreamId, upstream_id,
+                        "upstream certificate " + upstream_id +
+                            " is missing from an incomplete list and certificate.edit does not "
+                            "find it; it is not taken as deleted until a complete list confirms "
+                            "it");
         cert.item_status = kItemDeleted;
     }
     if (cert.item_status == kItemDeleted)

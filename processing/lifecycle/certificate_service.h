@@ -13,6 +13,7 @@
 #include "billmgr/writeback.h"
 #include "lifecycle/certificate_api.h"
 #include "lifecycle/charge_guard.h"
+#include "lifecycle/list_snapshot.h"
 #include "lifecycle/service_view.h"
 #include "lifecycle/tariff_catalog.h"
 #include "lifecycle/template_cache.h"
@@ -38,7 +39,9 @@ public:
 
     // An order whose reply was lost is found upstream and adopted, never repeated.
     void open(long long item_id);
-    void sync(long long item_id);
+    // With snapshots, certificate.edit is asked only when the service's list row changed
+    // since it was last read, is missing, or a certificate awaiting validation is due.
+    void sync(long long item_id, ListSnapshots* snapshots = nullptr);
     // A reissue, a renewal: a retry of the same operation first reads the upstream and sends
     // nothing when the earlier call reached it.
     void reissue(long long item_id);
@@ -71,7 +74,14 @@ private:
     void check_with_upstream_tariff(const ServiceView& service);
     void use_upstream_made_key(const ServiceView& service, OrderRequest& request);
     void finish_open(const ServiceView& service, const std::string& upstream_id);
-    void sync_service(const ServiceView& service, const std::string& upstream_id);
+    // missing_means_deleted: a certificate.edit answering missed proves the certificate gone
+    // (false when the incomplete list it was missing from cannot confirm it).
+    void sync_service(const ServiceView& service, const std::string& upstream_id,
+                      bool missing_means_deleted = true);
+    // Whether the sync of this service must read its certificate with certificate.edit,
+    // given the snapshot (null: always).
+    bool needs_certificate_read(const ServiceView& service, const ListSnapshot* snapshot,
+                                const std::string& upstream_id, long pending_recheck_s) const;
     // Issued and saved here already: the upstream's file is not fetched again.
     static bool issued_here(const Item& item);
     std::optional<IssuedFile> probe_issued_file(const ServiceView& service,

@@ -19,6 +19,9 @@ inline constexpr const char* kServiceStatus = "service_status";
 inline constexpr const char* kCertificateOpened = "certificate_opened";
 // The altname the last reissue was sent with: a different altname needs a reissue.
 inline constexpr const char* kOldAltname = "old_altname";
+// What sync last saw of its certificate in the list, and when it last read it with
+// certificate.edit (lifecycle/list_snapshot.h: "<row fingerprint> <unix time>").
+inline constexpr const char* kListSeen = "list_seen";
 
 // What the client must publish to validate the domains, copied from the upstream on every
 // sync while the certificate awaits validation (ISPsystem's names; lifecycle/validation_data.h).
@@ -31,9 +34,9 @@ inline constexpr const char* kDcvFieldsLogged = "dcv_fields_logged";
 
 // Every param above, in one place: setparam tells them from what the client changed.
 inline constexpr const char* kWritten[] = {
-    kUpstreamId,  kOrderAttempt,  kProlongAttempt,    kReissueAttempt,  kCsrSha256,
-    kPrivateKey,  kServiceStatus, kCertificateOpened, kOldAltname,      kAuthDnstxtValue,
-    kDomainsList, kAuthFileName,  kAuthFileValue,     kDcvFieldsLogged,
+    kUpstreamId,      kOrderAttempt,  kProlongAttempt,    kReissueAttempt, kCsrSha256,
+    kPrivateKey,      kServiceStatus, kCertificateOpened, kOldAltname,     kListSeen,
+    kAuthDnstxtValue, kDomainsList,   kAuthFileName,      kAuthFileValue,  kDcvFieldsLogged,
 };
 
 inline bool written_by_module(const std::string& name) {

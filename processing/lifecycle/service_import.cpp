@@ -131,15 +131,15 @@ std::vector<std::string> ServiceImport::run(long long module, const ImportFilter
     std::vector<std::string> created;
     std::optional<Error> first_refusal;
     std::string refused;
-    for (const UpstreamCertificate& listed : api_.list()) {
+    api_.each_certificate([&](const UpstreamCertificate& listed) {
         if (skipped(module, listed))
-            continue;
+            return true;
         // The list may lack the names; the form view has them.
         if (!filter.matches(listed) && !listed.altname.empty())
-            continue;
+            return true;
         UpstreamCertificate cert = details(listed);
         if (skipped(module, cert) || !filter.matches(cert))
-            continue;  // the form view may know a remoteid the list lacks
+            return true;  // the form view may know a remoteid the list lacks
         try {
             created.push_back(writeback_.import_service(import_fields(module, cert)));
             log_info("imported upstream certificate " + describe(cert) + " as service " +
@@ -150,7 +150,8 @@ std::vector<std::string> ServiceImport::run(long long module, const ImportFilter
             if (!first_refusal)
                 first_refusal = e;
         }
-    }
+        return true;
+    });
     if (first_refusal)
         throw Error(first_refusal->type(), "certificate", refused,
                     "BILLmanager refused to import upstream certificates: " + refused);

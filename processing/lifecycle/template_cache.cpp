@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/paths.h"
 #include "core/text.h"
@@ -90,36 +91,6 @@ bool file_exists(const std::string& path) {
 [[noreturn]] void cannot_write(const std::string& path, int error) {
     throw Error(errtype::kInternal, "file", path,
                 "cannot write the tariff template cache " + path + ": " + std::strerror(error));
-}
-
-// The errno of the first failing step; 0 when all of the text is on disk.
-int write_and_sync(int fd, const std::string& text) {
-    for (size_t done = 0; done < text.size();) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno;
-        done += static_cast<size_t>(n);
-    }
-    return ::fsync(fd) == 0 ? 0 : errno;
-}
-
-// Written to a temporary file in the same directory, then renamed over the old one.
-void replace_file(const std::string& path, const std::string& text) {
-    const std::string temporary = path + ".tmp." + std::to_string(getpid());
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        cannot_write(path, errno);
-    int error = write_and_sync(fd, text);
-    if (::close(fd) != 0 && !error)
-        error = errno;
-    if (!error && ::rename(temporary.c_str(), path.c_str()) != 0)
-        error = errno;
-    if (error) {
-        ::unlink(temporary.c_str());
-        cannot_write(path, error);
-    }
 }
 
 // Serialises merges, each of which reads, changes and rewrites the whole file: BILLmanager
@@ -230,7 +201,9 @@ void TemplateCache::merge(const std::vector<TariffTemplate>& templates) const {
     XmlWriter writer("templates");
     for (const auto& tariff : all)
         write_template(writer, tariff, true);
-    replace_file(path_, writer.finish());
+    AtomicFile file(path_, "the tariff template cache", 0644);
+    file.write(writer.finish());
+    file.commit();
 }
 
 }  // namespace pmb

@@ -5,6 +5,7 @@
 // upstream/ is pmb::upstream.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,6 +67,19 @@ struct UpstreamCertificate {
     int period = 0;
     int item_status = 0;     // kItem* of model/status.h; 0 unknown
     int service_status = 0;  // kStatus* of model/status.h; 0 unknown
+};
+
+// Called with each listed certificate in turn; returns false to stop the reading there.
+using CertificateVisitor = std::function<bool(const UpstreamCertificate&)>;
+
+// What one read of the certificate list saw.
+struct ListRead {
+    long rows = 0;         // rows handed to the visitor
+    long declared = -1;    // p_elems: the upstream's count of the whole list; -1 when not given
+    bool stopped = false;  // the visitor ended it early
+    // Every row was seen: read to its end, and as many rows as the upstream declared. Only a
+    // complete list can tell that a certificate is not there.
+    bool complete() const { return !stopped && (declared < 0 || rows == declared); }
 };
 
 // One file as the upstream delivered it: PEM text, a zip, PKCS#7 (PEM, DER or base64 of

@@ -19,6 +19,7 @@ struct Connection {
     int read_retries = transport_defaults::kReadRetries;
     long retry_delay_ms = transport_defaults::kRetryDelayMs;
     long command_budget_s = transport_defaults::kCommandBudgetS;
+    long list_page_size = 500;  // p_cnt of the certificate list (ListPageSize)
 };
 
 }  // namespace pmb::upstream

@@ -1,5 +1,7 @@
 #include "upstream/doc_stream.h"
 
+#include <algorithm>
+
 #include "upstream/response.h"
 
 namespace pmb::upstream {
@@ -81,8 +83,12 @@ struct DocStream::Callbacks {
     }
 };
 
-DocStream::DocStream(std::string element, ElementHandler handler, std::string origin)
-    : element_(std::move(element)), handler_(std::move(handler)), origin_(std::move(origin)) {
+DocStream::DocStream(std::string element, ElementHandler handler, std::string origin,
+                     std::vector<std::string> also)
+    : element_(std::move(element)),
+      also_(std::move(also)),
+      handler_(std::move(handler)),
+      origin_(std::move(origin)) {
     xmlSAXHandler sax = Callbacks::handler();
     context_ = xmlCreatePushParserCtxt(&sax, this, nullptr, 0, nullptr);
     if (!context_)
@@ -134,10 +140,10 @@ void DocStream::start_element(const std::string& name, int attribute_count,
             throw bad_answer_from(origin_, problem);
         return;
     }
-    bool wanted = depth_ == 2 && (name == element_ || name == "error");
-    if (!current_ && !wanted)
+    bool handed_over = depth_ == 2 && wanted(name);
+    if (!current_ && !handed_over)
         return;
-    if (wanted) {
+    if (handed_over) {
         current_.emplace(name);
         open_ = {current_->root().raw()};
         current_bytes_ = 0;
@@ -146,6 +152,11 @@ void DocStream::start_element(const std::string& name, int attribute_count,
     }
     count(name.size() + attributes_size(attribute_count, attributes));
     copy_attributes(open_.back(), attribute_count, attributes);
+}
+
+bool DocStream::wanted(const std::string& name) const {
+    return name == element_ || name == "error" ||
+           std::find(also_.begin(), also_.end(), name) != also_.end();
 }
 
 void DocStream::end_element() {

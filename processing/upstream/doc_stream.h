@@ -25,8 +25,10 @@ public:
     // A bigger element is refused (kBadResponse): it bounds what one element may cost.
     static constexpr size_t kMaxElementBytes = 1024 * 1024;
 
-    // origin (scheme://host[:port]) names the upstream in messages.
-    DocStream(std::string element, ElementHandler handler, std::string origin);
+    // origin (scheme://host[:port]) names the upstream in messages. also: other children of
+    // <doc> handed to the same handler (a list's paging fields, p_elems).
+    DocStream(std::string element, ElementHandler handler, std::string origin,
+              std::vector<std::string> also = {});
     ~DocStream();
     DocStream(const DocStream&) = delete;
     DocStream& operator=(const DocStream&) = delete;
@@ -47,7 +49,10 @@ private:
     void count(size_t bytes);
     UpstreamError broken(bool at_end) const;
 
+    bool wanted(const std::string& name) const;
+
     std::string element_;
+    std::vector<std::string> also_;
     ElementHandler handler_;
     std::string origin_;
     xmlParserCtxtPtr context_;

@@ -100,11 +100,37 @@ std::optional<int> to_int(const std::string& text) {
     return std::nullopt;
 }
 
+// The number of a status cell: BILLmanager writes localized text with the number in the
+// orig attribute (<item_status orig="2">Активна</item_status>); older answers the bare number.
+std::optional<int> status_cell_number(const XmlNode& node, const char* name) {
+    auto cell = node.child(name);
+    if (!cell)
+        return std::nullopt;
+    if (auto orig = cell->attr("orig"))
+        if (auto number = to_int(std::string(trim_answer(*orig))))
+            return number;
+    return to_int(std::string(trim_answer(cell->text())));
+}
+
 int item_status_of(const XmlNode& node) {
     for (const char* name : {"item_status", "status"})
-        if (auto number = to_int(field(node, {name})))
+        if (auto number = status_cell_number(node, name))
             return *number;
-    return item_status_from_text(field(node, {"status_msg", "status"}));
+    if (auto number = to_int(field(node, {"real_status"})))
+        return *number;
+    for (const char* name : {"item_status", "status", "status_msg"})
+        if (int mapped = item_status_from_text(field(node, {name})))
+            return mapped;
+    return 0;
+}
+
+int service_status_of(const XmlNode& node) {
+    if (auto number = status_cell_number(node, "service_status"))
+        return *number;
+    for (const char* name : {"status_msg", "service_status"})
+        if (int mapped = service_status_from_text(field(node, {name})))
+            return mapped;
+    return 0;
 }
 
 std::string without_whitespace(const std::string& text) {
@@ -131,8 +157,7 @@ UpstreamCertificate certificate_from(const XmlNode& node) {
     c.status_text = field(node, {"status"});
     std::string crt = without_whitespace(field(node, {"crt"}));
     c.crt_sha256 = crt.empty() ? "" : sha256_hex(crt);
-    c.service_status =
-        to_int(field(node, {"service_status"})).value_or(service_status_from_text(c.status_msg));
+    c.service_status = service_status_of(node);
     return c;
 }
 
@@ -277,12 +302,17 @@ GeneratedKey parse_generated_key(const XmlDoc& doc) {
 
 std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc) {
     std::vector<UpstreamCertificate> certificates;
-    for (const XmlNode& row : doc.root().children("elem")) {
-        UpstreamCertificate certificate = certificate_from(row);
-        if (!certificate.id.empty())
-            certificates.push_back(std::move(certificate));
-    }
+    for (const XmlNode& row : doc.root().children("elem"))
+        if (auto certificate = parse_certificate_row(row))
+            certificates.push_back(std::move(*certificate));
     return certificates;
+}
+
+std::optional<UpstreamCertificate> parse_certificate_row(const XmlNode& row) {
+    UpstreamCertificate certificate = certificate_from(row);
+    if (certificate.id.empty())
+        return std::nullopt;
+    return certificate;
 }
 
 UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string& id) {
@@ -424,7 +454,7 @@ ExportedTariff parse_exported_tariff(const XmlNode& pricelist) {
 }
 
 int service_status_from_text(const std::string& text) {
-    std::string lowered = lowercase(text);
+    std::string lowered = fold_case(text);
     // Failure first: "Issuance failed" / "Ошибка выпуска" name the issuance too.
     if (contains_any(lowered, {"fail", "reject", "error", "ошибк", "отклон", "отказ"}))
         return kStatusFailed;
@@ -438,16 +468,16 @@ int service_status_from_text(const std::string& text) {
 }
 
 int item_status_from_text(const std::string& text) {
-    std::string lowered = lowercase(text);
-    if (contains_any(lowered, {"delet", "closed"}))
+    std::string lowered = fold_case(text);
+    if (contains_any(lowered, {"delet", "closed", "удал", "закрыт"}))
         return kItemDeleted;
-    if (contains_any(lowered, {"suspend", "stopped", "blocked"}))
+    if (contains_any(lowered, {"suspend", "stopped", "blocked", "останов", "приостан", "заблок"}))
         return kItemSuspended;
-    if (contains_any(lowered, {"process", "progress"}))
+    if (contains_any(lowered, {"process", "progress", "обрабат", "обработк"}))
         return kItemProcessing;
-    if (contains_any(lowered, {"order", "unpaid", "not paid"}))
+    if (contains_any(lowered, {"order", "unpaid", "not paid", "заказан", "не оплач"}))
         return kItemOrdered;
-    if (contains_any(lowered, {"active", "issued"}))
+    if (contains_any(lowered, {"active", "issued", "активн", "активен", "выпущен"}))
         return kItemActive;
     return 0;  // unknown
 }

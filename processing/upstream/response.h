@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,7 +55,12 @@ OrderResult parse_order(const XmlDoc& doc);
 GeneratedKey parse_generated_key(const XmlDoc& doc);
 
 // <elem> rows of func=certificate; rows without an id are skipped, unknown columns ignored.
+// A status (item_status, status, service_status) is read as BILLmanager writes its cells: the
+// orig attribute, else a numeric text, else (item status) real_status, else the text mapped
+// by item_status_from_text / service_status_from_text. certificate.edit reads the same way.
 std::vector<UpstreamCertificate> parse_certificate_list(const XmlDoc& doc);
+// One <elem> row of func=certificate; nullopt for a row without an id.
+std::optional<UpstreamCertificate> parse_certificate_row(const XmlNode& row);
 
 // The form view of certificate.edit; id is used when the form does not echo its own.
 UpstreamCertificate parse_certificate_form(const XmlDoc& doc, const std::string& id);
@@ -100,7 +106,8 @@ ExportedTariff parse_exported_tariff(const XmlNode& pricelist);
 // text follows the upstream account's language); 0 when the text says nothing we know.
 int service_status_from_text(const std::string& text);
 
-// item_status from a status text when the number is missing (English texts, lang=en).
+// item_status from a status text when the number is missing, in English or Russian; 0 for a
+// text in any other language or one that says nothing we know.
 int item_status_from_text(const std::string& text);
 
 // The balance in the answer of whoami: balance and currency of /doc/user, as attributes or

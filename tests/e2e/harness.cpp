@@ -7,6 +7,7 @@
 #include <libxml/xpath.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 
 namespace pmtest {
@@ -46,12 +47,39 @@ World::World(WorldOptions options)
 void World::write_config(const std::string& lines) {
     // ChargeSettleSeconds 0: most suites retry at once after a lost answer and must see the
     // charge decided then; the late-view tests ask for a settle time of their own.
+    // ListCacheSeconds 0: each sync_item reads its own certificate, as the suites assert
+    // step by step; sync_burst_test turns the list snapshot of a burst of syncs on.
     std::string config =
-        "LogLevel debug\nTimeout 8\nConnectTimeout 3\nRetryDelayMs 50\nChargeSettleSeconds 0\n";
+        "LogLevel debug\nTimeout 8\nConnectTimeout 3\nRetryDelayMs 50\nChargeSettleSeconds 0\n"
+        "ListCacheSeconds 0\n";
     if (options_.trust_upstream_ca)
         config += "CAFile " + upstream.ca_file() + "\n";
     std::filesystem::create_directories(host.root() + "/etc");
     write_file(host.root() + "/etc/pmbillmgrssl.conf", config + lines);
+}
+
+World::Fleet World::add_issued_fleet(int n) {
+    const CertificateOrder tariff = add_order();  // the tariff; this order itself stays unopened
+    const long first = upstream.add_bulk(n, "issued");
+    std::map<std::string, std::string> expiry;
+    for (const CertificateState& cert : upstream.state())
+        expiry[cert.id] = cert.expiredate;
+    Fleet fleet;
+    for (long id = first; id < first + n; ++id) {
+        const std::string upstream_id = std::to_string(id);
+        const int item = host.add_item(tariff.pricelist, 12, 2, module);
+        host.set_item_param(item, "upstream_id", upstream_id);
+        host.set_item_param(item, "service_status", "5");
+        host.set_item_param(item, "certificate_opened", "yes");
+        host.set_item_param(item, "CN", "c" + upstream_id + ".bulk.example");
+        host.set_certificate(item, "", "",
+                             "-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n");
+        host.db().execute("UPDATE item SET expiredate = ? WHERE id = ?",
+                          {expiry[upstream_id], std::to_string(item)});
+        fleet.items.push_back(item);
+        fleet.upstream_ids.push_back(id);
+    }
+    return fleet;
 }
 
 CertificateOrder World::add_order(CertificateOrderOptions options) {

@@ -62,6 +62,15 @@ public:
     std::vector<std::string> upstream_funcs();
     void clear_records();
 
+    // n services already issued and saved here, each linked to one of n cheap upstream
+    // certificates (FakeUpstream::add_bulk, same expiry): a provider's settled fleet, made
+    // without an order or a key per service. Returns the services and their upstream ids.
+    struct Fleet {
+        std::vector<int> items;
+        std::vector<long> upstream_ids;
+    };
+    Fleet add_issued_fleet(int n);
+
 private:
     WorldOptions options_;
     std::string transcript_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 namespace fake_upstream {
 namespace {
@@ -96,6 +97,63 @@ XmlNode admin_dcv_rotate(Shared& shared, const ApiRequest& params) {
     XmlNode doc = ok_document();
     doc.add("token", cert.dcv_token());
     return doc;
+}
+
+// Many certificates at once, cheaply (no key, CSR or certificate file): what a big reseller
+// account lists. Each is "<prefix><id>.bulk.example"; remoteid_from numbers their remoteids.
+XmlNode admin_bulk(Shared& shared, const ApiRequest& params) {
+    const int count = integer_param(params, "count", 1);
+    const std::string status = params.has("status") ? params.get("status") : "issued";
+    if (status != "issued" && status != "pending" && status != "deleted")
+        reject("status", status, "expected issued, pending or deleted");
+    if (count < 1 || count > 1000000)
+        reject("count", params.get("count"), "expected 1 to 1000000");
+    const int remoteid_from = integer_param(params, "remoteid_from", 0);
+    const std::string prefix = params.has("prefix") ? params.get("prefix") : "c";
+    State& state = shared.state;
+    const long first = state.next_id;
+    for (int i = 0; i < count; ++i) {
+        Certificate cert;
+        cert.id = state.next_id++;
+        cert.cn = prefix + std::to_string(cert.id) + ".bulk.example";
+        cert.pricelist = state.tariffs.front().id;
+        cert.createdate = today();
+        cert.expiredate = add_months(today(), cert.period);
+        cert.item_status = status == "deleted" ? kItemDeleted : kItemActive;
+        cert.service_status = status == "pending" ? kAwaitingDcv : kIssued;
+        if (status == "pending")
+            cert.item_status = kItemProcessing;
+        if (remoteid_from > 0)
+            cert.remoteid = std::to_string(remoteid_from + i);
+        state.certificates.emplace(cert.id, std::move(cert));
+    }
+    XmlNode doc = ok_document();
+    doc.add("first", std::to_string(first));
+    doc.add("last", std::to_string(state.next_id - 1));
+    return doc;
+}
+
+// A change made on the upstream's side (a renewal there, an admin's edit): a new expiry.
+XmlNode admin_expire(Shared& shared, const ApiRequest& params) {
+    certificate_param(shared, params).expiredate = params.get("date");
+    return ok_document();
+}
+
+// The certificate is gone from the upstream altogether: not listed, certificate.edit
+// answers missed (a purge after deletion).
+XmlNode admin_forget(Shared& shared, const ApiRequest& params) {
+    Certificate& cert = certificate_param(shared, params);
+    shared.state.certificates.erase(cert.id);
+    return ok_document();
+}
+
+std::set<long> id_set(const std::string& text) {
+    std::string spaced = text;
+    std::replace(spaced.begin(), spaced.end(), ',', ' ');
+    std::set<long> ids;
+    for (const std::string& word : split_words(spaced))
+        ids.insert(std::atol(word.c_str()));
+    return ids;
 }
 
 XmlNode admin_zip(Shared& shared, const ApiRequest& params) {
@@ -345,6 +403,22 @@ const std::map<std::string, ShapeSwitch>& shape_switches() {
          }},
         {"toolbar_xjson_only",
          [](AnswerShapes& shapes, bool on, const ApiRequest&) { shapes.toolbar_xjson_only = on; }},
+        {"list_ignores_paging",
+         [](AnswerShapes& shapes, bool on, const ApiRequest&) {
+             shapes.list_paging = on ? "ignored" : "honoured";
+         }},
+        {"list_without_p_elems", [](AnswerShapes& shapes, bool on,
+                                    const ApiRequest&) { shapes.list_without_p_elems = on; }},
+        {"status_cells",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             const std::string form = params.get("form");
+             shapes.status_cells = on && form == "real_status" ? form : on ? "orig" : "numbers";
+             shapes.status_lang = on && params.get("lang") == "ru" ? "ru" : "en";
+         }},
+        {"list_hides",
+         [](AnswerShapes& shapes, bool on, const ApiRequest& params) {
+             shapes.list_hidden = on ? id_set(params.get("ids")) : std::set<long>{};
+         }},
     };
     return kSwitches;
 }
@@ -368,6 +442,9 @@ XmlNode admin_clear_shapes(Shared& shared, const ApiRequest&) {
 const std::map<std::string, AdminHandler>& admin_handlers() {
     static const std::map<std::string, AdminHandler> kHandlers = {
         {"advance", admin_advance},
+        {"bulk", admin_bulk},
+        {"expire", admin_expire},
+        {"forget", admin_forget},
         {"zip", admin_zip},
         {"dcv_rotate", admin_dcv_rotate},
         {"requests", admin_requests},

@@ -6,6 +6,12 @@
 // Certificates and account:
 //   advance?id=ID&to=issued|failed|pending  moves a certificate; answers <expiredate>
 //   dcv_rotate?id=ID           a new DNS/file validation token for ID; answers <token>
+//   bulk?count=N[&status=issued|pending|deleted][&remoteid_from=R][&prefix=P]  adds N cheap
+//                              certificates (no key, CSR or file; CN P<id>.bulk.example, expiry
+//                              a year ahead, remoteids R, R+1, … when given); answers <first>,
+//                              <last>: their ids
+//   expire?id=ID&date=D        sets the expiry (a change made on the upstream's side)
+//   forget?id=ID               removes the certificate: not listed, certificate.edit missed
 //   zip?id=ID&on=1|0           certificate.file answers XML crt_type=zip + base64 zip for ID
 //   state                      <balance>, <two_factor>, one <certificate> per certificate
 //   balance?amount=12.34       sets the account balance
@@ -93,6 +99,15 @@
 //     dcv_functions &email=F&dns=G  the re-send functions exist under those names
 //     toolbar_xjson_only       out=devel answers as out=xml (no metadata); out=xjson still
 //                              answers the toolbar as JSON
+//     list_ignores_paging      the certificate list answers every row, whatever p_cnt/p_num
+//                              asked (p_elems still declared)
+//     list_without_p_elems     the certificate list declares no p_elems
+//     status_cells [&form=orig|real_status]  status cells (item_status, service_status) in
+//                              the list and certificate.edit as localized text (status_msg's
+//                              language, ru or en) with the number in orig=; with
+//                              form=real_status without orig=, the item status number in a
+//                              <real_status> column
+//     list_hides &ids=ID,ID    those rows are left out of the list, p_elems still counts them
 //   shape/clear                every shape back to the default
 #pragma once
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,16 @@ struct AnswerShapes {
     // The re-send functions (dcv_functions); empty: the upstream has none ("not found").
     std::string dcv_email_function;
     std::string dcv_dns_function;
+    // The certificate list: "honoured" (p_cnt rows of page p_num) or "ignored" (every row at
+    // once, whatever was asked); p_elems declared unless list_without_p_elems.
+    std::string list_paging = "honoured";
+    bool list_without_p_elems = false;
+    // Status cells: "numbers" (<item_status>2</item_status>), "orig" (localized text with the
+    // number in orig=, as BILLmanager writes list cells) or "real_status" (localized text, the
+    // number only in a real_status column). In the list and in certificate.edit.
+    std::string status_cells = "numbers";
+    // Rows left out of the list while p_elems still counts them (a replica that lags).
+    std::set<long> list_hidden;
 };
 
 struct ApiConfig {

@@ -269,6 +269,21 @@ void FakeUpstream::set_zip(long id, bool on) {
     set_zip(std::to_string(id), on);
 }
 
+long FakeUpstream::add_bulk(int count, const std::string& status, int remoteid_from) {
+    auto doc = parse_xml(admin("bulk", {{"count", std::to_string(count)},
+                                        {"status", status},
+                                        {"remoteid_from", std::to_string(remoteid_from)}}));
+    return std::stol(first_child_text(xmlDocGetRootElement(doc.get()), "first"));
+}
+
+void FakeUpstream::set_expiry(long id, const std::string& date) {
+    admin("expire", {{"id", std::to_string(id)}, {"date", date}});
+}
+
+void FakeUpstream::forget(long id) {
+    admin("forget", {{"id", std::to_string(id)}});
+}
+
 std::vector<Request> FakeUpstream::requests() {
     auto doc = parse_xml(admin("requests"));
     std::vector<Request> requests;

@@ -96,6 +96,11 @@ public:
     std::string advance(long id, const std::string& to = "issued");
     void set_zip(const std::string& id, bool on = true);
     void set_zip(long id, bool on = true);
+    // count cheap certificates (admin bulk): "issued", "pending" or "deleted"; remoteid_from > 0
+    // numbers their remoteids. Returns the first id; the others follow it.
+    long add_bulk(int count, const std::string& status = "issued", int remoteid_from = 0);
+    void set_expiry(long id, const std::string& date);
+    void forget(long id);
     std::vector<Request> requests();
     void clear_requests();
     int count(const std::string& func);

@@ -164,6 +164,16 @@ public:
         return std::nullopt;
     }
 
+    std::vector<std::pair<long long, std::string>> open_items_with_param(
+        long long module, const std::string& name) override {
+        std::vector<std::pair<long long, std::string>> out;
+        for (const auto& [id, item] : items)
+            if (item.processingmodule == module && item.status != 1 && item.status != 4 &&
+                !item.param(name).empty())
+                out.emplace_back(id, item.param(name));
+        return out;
+    }
+
     pmb::XmlDoc call(const std::string& func, const std::vector<pmb::MgrctlArg>& args) override {
         calls.push_back({func, args});
         const Call& c = calls.back();
@@ -304,16 +314,21 @@ public:
         return result;
     }
 
-    std::vector<pmb::UpstreamCertificate> list() override {
+    pmb::ListRead each_certificate(const pmb::CertificateVisitor& visit) override {
         calls.push_back("list");
         maybe_fail("list", false);
-        std::vector<pmb::UpstreamCertificate> out;
+        pmb::ListRead read;
+        read.declared = static_cast<long>(certs.size());
         for (auto [id, cert] : certs) {
             if (!expose_remoteid)
                 cert.remoteid.clear();
-            out.push_back(cert);
+            ++read.rows;
+            if (!visit(cert)) {
+                read.stopped = true;
+                break;
+            }
         }
-        return out;
+        return read;
     }
 
     pmb::UpstreamCertificate get(const std::string& id) override {

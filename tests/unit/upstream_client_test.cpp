@@ -568,10 +568,130 @@ TEST_CASE("upstream api: check_access, list, download, reissue and prolong") {
     });
     UpstreamCertificateApi api(connection_to(server.url("/billmgr")));
     CHECK_NOTHROW(api.check_access());
-    CHECK(api.list().at(0).cn == "a.example");
+    std::vector<std::string> names;
+    api.each_certificate([&](const UpstreamCertificate& c) {
+        names.push_back(c.cn);
+        return true;
+    });
+    CHECK(names == std::vector<std::string>{"a.example"});
     CHECK(api.download("1").files.at(0).content ==
           "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----");
     CHECK_NOTHROW(api.reissue("1", {"oldrequest", "", "", {"auth_email", {"admin@a.example"}}}));
     CHECK(api.prolong("1", 12) == "2027-01-02");
     CHECK(api.round_trips() == 5);
+}
+
+namespace {
+
+std::string body_param(const std::string& body, const std::string& name) {
+    size_t at = body.find("&" + name + "=");
+    if (at == std::string::npos)
+        return "";
+    size_t start = at + name.size() + 2;
+    return body.substr(start, body.find('&', start) - start);
+}
+
+// A list of `total` certificates (ids 1..total) served as pages of p_cnt rows, or all at
+// once; with_elems: the answer declares p_elems.
+ScriptedServer::Handler paged_list(int total, bool honour_paging, bool with_elems) {
+    return [=](const Received& request, int) {
+        int page = std::stoi(body_param(request.body, "p_num"));
+        int rows = std::stoi(body_param(request.body, "p_cnt"));
+        int first = honour_paging ? (page - 1) * rows + 1 : 1;
+        int last = honour_paging ? std::min(total, page * rows) : total;
+        std::string doc = "<doc>";
+        for (int id = first; id <= last; ++id)
+            doc += "<elem><id>" + std::to_string(id) + "</id><item_status orig=\"2\">Активна" +
+                   "</item_status></elem>";
+        if (with_elems)
+            doc += "<p_cnt>" + std::to_string(rows) + "</p_cnt><p_num>" + std::to_string(page) +
+                   "</p_num><p_elems>" + std::to_string(total) + "</p_elems>";
+        return Reply{200, doc + "</doc>"};
+    };
+}
+
+struct Listed {
+    std::vector<std::string> ids;
+    pmb::ListRead read;
+    size_t requests = 0;
+};
+
+Listed list_all(ScriptedServer& server, long page_size, size_t stop_after = 0) {
+    Connection connection = connection_to(server.url("/billmgr"));
+    connection.list_page_size = page_size;
+    UpstreamCertificateApi api(connection);
+    Listed listed;
+    listed.read = api.each_certificate([&](const UpstreamCertificate& c) {
+        CHECK(c.item_status == 2);
+        listed.ids.push_back(c.id);
+        return stop_after == 0 || listed.ids.size() < stop_after;
+    });
+    listed.requests = server.received().size();
+    for (const Received& r : server.received())
+        CHECK(r.body.find("filter") == std::string::npos);
+    return listed;
+}
+
+}  // namespace
+
+TEST_CASE("upstream api: the certificate list is read page by page until p_elems") {
+    ScriptedServer server(paged_list(7, true, true));
+    Listed listed = list_all(server, 3);
+    CHECK(listed.ids.size() == 7);
+    CHECK(listed.ids.back() == "7");
+    CHECK(listed.requests == 3);  // 3 + 3 + 1 (short)
+    CHECK(listed.read.declared == 7);
+    CHECK(listed.read.complete());
+    CHECK(body_param(server.received()[2].body, "p_num") == "3");
+    CHECK(body_param(server.received()[0].body, "p_cnt") == "3");
+}
+
+TEST_CASE("upstream api: an exact last page ends at p_elems, without an empty page after it") {
+    ScriptedServer server(paged_list(6, true, true));
+    Listed listed = list_all(server, 3);
+    CHECK(listed.ids.size() == 6);
+    CHECK(listed.requests == 2);
+}
+
+TEST_CASE("upstream api: without p_elems, the list ends on an empty or short page") {
+    ScriptedServer exact(paged_list(6, true, false));
+    Listed listed = list_all(exact, 3);
+    CHECK(listed.ids.size() == 6);
+    CHECK(listed.requests == 3);  // the third page is empty
+    CHECK(listed.read.declared == -1);
+    CHECK(listed.read.complete());
+}
+
+TEST_CASE("upstream api: an upstream that ignores paging is read once, not forever") {
+    ScriptedServer declared(paged_list(5, false, true));
+    Listed listed = list_all(declared, 2);
+    CHECK(listed.ids.size() == 5);
+    CHECK(listed.requests == 1);  // p_elems reached on the first page
+    CHECK(listed.read.complete());
+
+    ScriptedServer undeclared(paged_list(5, false, false));
+    listed = list_all(undeclared, 2);
+    CHECK(listed.ids.size() == 5);  // page 2 repeats page 1: not handed on again
+    CHECK(listed.requests == 2);
+    CHECK(listed.read.complete());
+}
+
+TEST_CASE("upstream api: the visitor stops the list early; a short list is incomplete") {
+    ScriptedServer server(paged_list(9, true, true));
+    Listed listed = list_all(server, 3, 4);
+    CHECK(listed.ids.size() == 4);
+    CHECK(listed.requests == 2);
+    CHECK(listed.read.stopped);
+    CHECK_FALSE(listed.read.complete());
+
+    ScriptedServer lying([](const Received& request, int) {
+        std::string page = body_param(request.body, "p_num");
+        std::string row = page == "1" ? "<elem><id>1</id><item_status>2</item_status></elem>"
+                                        "<elem><id>2</id><item_status>2</item_status></elem>"
+                                      : "";
+        return Reply{200, "<doc>" + row + "<p_elems>3</p_elems></doc>"};
+    });
+    listed = list_all(lying, 2);
+    CHECK(listed.ids.size() == 2);
+    CHECK_FALSE(listed.read.complete());  // 2 rows of 3 declared
 }

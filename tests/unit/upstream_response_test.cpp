@@ -337,6 +337,68 @@ TEST_CASE("upstream response: item status from status texts") {
     CHECK(item_status_from_text("something else") == 0);
 }
 
+TEST_CASE(
+    "upstream response: status texts in Russian, and in a language the module has no words for") {
+    CHECK(item_status_from_text("Активна") == 2);
+    CHECK(item_status_from_text("Активен") == 2);
+    CHECK(item_status_from_text("Заказан") == 1);
+    CHECK(item_status_from_text("Приостановлена") == 3);
+    CHECK(item_status_from_text("Удалена") == 4);
+    CHECK(item_status_from_text("Обрабатывается") == 5);
+    CHECK(item_status_from_text("Aktiv") == 0);
+    CHECK(service_status_from_text("Ошибка выпуска") == 6);
+    CHECK(service_status_from_text("ВЫПУЩЕН") == 5);
+    CHECK(service_status_from_text("Ожидает проверки домена") == 4);
+    CHECK(service_status_from_text("Ausgestellt") == 0);
+    CHECK(fold_case("ЁЖИК Ab") == "ёжик ab");
+}
+
+namespace {
+
+UpstreamCertificate row_of(const std::string& cells) {
+    XmlDoc doc = parse_document(200, "<doc><elem><id>7</id>" + cells + "</elem></doc>", kOrigin);
+    std::vector<UpstreamCertificate> rows = parse_certificate_list(doc);
+    REQUIRE(rows.size() == 1);
+    return rows[0];
+}
+
+UpstreamCertificate form_of(const std::string& cells) {
+    return parse_certificate_form(
+        parse_document(200, "<doc><elid>7</elid>" + cells + "</doc>", kOrigin), "7");
+}
+
+}  // namespace
+
+TEST_CASE("upstream response: a status cell's orig attribute wins over its text") {
+    UpstreamCertificate row = row_of(
+        "<item_status orig=\"2\">Активна</item_status><service_status "
+        "orig=\"6\">Выпущен</service_status>");
+    CHECK(row.item_status == 2);
+    CHECK(row.service_status == 6);  // the number, not what the text would say
+    CHECK(row.item_status_text == "Активна");
+    CHECK(row_of("<item_status orig=\"4\">Active</item_status>").item_status == 4);
+    CHECK(form_of("<item_status orig=\"3\">Активна</item_status>").item_status == 3);
+    CHECK(form_of("<status orig=\"5\">Whatever</status>").item_status == 5);
+}
+
+TEST_CASE("upstream response: numeric text, then real_status, then the text") {
+    CHECK(row_of("<item_status>5</item_status><real_status>2</real_status>").item_status == 5);
+    CHECK(row_of("<status>3</status>").item_status == 3);
+    CHECK(row_of("<item_status>Активна</item_status><real_status>4</real_status>").item_status ==
+          4);
+    CHECK(row_of("<status color=\"green\">Зачислен</status><real_status>1</real_status>")
+              .item_status == 1);
+    CHECK(form_of("<real_status>2</real_status>").item_status == 2);
+    CHECK(row_of("<item_status>Активна</item_status>").item_status == 2);
+    CHECK(row_of("<item_status>Suspended</item_status>").item_status == 3);
+    CHECK(row_of("<status>Удалена</status>").item_status == 4);
+    CHECK(form_of("<item_status>Aktiv</item_status>").item_status == 0);
+    CHECK(row_of("<service_status>5</service_status>").service_status == 5);
+    CHECK(row_of("<status_msg>Выпущен</status_msg>").service_status == 5);
+    CHECK(form_of("<service_status>Ожидает проверки</service_status>").service_status == 4);
+    CHECK(row_of("<status_msg>Ausgestellt</status_msg>").service_status == 0);
+}
+
 TEST_CASE("upstream response: whoami's balance as attributes (BILLmanager 6)") {
     Balance balance = parse_whoami_balance(document("whoami.xml"));
     CHECK(balance.amount == "12221243.00");
