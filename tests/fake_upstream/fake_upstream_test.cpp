@@ -1174,69 +1174,69 @@ TEST_CASE("shape dcv_functions: the re-send functions under the configured names
     CHECK(error_object(api.call(dns)) == "status");
     fake.set_shape("dcv_functions", false);
     CHECK(error_object(api.call(dns)) == "func");
-    TEST_CASE(
-        "the certificate list pages with p_cnt/p_num and declares p_elems; bulk adds cheaply") {
-        FakeUpstream fake(tls_options());
-        Api api(fake);
-        long first = fake.add_bulk(5, "issued", 300);
-        fake.add_bulk(2, "deleted");
-        Params page2 = {{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "2"}};
-        std::string answer = api.call(page2);
-        CHECK(xpath(answer, "count(/doc/elem)") == "3");
-        CHECK(xpath(answer, "/doc/elem[1]/id") == std::to_string(first + 3));
-        CHECK(xpath(answer, "/doc/elem[1]/remoteid") == "303");
-        CHECK(xpath(answer, "/doc/elem[1]/CN") ==
-              "c" + std::to_string(first + 3) + ".bulk.example");
-        CHECK(xpath(answer, "/doc/elem[3]/item_status") == "4");
-        CHECK(xpath(answer, "/doc/p_elems") == "7");
-        CHECK(xpath(answer, "/doc/p_num") == "2");
-        Params last = {{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "3"}};
-        CHECK(xpath(api.call(last), "count(/doc/elem)") == "1");  // the short last page
-        Params beyond = {{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "4"}};
-        CHECK(xpath(api.call(beyond), "count(/doc/elem)") == "0");
-        CHECK(xpath(api.call({{"func", "certificate"}}), "count(/doc/elem)") == "7");
+}
 
-        fake.set_shape("list_ignores_paging");
-        CHECK(xpath(api.call(page2), "count(/doc/elem)") == "7");
-        CHECK(xpath(api.call(page2), "/doc/p_elems") == "7");
-        fake.set_shape("list_without_p_elems");
-        CHECK(xpath(api.call(page2), "count(/doc/p_elems)") == "0");
-        fake.clear_shapes();
+TEST_CASE("the certificate list pages with p_cnt/p_num and declares p_elems; bulk adds cheaply") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    long first = fake.add_bulk(5, "issued", 300);
+    fake.add_bulk(2, "deleted");
+    Params page2 = {{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "2"}};
+    std::string answer = api.call(page2);
+    CHECK(xpath(answer, "count(/doc/elem)") == "3");
+    CHECK(xpath(answer, "/doc/elem[1]/id") == std::to_string(first + 3));
+    CHECK(xpath(answer, "/doc/elem[1]/remoteid") == "303");
+    CHECK(xpath(answer, "/doc/elem[1]/CN") == "c" + std::to_string(first + 3) + ".bulk.example");
+    CHECK(xpath(answer, "/doc/elem[3]/item_status") == "4");
+    CHECK(xpath(answer, "/doc/p_elems") == "7");
+    CHECK(xpath(answer, "/doc/p_num") == "2");
+    Params last = {{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "3"}};
+    CHECK(xpath(api.call(last), "count(/doc/elem)") == "1");  // the short last page
+    Params beyond = {{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "4"}};
+    CHECK(xpath(api.call(beyond), "count(/doc/elem)") == "0");
+    CHECK(xpath(api.call({{"func", "certificate"}}), "count(/doc/elem)") == "7");
 
-        fake.set_shape("list_hides", true, {{"ids", std::to_string(first + 1)}});
-        std::string hidden = api.call({{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "1"}});
-        CHECK(xpath(hidden, "count(/doc/elem)") == "2");
-        CHECK(xpath(hidden, "/doc/p_elems") == "7");
-        fake.clear_shapes();
+    fake.set_shape("list_ignores_paging");
+    CHECK(xpath(api.call(page2), "count(/doc/elem)") == "7");
+    CHECK(xpath(api.call(page2), "/doc/p_elems") == "7");
+    fake.set_shape("list_without_p_elems");
+    CHECK(xpath(api.call(page2), "count(/doc/p_elems)") == "0");
+    fake.clear_shapes();
 
-        fake.set_expiry(first, "2031-01-02");
-        fake.forget(first + 1);
-        std::string after = api.call({{"func", "certificate"}});
-        CHECK(xpath(after, "/doc/elem[1]/expiredate") == "2031-01-02");
-        CHECK(xpath(after, "count(/doc/elem)") == "6");
-        Params gone = {{"func", "certificate.edit"}, {"elid", std::to_string(first + 1)}};
-        CHECK(error_type(api.call(gone)) == "missed");
-    }
+    fake.set_shape("list_hides", true, {{"ids", std::to_string(first + 1)}});
+    std::string hidden = api.call({{"func", "certificate"}, {"p_cnt", "3"}, {"p_num", "1"}});
+    CHECK(xpath(hidden, "count(/doc/elem)") == "2");
+    CHECK(xpath(hidden, "/doc/p_elems") == "7");
+    fake.clear_shapes();
 
-    TEST_CASE("shape status_cells: localized text with orig=, or with a real_status column") {
-        FakeUpstream fake(tls_options());
-        Api api(fake);
-        std::string id = api.issued_certificate("example.com");
-        Params edit = {{"func", "certificate.edit"}, {"elid", id}};
-        fake.set_shape("status_cells", true, {{"lang", "ru"}});
-        std::string list = api.call({{"func", "certificate"}});
-        CHECK(xpath(list, "/doc/elem/item_status") == "Активна");
-        CHECK(xpath(list, "/doc/elem/item_status/@orig") == "2");
-        CHECK(xpath(list, "/doc/elem/service_status") == "Выпущен");
-        CHECK(xpath(list, "/doc/elem/service_status/@orig") == "5");
-        CHECK(xpath(api.call(edit), "/doc/item_status/@orig") == "2");
+    fake.set_expiry(first, "2031-01-02");
+    fake.forget(first + 1);
+    std::string after = api.call({{"func", "certificate"}});
+    CHECK(xpath(after, "/doc/elem[1]/expiredate") == "2031-01-02");
+    CHECK(xpath(after, "count(/doc/elem)") == "6");
+    Params gone = {{"func", "certificate.edit"}, {"elid", std::to_string(first + 1)}};
+    CHECK(error_type(api.call(gone)) == "missed");
+}
 
-        fake.set_shape("status_cells", true, {{"form", "real_status"}});
-        std::string plain = api.call({{"func", "certificate"}});
-        CHECK(xpath(plain, "/doc/elem/item_status") == "Active");
-        CHECK(xpath(plain, "count(/doc/elem/item_status/@orig)") == "0");
-        CHECK(xpath(plain, "/doc/elem/real_status") == "2");
-        CHECK(xpath(api.call(edit), "/doc/real_status") == "2");
-        fake.set_shape("status_cells", false);
-        CHECK(xpath(api.call(edit), "/doc/item_status") == "2");
-    }
+TEST_CASE("shape status_cells: localized text with orig=, or with a real_status column") {
+    FakeUpstream fake(tls_options());
+    Api api(fake);
+    std::string id = api.issued_certificate("example.com");
+    Params edit = {{"func", "certificate.edit"}, {"elid", id}};
+    fake.set_shape("status_cells", true, {{"lang", "ru"}});
+    std::string list = api.call({{"func", "certificate"}});
+    CHECK(xpath(list, "/doc/elem/item_status") == "Активна");
+    CHECK(xpath(list, "/doc/elem/item_status/@orig") == "2");
+    CHECK(xpath(list, "/doc/elem/service_status") == "Выпущен");
+    CHECK(xpath(list, "/doc/elem/service_status/@orig") == "5");
+    CHECK(xpath(api.call(edit), "/doc/item_status/@orig") == "2");
+
+    fake.set_shape("status_cells", true, {{"form", "real_status"}});
+    std::string plain = api.call({{"func", "certificate"}});
+    CHECK(xpath(plain, "/doc/elem/item_status") == "Active");
+    CHECK(xpath(plain, "count(/doc/elem/item_status/@orig)") == "0");
+    CHECK(xpath(plain, "/doc/elem/real_status") == "2");
+    CHECK(xpath(api.call(edit), "/doc/real_status") == "2");
+    fake.set_shape("status_cells", false);
+    CHECK(xpath(api.call(edit), "/doc/item_status") == "2");
+}
