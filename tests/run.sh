@@ -62,11 +62,13 @@ if [ "${COVERAGE:-0}" = "1" ]; then
   stage "coverage of processing/ (gcovr)"
   mkdir -p build-coverage/coverage
   # Branches the compiler adds for exceptions and unreachable code are left out: they say
-  # nothing about the module's own decisions.
-  gcovr --root . --filter 'processing/' --object-directory build-coverage \
+  # nothing about the module's own decisions. The module's objects are under
+  # build-coverage/processing, whose compile directory resolves the relative source paths
+  # ccache's CCACHE_BASEDIR leaves in them.
+  gcovr --root . --filter 'processing/' --object-directory build-coverage/processing \
     --exclude-unreachable-branches --exclude-throw-branches \
     --txt build-coverage/coverage.txt --html-details build-coverage/coverage/index.html \
-    --print-summary
+    --print-summary build-coverage/processing
   stage_done
   exit "$status"
 fi

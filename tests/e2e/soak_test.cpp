@@ -54,6 +54,7 @@ struct Life {
     std::string first_expiry;  // upstream, when first issued
     int renewals = 0;          // prolong operations completed
     int reissues = 0;          // reopen operations completed
+    bool settled = false;      // its last operation completed: nothing left to drive
 };
 
 struct Tally {
@@ -235,10 +236,10 @@ private:
             const bool done = attempt < kDisturbed ? disturbed_run(command, a)
                                                    : w_.run_unrecorded(a).exit_code == 0;
             if (done)
-                return true;
+                return life.settled = true;
         }
         violation(life, command + " never completed");
-        return false;
+        return life.settled = false;
     }
 
     std::string upstream_expiry(const Life& life) {
@@ -280,10 +281,13 @@ private:
     }
 
     // Faults off: what every service ends as once BILLmanager's next sync ran.
+    // A service whose last operation completed is settled already (each try of it ran with
+    // the faults of that try only); the others get BILLmanager's next sync.
     void settle() {
         w_.upstream.clear_faults();
+        w_.host.clear_faults();
         for (Life& life : lives_done_)
-            if (life.opened && !life.closed)
+            if (life.opened && !life.closed && !life.settled)
                 operate(life, "sync_item", false);
     }
 

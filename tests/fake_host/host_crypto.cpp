@@ -37,19 +37,22 @@ std::string base64(const std::vector<unsigned char>& data) {
     return out;
 }
 
-}  // namespace
-
-std::string generate_rsa_key_pem() {
-    PkeyPtr key(EVP_RSA_gen(2048), &EVP_PKEY_free);
-    check(key != nullptr, "EVP_RSA_gen");
+std::string traditional_pem(EVP_PKEY* key) {
     BioPtr bio(BIO_new(BIO_s_mem()), &BIO_free);
     check(bio != nullptr, "BIO_new");
-    check(PEM_write_bio_PrivateKey_traditional(bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
+    check(PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0, nullptr,
                                                nullptr) == 1,
           "PEM_write_bio_PrivateKey_traditional");
     char* data = nullptr;
     long size = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<size_t>(size));
+}
+
+}  // namespace
+
+std::string traditional_rsa_key_pem(const std::string& private_key_pem) {
+    PkeyPtr key = read_private_key(private_key_pem);
+    return traditional_pem(key.get());
 }
 
 std::string billmgr_encrypt(const std::string& private_key_pem, const std::string& value) {

@@ -5,8 +5,8 @@
 
 namespace pmtest {
 
-// A fresh RSA 2048 private key, PEM ("BEGIN RSA PRIVATE KEY", like BILLmanager's own).
-std::string generate_rsa_key_pem();
+// An RSA private key, from any PEM form, as BILLmanager keeps its own: "BEGIN RSA PRIVATE KEY".
+std::string traditional_rsa_key_pem(const std::string& private_key_pem);
 // What BILLmanager stores for a crypted param: base64(RSA PKCS#1 v1.5 encrypt(value)) made
 // with the public half of `private_key_pem`.
 std::string billmgr_encrypt(const std::string& private_key_pem, const std::string& value);

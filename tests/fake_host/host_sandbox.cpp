@@ -363,10 +363,9 @@ void HostSandbox::create_root() {
     root_ = make_temp_dir("pmtest-host-");
     for (const char* dir : {"/etc", "/var", "/sbin"})
         make_dir(root_ + dir);
-    // One CryptKey per test process: no test is about the key itself, and making one costs
-    // about 180 ms.
-    static const std::string crypt_key = generate_rsa_key_pem();
-    key_pem_ = crypt_key;
+    // The next key of the fixture pool, not a fresh one (about 180 ms each): two sandboxes
+    // in a row still have different keys, as a test of the wrong key needs.
+    key_pem_ = traditional_rsa_key_pem(next_fixture_key_pem());
     write_file(root_ + "/etc/billmgr.pem", key_pem_, 0600);
     config_.db = MariaDbServer::shared().billmgr_params(db_name_);
     save_fake_host_config(root_, config_);
