@@ -5,6 +5,10 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -138,6 +142,38 @@ inline CertificateState the_order(World& w, int item) {
     auto orders = orders_of(w, item);
     CHECK(orders.size() == 1);
     return orders.empty() ? CertificateState{} : orders.front();
+}
+
+// The records of a regressions file (soak_regressions.txt, kill_regressions.txt): numbers
+// separated by spaces, one record a line, '#' starting a comment line; the first is a seed
+// that once failed, replayed before any new seed.
+inline std::vector<std::vector<unsigned long>> regression_records(const std::string& path) {
+    std::vector<std::vector<unsigned long>> records;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::vector<unsigned long> numbers;
+        for (unsigned long n = 0; line[0] != '#' && words >> n;)
+            numbers.push_back(n);
+        if (!numbers.empty())
+            records.push_back(numbers);
+    }
+    return records;
+}
+
+inline std::vector<unsigned> regression_seeds(const std::string& path) {
+    std::vector<unsigned> seeds;
+    for (const auto& record : regression_records(path))
+        seeds.push_back(static_cast<unsigned>(record.front()));
+    return seeds;
+}
+
+// The seed the environment variable gives, or a fresh one: the caller prints it.
+inline unsigned seed_from_environment(const char* variable) {
+    const char* given = std::getenv(variable);
+    if (given && *given)
+        return static_cast<unsigned>(std::strtoul(given, nullptr, 10));
+    return static_cast<unsigned>(std::random_device{}() & 0x7fffffff);
 }
 
 }  // namespace pmtest

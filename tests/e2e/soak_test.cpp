@@ -313,17 +313,11 @@ Tally soak(unsigned seed, int lives) {
     return total;
 }
 
-std::vector<std::pair<unsigned, int>> regression_seeds() {
+std::vector<std::pair<unsigned, int>> soak_regression_seeds() {
     std::vector<std::pair<unsigned, int>> seeds;
-    std::ifstream in(SOAK_REGRESSIONS);
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream words(line);
-        unsigned seed = 0;
-        int lives = 0;
-        if (line.empty() || line[0] == '#' || !(words >> seed >> lives))
-            continue;
-        seeds.emplace_back(seed, lives);
-    }
+    for (const auto& record : regression_records(SOAK_REGRESSIONS))
+        if (record.size() >= 2)
+            seeds.emplace_back(static_cast<unsigned>(record[0]), static_cast<int>(record[1]));
     return seeds;
 }
 
@@ -339,7 +333,7 @@ void report(const Tally& t, unsigned seed, double seconds) {
 }  // namespace
 
 TEST_CASE("soak: seeds that once failed") {
-    for (const auto& [seed, lives] : regression_seeds()) {
+    for (const auto& [seed, lives] : soak_regression_seeds()) {
         const auto started = std::chrono::steady_clock::now();
         Tally t = soak(seed, lives);
         report(t, seed,
@@ -348,8 +342,7 @@ TEST_CASE("soak: seeds that once failed") {
 }
 
 TEST_CASE("soak: many certificate lives, every fault mixed, one charge each") {
-    const unsigned seed = static_cast<unsigned>(
-        env_number("SOAK_SEED", static_cast<int>(std::random_device{}() & 0x7fffffff)));
+    const unsigned seed = seed_from_environment("SOAK_SEED");
     const int lives = env_number("SOAK_LIVES", kDefaultLives);
     const auto started = std::chrono::steady_clock::now();
     Tally t = soak(seed, lives);
