@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +58,81 @@ inline void expect_request(const Request& request, const std::string& func,
 }
 
 using Funcs = std::vector<std::string>;
+
+// An expected param value: this text exactly, or any text that starts with a prefix (for a
+// value with a time or a snapshot in it, such as a charge marker).
+struct Value {
+    Value(const char* exact) : text(exact) {}
+    Value(std::string exact) : text(std::move(exact)) {}
+    static Value prefix(std::string start) {
+        Value v(std::move(start));
+        v.is_prefix = true;
+        return v;
+    }
+    // A SHA-256 in hex (a fingerprint the test cannot compute without the module's code).
+    static Value sha256() {
+        Value v("64 hex digits");
+        v.is_sha256 = true;
+        return v;
+    }
+    bool matches(const std::string& value) const {
+        if (is_sha256)
+            return value.size() == 64 &&
+                   value.find_first_not_of("0123456789abcdef") == std::string::npos;
+        return is_prefix ? value.compare(0, text.size(), text) == 0 : value == text;
+    }
+    std::string text;
+    bool is_prefix = false;
+    bool is_sha256 = false;
+};
+using ExactParams = std::vector<std::pair<std::string, Value>>;
+
+// Every param given once with a matching value, and no other param (func aside).
+inline void expect_exact_params(const std::vector<std::pair<std::string, std::string>>& actual,
+                                const ExactParams& expected) {
+    std::vector<std::string> names, expected_names;
+    for (const auto& [name, value] : actual)
+        if (name != "func")
+            names.push_back(name);
+    for (const auto& [name, value] : expected) {
+        expected_names.push_back(name);
+        auto found = std::find_if(actual.begin(), actual.end(),
+                                  [&](const auto& param) { return param.first == name; });
+        const std::string wanted = (value.is_prefix ? "like " : "") + value.text;
+        CHECK_MESSAGE((found != actual.end() && value.matches(found->second)),
+                      name << " is not " << wanted);
+    }
+    auto joined = [](std::vector<std::string> list) {
+        std::sort(list.begin(), list.end());
+        std::string out;
+        for (const auto& name : list)
+            out += name + " ";
+        return out;
+    };
+    CHECK(joined(names) == joined(expected_names));
+}
+
+// The mgrctl call with exactly these params: all of them, and nothing else.
+inline void expect_call_exact(const MgrctlCall& call, const std::string& func,
+                              const ExactParams& params) {
+    INFO(describe(call));
+    CHECK(call.func == func);
+    expect_exact_params(call.params, params);
+}
+
+// The upstream request as it must travel (a form POST, nothing in the URL) with exactly these
+// params, the credentials and the answer format included: all of them, and nothing else.
+inline void expect_request_exact(const Request& request, const std::string& func,
+                                 const ExactParams& params) {
+    CHECK(request.func == func);
+    CHECK(request.method == "POST");
+    CHECK(request.query.empty());
+    std::string sent;
+    for (const auto& [name, value] : request.params)
+        sent += " " + name + "=" + value.substr(0, 40);
+    INFO(func << " sent:" << sent);
+    expect_exact_params(request.params, params);
+}
 
 // The distinctive middle of a PEM key: a line of its base64 body.
 inline std::string key_fingerprint(const std::string& pem) {
