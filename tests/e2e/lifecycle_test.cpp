@@ -25,24 +25,6 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     REQUIRE(r.exit_code == 0);
     CHECK(w.upstream_funcs() == Funcs{"certificate.order.param", "certificate.edit", "whoami"});
     Request placed = w.upstream_calls("certificate.order.param").at(0);
-    expect_request(placed, "certificate.order.param",
-                   {{"sok", "ok"},
-                    {"skipbasket", "on"},
-                    {"clicked_button", "finish"},
-                    {"pricelist", "117"},
-                    {"period", "12"},
-                    {"remoteid", id_text},
-                    {"crt_type", "manual"},
-                    {"csr", order.csr.csr_pem},
-                    {"altname", "www.example.com"},
-                    {"approver_method", "auth_email"},
-                    {"approver_email_1", "admin@example.com"},
-                    {"approver_email_2", "admin@example.com"},
-                    {"adm_email", order.params.at("adm_email")},
-                    {"adm_fname", "Иван"},
-                    {"tech_fname", "Пётр"},
-                    {"out", "xml"},
-                    {"lang", "en"}});
     ExactParams ordered = {{"authinfo", std::string(kUpstreamUser) + ":" + kUpstreamPassword},
                            {"sok", "ok"},
                            {"skipbasket", "on"},
@@ -64,6 +46,8 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
         if (name.rfind("adm_", 0) == 0 || name.rfind("tech_", 0) == 0 || name.rfind("org_", 0) == 0)
             ordered.emplace_back(name, value);
     expect_request_exact(placed, "certificate.order.param", ordered);
+    CHECK(placed.param("adm_fname") == "Иван");  // Cyrillic travels as it is
+    CHECK(placed.param("tech_fname") == "Пётр");
     CHECK_FALSE(placed.has("key"));  // the private key never leaves the provider
     // the paid order goes on a connection of its own, never a kept-alive one
     CHECK(w.upstream_calls().at(1).client_port != placed.client_port);
@@ -159,12 +143,6 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     // the issued file's fingerprint too): a retry decides from any of it whether it arrived
     CHECK(w.upstream_funcs() ==
           Funcs{"certificate.edit", "certificate.file", "certificate.reissue.step2"});
-    expect_request(w.upstream_calls("certificate.reissue.step2").at(0), "certificate.reissue.step2",
-                   {{"elid", upstream_id},
-                    {"sok", "ok"},
-                    {"crt_type", "oldrequest"},
-                    {"approver_method", "auth_email"},
-                    {"approver_email_1", "admin@example.com"}});
     // reissue_attempt saved before the reissue and superseded after the write-back; BILLmanager 6
     // finishes the reissue with service.postreopen, before status 3.
     CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.postreopen", "service.setstatus",
@@ -246,8 +224,6 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "service.prolong", "whoami"});
     // the paid renewal goes on a connection of its own
     CHECK(w.upstream_calls().at(0).client_port != w.upstream_calls().at(1).client_port);
-    expect_request(w.upstream_calls("service.prolong").at(0), "service.prolong",
-                   {{"elid", upstream_id}, {"period", "12"}, {"sok", "ok"}});
     expect_request_exact(w.upstream_calls("service.prolong").at(0), "service.prolong",
                          {{"authinfo", std::string(kUpstreamUser) + ":" + kUpstreamPassword},
                           {"elid", upstream_id},
