@@ -46,9 +46,11 @@ bool held_before(World& w, const std::string& func) {
     return w.host.hangs_begun(func, HangWhen::kBefore) == 1;
 }
 
-void kill_module(Child& module) {
+// The module and a mgrctl call it left held (mgrctl runs in a process group of its own).
+void kill_module(World& w, Child& module) {
     module.signal_group(SIGKILL);
     module.wait();
+    w.host.kill_held_calls();
 }
 
 }  // namespace
@@ -106,7 +108,7 @@ TEST_CASE("open: without remoteid, a retry never adopts another service's certif
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kAfter, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(second.item)});
     REQUIRE(wait_until([&] { return attempt_saved(w, second); }));
-    kill_module(module);
+    kill_module(w, module);
     REQUIRE(w.upstream.state().size() == 1);
     // the only look-alike upstream belongs to the first service: order anew
     rerun_open_and_expect_one_order_for(w, second, 2);
@@ -120,7 +122,7 @@ TEST_CASE("open: kill -9 before sending (attempt not yet recorded)") {
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kBefore, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return held_before(w, "service.saveparam"); }));
-    kill_module(module);
+    kill_module(w, module);
     CHECK(w.upstream.count("certificate.order.param") == 0);
     rerun_open_and_expect_one_order(w, order);
 }
@@ -131,7 +133,7 @@ TEST_CASE("open: kill -9 after the attempt is recorded, before sending") {
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kAfter, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return attempt_saved(w, order); }));
-    kill_module(module);
+    kill_module(w, module);
     CHECK(w.upstream.count("certificate.order.param") == 0);
     CHECK(w.host.item_param(order.item, "order_attempt"));
     rerun_open_and_expect_one_order(w, order);
@@ -143,7 +145,7 @@ TEST_CASE("open: kill -9 while waiting for the upstream, which committed") {
     w.upstream.fault("certificate.order.param", "hang_after_commit", {1, 30000});
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return w.upstream.count("certificate.order.param") == 1; }));
-    kill_module(module);
+    kill_module(w, module);
     rerun_open_and_expect_one_order(w, order);
 }
 
@@ -154,7 +156,7 @@ TEST_CASE("open: kill -9 after the reply, before the write-back") {
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return held_before(w, "service.saveparam"); }));
     CHECK(w.upstream.count("certificate.order.param") == 1);
-    kill_module(module);
+    kill_module(w, module);
     CHECK_FALSE(w.host.item_param(order.item, "upstream_id"));
     rerun_open_and_expect_one_order(w, order);
 }
@@ -225,7 +227,7 @@ TEST_CASE("prolong: kill -9 while waiting for the upstream, which renewed") {
     w.clear_records();
     Child module = w.start({"--command", "prolong", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return w.upstream.count("service.prolong") == 1; }));
-    kill_module(module);
+    kill_module(w, module);
     w.clear_records();
     rerun_prolong_and_expect_one(w, order, id, original);
 }
@@ -264,7 +266,7 @@ TEST_CASE("reopen: kill -9 while waiting for the upstream, which reissued") {
     Child module = w.start({"--command", "reopen", "--item", std::to_string(order.item),
                             "--runningoperation", std::to_string(operation)});
     REQUIRE(wait_until([&] { return w.upstream.count("certificate.reissue.step2") == 1; }));
-    kill_module(module);
+    kill_module(w, module);
     CHECK(w.host_calls("service.postreopen").empty());
     rerun_reopen_and_expect_one(w, order, id, operation);
 }
@@ -280,6 +282,6 @@ TEST_CASE("reopen: kill -9 after the reissue's reply, at the mgrctl write-back")
                             "--runningoperation", std::to_string(operation)});
     REQUIRE(wait_until([&] { return held_before(w, "service.postreopen"); }));
     CHECK(w.upstream.count("certificate.reissue.step2") == 1);
-    kill_module(module);
+    kill_module(w, module);
     rerun_reopen_and_expect_one(w, order, id, operation);
 }

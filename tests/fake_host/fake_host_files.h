@@ -41,8 +41,8 @@ struct FakeHostConfig {
 
 std::string fake_host_config_path(const std::string& root);
 std::string mgrctl_calls_path(const std::string& root);
-// One record (func, "before"|"after") per hang, written as it starts: the event a test waits
-// for before a kill, since a hang before the call records nothing else.
+// One record (func, "before"|"after", pid) per hang, written as it starts: the event a test
+// waits for before a kill, since a hang before the call records nothing else.
 std::string mgrctl_hangs_path(const std::string& root);
 // One record per call a hang with a skip matched (its func, match and when): how the separate
 // mgrctl processes count the calls let through. Removed with the faults.

@@ -582,6 +582,16 @@ TEST_CASE("fault injection: a hang lets tests kill mid-call before or after the 
     host.release_hangs();
     CHECK(held.wait() == 0);
     CHECK(host.item_status(item) == 2);
+
+    // a held call killed: it never applies
+    host.clear_faults();
+    host.hang("service.postclose", "", HangWhen::kBefore, 30);
+    Child killed = start_mgrctl(host, {"service.postclose", elid});
+    REQUIRE(
+        wait_until([&] { return host.hangs_begun("service.postclose", HangWhen::kBefore) == 1; }));
+    host.kill_held_calls();
+    CHECK(killed.wait() == -SIGKILL);
+    CHECK(host.item_status(item) == 2);
 }
 
 TEST_CASE("fake mgrctl: changepricelist.rollback puts back the tariff before the change") {

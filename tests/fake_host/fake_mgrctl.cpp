@@ -431,7 +431,8 @@ void hang_if_asked(const std::string& root, const FakeHostConfig& config, const 
                    HangWhen when) {
     const Fault* hang = find_fault(config, call, Fault::Kind::kHang, when);
     if (hang && skipped_enough(root, *hang)) {
-        append_record(mgrctl_hangs_path(root), {call.func, hang_when_name(when)});
+        append_record(mgrctl_hangs_path(root),
+                      {call.func, hang_when_name(when), std::to_string(::getpid())});
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::duration<double>(hang->seconds);
         while (std::chrono::steady_clock::now() < deadline && !released(root))

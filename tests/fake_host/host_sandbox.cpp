@@ -594,6 +594,16 @@ int HostSandbox::hangs_begun(const std::string& func, HangWhen when) const {
     return begun;
 }
 
+void HostSandbox::kill_held_calls() {
+    for (const auto& record : read_records(mgrctl_hangs_path(root_))) {
+        const pid_t pid = static_cast<pid_t>(std::stol(record.at(2)));
+        // only a fake mgrctl: a pid of a call long gone may belong to another process now
+        if (read_file("/proc/" + record.at(2) + "/cmdline").find("fake_mgrctl") !=
+            std::string::npos)
+            ::kill(pid, SIGKILL);
+    }
+}
+
 void HostSandbox::release_hangs() {
     write_file(mgrctl_release_path(root_), "");
 }

@@ -181,6 +181,10 @@ public:
     int hangs_begun(const std::string& func, HangWhen when) const;
     // Ends every hang now and any begun later, until the next fault is set or cleared.
     void release_hangs();
+    // Kills every fake mgrctl still held by a hang. The module runs mgrctl in a process group
+    // of its own, so a kill -9 of the module's group leaves it running: it would apply its
+    // call once the hang ends, long after the run it belonged to.
+    void kill_held_calls();
     // fake_mgrctl answers `func` as a panel that has no such function.
     void unknown_function(const std::string& func);
     // fake_mgrctl refuses `func` when it carries `param`: <error type="value" object=param>,
