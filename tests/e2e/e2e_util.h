@@ -249,13 +249,6 @@ inline std::vector<std::vector<unsigned long>> regression_records(const std::str
     return records;
 }
 
-inline std::vector<unsigned> regression_seeds(const std::string& path) {
-    std::vector<unsigned> seeds;
-    for (const auto& record : regression_records(path))
-        seeds.push_back(static_cast<unsigned>(record.front()));
-    return seeds;
-}
-
 // The seed the environment variable gives, or a fresh one: the caller prints it.
 inline unsigned seed_from_environment(const char* variable) {
     const char* given = std::getenv(variable);
