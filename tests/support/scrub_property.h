@@ -7,6 +7,7 @@
 // at every position, written apart from the scrubber so that it can catch the scrubber out.
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -29,13 +30,9 @@ struct Token {
 };
 
 inline int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    static const std::string_view kDigits = "0123456789abcdef";
+    const size_t at = kDigits.find(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    return at == std::string_view::npos ? -1 : static_cast<int>(at);
 }
 
 // The value of exactly count hex digits at text[at], or -1.
