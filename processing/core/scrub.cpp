@@ -153,7 +153,7 @@ void hide_private_keys(std::string_view text, Rewrite& out) {
         size_t end = text.find("-----END", label_end);
         size_t stop = end == npos ? npos : text.find("-----", end + 8);
         stop = stop == npos ? text.size() : stop + 5;
-        out.replace(pos, stop, "[private key hidden]");
+        out.replace(pos, stop, Scrubber::kKeyMask);
         pos = stop - 1;
     }
 }

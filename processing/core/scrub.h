@@ -24,6 +24,7 @@ public:
     std::string clean(std::string text) const;
 
     static constexpr const char* kMask = "[hidden]";
+    static constexpr const char* kKeyMask = "[private key hidden]";  // a whole PEM block
 
     // A registered value as characters: the UTF-8 bytes and the code point of each (the byte
     // itself for a byte that is not valid UTF-8).

@@ -107,14 +107,14 @@ TEST_CASE("getbalance: a panel that refuses currency or notify_time gets the two
         expect_savebalance(writes[0], w.module, "1000.00");  // refused, nothing applied
         const std::string notify_time = writes[0].param("notify_time");
         CHECK(names_of(writes[1]) == std::vector<std::string>{"processingmodule", "balance"});
-        expect_call(writes[1], "processing.savebalance",
-                    {{"processingmodule", id}, {"balance", "1000.00"}});
+        expect_call_exact(writes[1], "processing.savebalance",
+                          {{"processingmodule", id}, {"balance", "1000.00"}});
         CHECK(names_of(writes[2]) == std::vector<std::string>{"elid", "param", "value"});
-        expect_call(writes[2], "processing.saveparam",
-                    {{"elid", id}, {"param", "currency"}, {"value", "EUR"}});
+        expect_call_exact(writes[2], "processing.saveparam",
+                          {{"elid", id}, {"param", "currency"}, {"value", "EUR"}});
         CHECK(names_of(writes[3]) == std::vector<std::string>{"elid", "param", "value"});
-        expect_call(writes[3], "processing.saveparam",
-                    {{"elid", id}, {"param", "notify_time"}, {"value", notify_time}});
+        expect_call_exact(writes[3], "processing.saveparam",
+                          {{"elid", id}, {"param", "notify_time"}, {"value", notify_time}});
         CHECK(w.host.module_balance(w.module).balance == "1000.00");
         CHECK(w.host.module_param(w.module, "currency") == "EUR");
         CHECK(w.host.module_param(w.module, "notify_time") == notify_time);

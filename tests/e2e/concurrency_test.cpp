@@ -1,10 +1,10 @@
-// Two runs for one service started at the same moment, as when staff press "Execute" on an
-// operation that is still running behind a slow upstream. One run may be refused with the
-// busy error (retryable: BILLmanager runs it again); none may charge twice or leave a local
-// state the upstream contradicts.
+// Two runs for one service at once, as when staff press "Execute" on an operation that is
+// still running behind a slow upstream. The first is held inside its lock (a hanging mgrctl
+// call, or an upstream read that answers late) until the second waits for that lock, so the
+// runs overlap for sure. One run may be refused with the busy error (retryable: BILLmanager
+// runs it again); none may charge twice or leave a local state the upstream contradicts.
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <thread>
 
 #include "e2e_util.h"
@@ -13,10 +13,8 @@ using namespace pmtest;
 
 namespace {
 
-constexpr int kRepetitions = 5;
+constexpr int kRepetitions = 4;
 constexpr int kMaxReruns = 5;
-// Every upstream request answers this late, so the two runs overlap for sure.
-constexpr int kUpstreamDelayMs = 600;
 
 std::vector<std::string> item_args(const std::string& command, int item, int operation) {
     std::vector<std::string> args{"--command", command, "--item", std::to_string(item)};
@@ -48,28 +46,65 @@ void expect_done_or_busy_then_rerun(World& w, const std::vector<std::string>& ar
     }
 }
 
-// Starts both runs at the same moment; both finish before this returns.
-void race(World& w, const std::vector<std::string>& a, const std::vector<std::string>& b) {
+// Where the first run of a pair is held, inside its lock: at a mgrctl call (released by the
+// test), or at an upstream request that answers late (delay_ms).
+struct Hold {
+    std::string func, match;
+    int delay_ms = 0;  // > 0: an upstream request of func, answered after this long
+};
+
+size_t occurrences(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++n;
+    return n;
+}
+
+bool first_is_held(World& w, const Hold& hold, int holds_before) {
+    if (hold.delay_ms > 0)
+        return w.upstream.count(hold.func) > holds_before;
+    return w.host.hangs_begun(hold.func, HangWhen::kBefore) > holds_before;
+}
+
+// Runs a until it is held inside its lock, then b, and lets a go only once b waits for the
+// lock (b's log says so): the two runs overlap, as a fact. Both finish before this returns.
+void overlap(World& w, const std::vector<std::string>& a, const Hold& hold,
+             const std::vector<std::string>& b) {
+    const std::string waiting = "service " + a.at(3) + " is busy: waiting";
+    const size_t waits_before = occurrences(w.log(), waiting);
+    const int holds_before = hold.delay_ms > 0 ? w.upstream.count(hold.func)
+                                               : w.host.hangs_begun(hold.func, HangWhen::kBefore);
+    if (hold.delay_ms > 0)
+        w.upstream.fault(hold.func, "delay", {1, hold.delay_ms});
+    else
+        w.host.hang(hold.func, hold.match, HangWhen::kBefore, 60);
     ModuleResult ra, rb;
-    std::atomic<int> ready{0};
-    auto runner = [&](const std::vector<std::string>& args, ModuleResult& out) {
-        ++ready;
-        while (ready.load() < 2) {
-        }
-        out = w.run_unrecorded(args);
-    };
-    std::thread ta(runner, std::cref(a), std::ref(ra));
-    std::thread tb(runner, std::cref(b), std::ref(rb));
+    std::thread ta([&] { ra = w.run_unrecorded(a); });
+    const bool a_held = wait_until([&] { return first_is_held(w, hold, holds_before); });
+    std::thread tb;
+    bool b_waited = false;
+    if (a_held) {
+        tb = std::thread([&] { rb = w.run_unrecorded(b); });
+        b_waited = wait_until([&] { return occurrences(w.log(), waiting) > waits_before; });
+    }
+    w.host.release_hangs();
     ta.join();
-    tb.join();
+    if (tb.joinable())
+        tb.join();
+    w.host.clear_faults();
+    w.upstream.clear_faults();
+    REQUIRE_MESSAGE(a_held, a.at(1) << " was never held at " << hold.func);
+    CHECK_MESSAGE(b_waited, b.at(1) << " never waited for the lock " << a.at(1) << " held");
     CHECK_FALSE((refused_as_busy(ra) && refused_as_busy(rb)));  // one of them always works
     expect_done_or_busy_then_rerun(w, a, ra);
     expect_done_or_busy_then_rerun(w, b, rb);
 }
 
-void slow_upstream(World& w) {
-    w.upstream.fault("*", "delay", {0, kUpstreamDelayMs});
-}
+const Hold kBeforeOrdering{"service.saveparam", "name=order_attempt"};
+const Hold kBeforeRenewing{"service.saveparam", "name=prolong_attempt"};
+const Hold kBeforeReissuing{"service.saveparam", "name=reissue_attempt"};
+const Hold kClosing{"service.postclose", ""};
+const Hold kSyncReading{"certificate.edit", "", 3000};
 
 int issued_service(World& w) {
     int item = w.add_order({}).item;
@@ -83,13 +118,13 @@ int issued_service(World& w) {
 
 TEST_CASE("open + open: one order") {
     World w;
-    slow_upstream(w);
     for (int i = 0; i < kRepetitions; ++i) {
         CAPTURE(i);
         const int item = w.add_order({}).item;
         const int operation = w.host.add_running_operation(0);
         const int charges_before = w.upstream.count_committing("certificate.order.param");
-        race(w, item_args("open", item, operation), item_args("open", item, operation));
+        overlap(w, item_args("open", item, operation), kBeforeOrdering,
+                item_args("open", item, operation));
         CHECK(w.upstream.count_committing("certificate.order.param") - charges_before == 1);
         auto orders = orders_of(w, item);
         REQUIRE(orders.size() == 1);
@@ -102,13 +137,12 @@ TEST_CASE("prolong + prolong of one operation: one renewal") {
     World w;
     for (int i = 0; i < kRepetitions; ++i) {
         CAPTURE(i);
-        w.upstream.clear_faults();
         const int item = issued_service(w);
         const std::string expiry = orders_of(w, item).at(0).expiredate;
-        slow_upstream(w);
         const int operation = w.host.add_running_operation(0);
         const int charges_before = w.upstream.count_committing("service.prolong");
-        race(w, item_args("prolong", item, operation), item_args("prolong", item, operation));
+        overlap(w, item_args("prolong", item, operation), kBeforeRenewing,
+                item_args("prolong", item, operation));
         CHECK(w.upstream.count_committing("service.prolong") - charges_before == 1);
         const std::string renewed = orders_of(w, item).at(0).expiredate;
         CHECK(renewed == add_months(expiry, 12));
@@ -118,18 +152,19 @@ TEST_CASE("prolong + prolong of one operation: one renewal") {
 
 TEST_CASE("open + close: never closed here while a live certificate is paid for upstream") {
     World w;
-    slow_upstream(w);
     for (int i = 0; i < kRepetitions; ++i) {
         CAPTURE(i);
         const int item = w.add_order({}).item;
         const int opening = w.host.add_running_operation(0);
         const int closing = w.host.add_running_operation(0);
         w.clear_records();
-        // alternate which run is started first, in case thread start order matters
+        // either run first: the open before it orders, or the close before it closes here
         if (i % 2 == 0)
-            race(w, item_args("open", item, opening), item_args("close", item, closing));
+            overlap(w, item_args("open", item, opening), kBeforeOrdering,
+                    item_args("close", item, closing));
         else
-            race(w, item_args("close", item, closing), item_args("open", item, opening));
+            overlap(w, item_args("close", item, closing), kClosing,
+                    item_args("open", item, opening));
         auto orders = orders_of(w, item);
         REQUIRE(orders.size() <= 1);
         CHECK(static_cast<size_t>(w.upstream.count_committing("certificate.order.param")) ==
@@ -148,12 +183,15 @@ TEST_CASE("sync_item + reopen: one reissue, and the status is not overwritten by
     World w;
     for (int i = 0; i < kRepetitions; ++i) {
         CAPTURE(i);
-        w.upstream.clear_faults();
         const int item = issued_service(w);
-        slow_upstream(w);
         const int charges_before = w.upstream.count_committing("certificate.reissue.step2");
-        race(w, item_args("sync_item", item, 0),
-             item_args("reopen", item, w.host.add_running_operation(0)));
+        const auto sync = item_args("sync_item", item, 0);
+        const auto reopen = item_args("reopen", item, w.host.add_running_operation(0));
+        // either order: a sync holding the lock while it reads, or a reopen before reissuing
+        if (i % 2 == 0)
+            overlap(w, sync, kSyncReading, reopen);
+        else
+            overlap(w, reopen, kBeforeReissuing, sync);
         CHECK(w.upstream.count_committing("certificate.reissue.step2") - charges_before == 1);
         auto cert = orders_of(w, item).at(0);
         CHECK(cert.reissue_count == "1");

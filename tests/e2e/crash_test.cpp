@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <thread>
 
 #include "crypto.h"  // the fake upstream's own OpenSSL helpers
 #include "e2e_util.h"
@@ -12,8 +11,6 @@
 using namespace pmtest;
 
 namespace {
-
-using namespace std::chrono_literals;
 
 // The fake mgrctl records a call before it applies it, and the kill takes mgrctl down too:
 // so "recorded" is only true once the param is in the database.
@@ -44,9 +41,16 @@ void rerun_open_and_expect_one_order(World& w, const CertificateOrder& order) {
     rerun_open_and_expect_one_order_for(w, order, 1);
 }
 
-void kill_module(Child& module) {
+// The fake mgrctl holds a call of func before applying it (the only trace of that hang).
+bool held_before(World& w, const std::string& func) {
+    return w.host.hangs_begun(func, HangWhen::kBefore) == 1;
+}
+
+// The module and a mgrctl call it left held (mgrctl runs in a process group of its own).
+void kill_module(World& w, Child& module) {
     module.signal_group(SIGKILL);
     module.wait();
+    w.host.kill_held_calls();
 }
 
 }  // namespace
@@ -104,7 +108,7 @@ TEST_CASE("open: without remoteid, a retry never adopts another service's certif
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kAfter, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(second.item)});
     REQUIRE(wait_until([&] { return attempt_saved(w, second); }));
-    kill_module(module);
+    kill_module(w, module);
     REQUIRE(w.upstream.state().size() == 1);
     // the only look-alike upstream belongs to the first service: order anew
     rerun_open_and_expect_one_order_for(w, second, 2);
@@ -117,8 +121,8 @@ TEST_CASE("open: kill -9 before sending (attempt not yet recorded)") {
     CertificateOrder order = w.add_order({});
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kBefore, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
-    std::this_thread::sleep_for(1500ms);  // the hang records nothing, so wait a moment
-    kill_module(module);
+    REQUIRE(wait_until([&] { return held_before(w, "service.saveparam"); }));
+    kill_module(w, module);
     CHECK(w.upstream.count("certificate.order.param") == 0);
     rerun_open_and_expect_one_order(w, order);
 }
@@ -129,7 +133,7 @@ TEST_CASE("open: kill -9 after the attempt is recorded, before sending") {
     w.host.hang("service.saveparam", "name=order_attempt", HangWhen::kAfter, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return attempt_saved(w, order); }));
-    kill_module(module);
+    kill_module(w, module);
     CHECK(w.upstream.count("certificate.order.param") == 0);
     CHECK(w.host.item_param(order.item, "order_attempt"));
     rerun_open_and_expect_one_order(w, order);
@@ -141,7 +145,7 @@ TEST_CASE("open: kill -9 while waiting for the upstream, which committed") {
     w.upstream.fault("certificate.order.param", "hang_after_commit", {1, 30000});
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return w.upstream.count("certificate.order.param") == 1; }));
-    kill_module(module);
+    kill_module(w, module);
     rerun_open_and_expect_one_order(w, order);
 }
 
@@ -150,9 +154,9 @@ TEST_CASE("open: kill -9 after the reply, before the write-back") {
     CertificateOrder order = w.add_order({});
     w.host.hang("service.saveparam", "name=upstream_id", HangWhen::kBefore, 30);
     Child module = w.start({"--command", "open", "--item", std::to_string(order.item)});
-    REQUIRE(wait_until([&] { return w.upstream.count("certificate.order.param") == 1; }));
-    std::this_thread::sleep_for(1000ms);  // now inside the hanging mgrctl call
-    kill_module(module);
+    REQUIRE(wait_until([&] { return held_before(w, "service.saveparam"); }));
+    CHECK(w.upstream.count("certificate.order.param") == 1);
+    kill_module(w, module);
     CHECK_FALSE(w.host.item_param(order.item, "upstream_id"));
     rerun_open_and_expect_one_order(w, order);
 }
@@ -223,7 +227,61 @@ TEST_CASE("prolong: kill -9 while waiting for the upstream, which renewed") {
     w.clear_records();
     Child module = w.start({"--command", "prolong", "--item", std::to_string(order.item)});
     REQUIRE(wait_until([&] { return w.upstream.count("service.prolong") == 1; }));
-    kill_module(module);
+    kill_module(w, module);
     w.clear_records();
     rerun_prolong_and_expect_one(w, order, id, original);
+}
+
+namespace {
+
+// One reissue in all: the upstream's count, and the reopen finished here (status 3 asked).
+void rerun_reopen_and_expect_one(World& w, const CertificateOrder& order, const std::string& id,
+                                 int operation) {
+    w.upstream.clear_faults();
+    w.host.clear_faults();
+    w.clear_records();
+    ModuleResult r = w.run_item("reopen", order.item, operation);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    for (const auto& cert : w.upstream.state())
+        if (cert.id == id)
+            CHECK(cert.reissue_count == "1");
+    CHECK(w.upstream.count_committing("certificate.reissue.step2") == 0);
+    CHECK(w.host_calls("service.postreopen").size() == 1);
+    // and the operation run once more: nothing at all happens upstream
+    w.clear_records();
+    REQUIRE(w.run_item("reopen", order.item, operation).exit_code == 0);
+    CHECK(w.upstream.count_committing("certificate.reissue.step2") == 0);
+}
+
+}  // namespace
+
+TEST_CASE("reopen: kill -9 while waiting for the upstream, which reissued") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    std::string id = issued(w, order);
+    const int operation = w.host.add_running_operation(0);
+    w.upstream.fault("certificate.reissue.step2", "hang_after_commit", {1, 30000});
+    w.clear_records();
+    Child module = w.start({"--command", "reopen", "--item", std::to_string(order.item),
+                            "--runningoperation", std::to_string(operation)});
+    REQUIRE(wait_until([&] { return w.upstream.count("certificate.reissue.step2") == 1; }));
+    kill_module(w, module);
+    CHECK(w.host_calls("service.postreopen").empty());
+    rerun_reopen_and_expect_one(w, order, id, operation);
+}
+
+TEST_CASE("reopen: kill -9 after the reissue's reply, at the mgrctl write-back") {
+    World w;
+    CertificateOrder order = w.add_order({});
+    std::string id = issued(w, order);
+    const int operation = w.host.add_running_operation(0);
+    w.host.hang("service.postreopen", "", HangWhen::kBefore, 30);
+    w.clear_records();
+    Child module = w.start({"--command", "reopen", "--item", std::to_string(order.item),
+                            "--runningoperation", std::to_string(operation)});
+    REQUIRE(wait_until([&] { return held_before(w, "service.postreopen"); }));
+    CHECK(w.upstream.count("certificate.reissue.step2") == 1);
+    kill_module(w, module);
+    rerun_reopen_and_expect_one(w, order, id, operation);
 }

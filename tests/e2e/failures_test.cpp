@@ -225,6 +225,19 @@ TEST_CASE("running operation: the error is stored; at the try limit staff get a 
                  {"runningoperation", std::to_string(operation)},
                  {"type", "7"}});
     CHECK(w.host.running_operation(operation).manual == "on");
+    const std::string op = std::to_string(operation);
+    const std::string errorxml = w.host.running_operation(operation).errorxml.value_or("");
+    CHECK(errorxml.find("<error") != std::string::npos);
+    expect_call_exact(w.host_calls("runningoperation.edit").at(0), "runningoperation.edit",
+                      {{"elid", op}, {"errorxml", errorxml}, {"sok", "ok"}});
+    expect_call_exact(w.host_calls("runningoperation.setmanual").at(0),
+                      "runningoperation.setmanual", {{"elid", op}});
+    expect_call_exact(w.host_calls("task.gettype").at(0), "task.gettype", {{"operation", "open"}});
+    expect_call_exact(w.host_calls("task.edit").at(0), "task.edit",
+                      {{"item", std::to_string(order.item)},
+                       {"runningoperation", op},
+                       {"type", "7"},
+                       {"sok", "ok"}});
 }
 
 TEST_CASE("a config typo fails open visibly: error XML, a log line, the running operation") {

@@ -1,7 +1,6 @@
 #include "harness.h"
 
 #include "crypto.h"
-#include "scrub_forms.h"
 
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -130,6 +129,25 @@ Child World::start(const std::vector<std::string>& args) {
 std::string World::log() const {
     return read_file(host.root() + "/var/pmbillmgrssl.log");
 }
+
+namespace {
+
+std::string xml_escaped(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
+    }
+    return out;
+}
+
+}  // namespace
 
 std::string World::check_connection_input(const std::string& url, const std::string& password) {
     return "<doc><processingmodule><id>" + std::to_string(module) + "</id><url>" + url +

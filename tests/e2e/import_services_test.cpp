@@ -74,31 +74,31 @@ TEST_CASE("import: exactly the unlinked upstream certificates, once") {
     REQUIRE(imports.size() == 2);
     CHECK(w.host_funcs() == Funcs{"processing.import.service", "processing.import.service"});
     const std::string module = std::to_string(w.module);
-    expect_call(imports[0], "processing.import.service",
-                {{"module", module},
-                 {"import_itemtype_intname", "certificate"},
-                 {"import_pricelist_intname", "117"},
-                 {"import_service_name", "issued.example.com"},
-                 {"status", "2"},
-                 {"service_status", "5"},
-                 {"expiredate", issued_expiry},
-                 {"period", "12"},
-                 {"upstream_id", issued_id},
-                 {"CN", "issued.example.com"},
-                 {"altname", "www.issued.example.com"},
-                 {"sok", "ok"}});
+    expect_call_exact(imports[0], "processing.import.service",
+                      {{"module", module},
+                       {"import_itemtype_intname", "certificate"},
+                       {"import_pricelist_intname", "117"},
+                       {"import_service_name", "issued.example.com"},
+                       {"status", "2"},
+                       {"service_status", "5"},
+                       {"expiredate", issued_expiry},
+                       {"period", "12"},
+                       {"upstream_id", issued_id},
+                       {"CN", "issued.example.com"},
+                       {"altname", "www.issued.example.com"},
+                       {"sok", "ok"}});
     CHECK(imports[0].params.size() == 12);
-    expect_call(imports[1], "processing.import.service",
-                {{"module", module},
-                 {"import_itemtype_intname", "certificate"},
-                 {"import_pricelist_intname", "115"},
-                 {"import_service_name", "pending.example.com"},
-                 {"status", "2"},  // paid: active while the CA works on it
-                 {"service_status", "4"},
-                 {"period", "12"},
-                 {"upstream_id", pending_id},
-                 {"CN", "pending.example.com"},
-                 {"sok", "ok"}});
+    expect_call_exact(imports[1], "processing.import.service",
+                      {{"module", module},
+                       {"import_itemtype_intname", "certificate"},
+                       {"import_pricelist_intname", "115"},
+                       {"import_service_name", "pending.example.com"},
+                       {"status", "2"},  // paid: active while the CA works on it
+                       {"service_status", "4"},
+                       {"period", "12"},
+                       {"upstream_id", pending_id},
+                       {"CN", "pending.example.com"},
+                       {"sok", "ok"}});
     CHECK_FALSE(imports[1].has("altname"));
 
     // The new service works like any other: its sync fetches the issued certificate.

@@ -25,24 +25,29 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     REQUIRE(r.exit_code == 0);
     CHECK(w.upstream_funcs() == Funcs{"certificate.order.param", "certificate.edit", "whoami"});
     Request placed = w.upstream_calls("certificate.order.param").at(0);
-    expect_request(placed, "certificate.order.param",
-                   {{"sok", "ok"},
-                    {"skipbasket", "on"},
-                    {"clicked_button", "finish"},
-                    {"pricelist", "117"},
-                    {"period", "12"},
-                    {"remoteid", id_text},
-                    {"crt_type", "manual"},
-                    {"csr", order.csr.csr_pem},
-                    {"altname", "www.example.com"},
-                    {"approver_method", "auth_email"},
-                    {"approver_email_1", "admin@example.com"},
-                    {"approver_email_2", "admin@example.com"},
-                    {"adm_email", order.params.at("adm_email")},
-                    {"adm_fname", "Иван"},
-                    {"tech_fname", "Пётр"},
-                    {"out", "xml"},
-                    {"lang", "en"}});
+    ExactParams ordered = {{"authinfo", std::string(kUpstreamUser) + ":" + kUpstreamPassword},
+                           {"sok", "ok"},
+                           {"skipbasket", "on"},
+                           {"clicked_button", "finish"},
+                           {"pricelist", "117"},
+                           {"period", "12"},
+                           {"remoteid", id_text},
+                           {"crt_type", "manual"},
+                           {"csr", order.csr.csr_pem},
+                           {"altname", "www.example.com"},
+                           {"approver_method", "auth_email"},
+                           {"approver_email_1", "admin@example.com"},
+                           {"approver_email_2", "admin@example.com"},
+                           {"country", order.params.at("country")},
+                           {"field_country", order.params.at("country")},
+                           {"out", "xml"},
+                           {"lang", "en"}};
+    for (const auto& [name, value] : order.params)  // the contacts, as the panel holds them
+        if (name.rfind("adm_", 0) == 0 || name.rfind("tech_", 0) == 0 || name.rfind("org_", 0) == 0)
+            ordered.emplace_back(name, value);
+    expect_request_exact(placed, "certificate.order.param", ordered);
+    CHECK(placed.param("adm_fname") == "Иван");  // Cyrillic travels as it is
+    CHECK(placed.param("tech_fname") == "Пётр");
     CHECK_FALSE(placed.has("key"));  // the private key never leaves the provider
     // the paid order goes on a connection of its own, never a kept-alive one
     CHECK(w.upstream_calls().at(1).client_port != placed.client_port);
@@ -65,6 +70,20 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     expect_call(writes[5], "service.setstatus", {{"elid", id_text}, {"service_status", "4"}});
     // the panel's dashboard shows what the order left on the upstream account
     expect_savebalance(writes[6], w.module, w.upstream.balance());
+    expect_call_exact(writes[0], "service.saveparam",
+                      {{"elid", id_text},
+                       {"name", "order_attempt"},
+                       {"value", Value::prefix(";sending;")},
+                       {"sok", "ok"}});
+    expect_call_exact(
+        writes[1], "service.saveparam",
+        {{"elid", id_text}, {"name", "upstream_id"}, {"value", upstream_id}, {"sok", "ok"}});
+    expect_call_exact(
+        writes[2], "service.saveparam",
+        {{"elid", id_text}, {"name", "csr_sha256"}, {"value", Value::sha256()}, {"sok", "ok"}});
+    expect_call_exact(writes[3], "service.setstatus", {{"elid", id_text}, {"service_status", "3"}});
+    expect_call_exact(writes[4], "service.postopen", {{"elid", id_text}, {"sok", "ok"}});
+    expect_call_exact(writes[5], "service.setstatus", {{"elid", id_text}, {"service_status", "4"}});
     CHECK(w.upstream.balance() == "970.00");  // 1000.00 less the multi-domain plan's 30.00
     CHECK(w.host.module_balance(w.module).balance == "970.00");
     CHECK(w.host.module_balance(w.module).currency == "EUR");
@@ -90,6 +109,23 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
                 {{"service_status", "5"}});
     auto row = w.host.certificate_row(item);
     REQUIRE(row);
+    {
+        auto sync_writes = w.host_calls();
+        sync_writes.erase(std::remove_if(sync_writes.begin(), sync_writes.end(),
+                                         [](const MgrctlCall& c) { return c.func == "paramlist"; }),
+                          sync_writes.end());
+        REQUIRE(sync_writes.size() == 5);
+        expect_call_exact(sync_writes[0], "certificate.save",
+                          {{"elid", id_text}, {"crt", row->crt.value_or("")}, {"sok", "ok"}});
+        expect_call_exact(sync_writes[1], "service.setexpiredate",
+                          {{"elid", id_text}, {"expiredate", expiry}});
+        expect_call_exact(sync_writes[2], "service.setstatus",
+                          {{"elid", id_text}, {"service_status", "5"}});
+        expect_call_exact(sync_writes[3], "certificate.open", {{"elid", id_text}, {"sok", "ok"}});
+        expect_call_exact(
+            sync_writes[4], "service.saveparam",
+            {{"elid", id_text}, {"name", "certificate_opened"}, {"value", "yes"}, {"sok", "ok"}});
+    }
     CHECK(row->crt.value_or("").find("-----BEGIN CERTIFICATE-----") != std::string::npos);
     CHECK(row->pkey == order.csr.key_pem);
     CHECK(w.host.item_expiredate(item) == expiry);
@@ -107,18 +143,36 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     // the issued file's fingerprint too): a retry decides from any of it whether it arrived
     CHECK(w.upstream_funcs() ==
           Funcs{"certificate.edit", "certificate.file", "certificate.reissue.step2"});
-    expect_request(w.upstream_calls("certificate.reissue.step2").at(0), "certificate.reissue.step2",
-                   {{"elid", upstream_id},
-                    {"sok", "ok"},
-                    {"crt_type", "oldrequest"},
-                    {"approver_method", "auth_email"},
-                    {"approver_email_1", "admin@example.com"}});
     // reissue_attempt saved before the reissue and superseded after the write-back; BILLmanager 6
     // finishes the reissue with service.postreopen, before status 3.
     CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.postreopen", "service.setstatus",
                                   "service.saveparam"});
     expect_call(w.host_calls("service.postreopen").at(0), "service.postreopen",
                 {{"elid", std::to_string(item)}, {"sok", "ok"}});
+    expect_request_exact(w.upstream_calls("certificate.reissue.step2").at(0),
+                         "certificate.reissue.step2",
+                         {{"authinfo", std::string(kUpstreamUser) + ":" + kUpstreamPassword},
+                          {"elid", upstream_id},
+                          {"sok", "ok"},
+                          {"crt_type", "oldrequest"},
+                          {"approver_method", "auth_email"},
+                          {"approver_email_1", "admin@example.com"},
+                          {"approver_email_2", "admin@example.com"},
+                          {"out", "xml"},
+                          {"lang", "en"}});
+    {
+        auto reopen_writes = w.host_calls("service.saveparam");
+        REQUIRE(reopen_writes.size() == 2);
+        expect_call_exact(reopen_writes[0], "service.saveparam",
+                          {{"elid", id_text},
+                           {"name", "reissue_attempt"},
+                           {"value", Value::prefix(";sending;")},
+                           {"sok", "ok"}});
+        expect_call_exact(reopen_writes[1], "service.saveparam",
+                          {{"elid", id_text}, {"name", "reissue_attempt"}, {"sok", "ok"}});
+    }
+    expect_call_exact(w.host_calls("service.postreopen").at(0), "service.postreopen",
+                      {{"elid", id_text}, {"sok", "ok"}});
     expect_call(w.host_calls("service.setstatus").back(), "service.setstatus",
                 {{"service_status", "3"}});
 
@@ -170,8 +224,13 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     CHECK(w.upstream_funcs() == Funcs{"certificate.edit", "service.prolong", "whoami"});
     // the paid renewal goes on a connection of its own
     CHECK(w.upstream_calls().at(0).client_port != w.upstream_calls().at(1).client_port);
-    expect_request(w.upstream_calls("service.prolong").at(0), "service.prolong",
-                   {{"elid", upstream_id}, {"period", "12"}, {"sok", "ok"}});
+    expect_request_exact(w.upstream_calls("service.prolong").at(0), "service.prolong",
+                         {{"authinfo", std::string(kUpstreamUser) + ":" + kUpstreamPassword},
+                          {"elid", upstream_id},
+                          {"period", "12"},
+                          {"sok", "ok"},
+                          {"out", "xml"},
+                          {"lang", "en"}});
     const std::string renewed = add_months(expiry, 12);
     CHECK(w.host_funcs() == Funcs{"service.saveparam", "service.setexpiredate",
                                   "service.postprolong", "service.saveparam",
@@ -180,6 +239,22 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
                        w.upstream.balance());
     CHECK(w.host.item_expiredate(item) == renewed);
     CHECK_FALSE(w.host.item_param(item, "prolong_attempt"));
+    {
+        auto prolong_writes = w.host_calls("service.saveparam");
+        REQUIRE(prolong_writes.size() == 2);
+        expect_call_exact(prolong_writes[0], "service.saveparam",
+                          {{"elid", id_text},
+                           {"name", "prolong_attempt"},
+                           {"value", Value::prefix(";sending;")},
+                           {"sok", "ok"}});
+        // a manual run (no operation) drops the marker: name without a value
+        expect_call_exact(prolong_writes[1], "service.saveparam",
+                          {{"elid", id_text}, {"name", "prolong_attempt"}, {"sok", "ok"}});
+        expect_call_exact(w.host_calls("service.setexpiredate").at(0), "service.setexpiredate",
+                          {{"elid", id_text}, {"expiredate", renewed}});
+        expect_call_exact(w.host_calls("service.postprolong").at(0), "service.postprolong",
+                          {{"elid", id_text}, {"sok", "ok"}});
+    }
     CHECK(w.upstream.balance() != balance_before);
 
     // close: deleted upstream, closed locally
@@ -189,6 +264,8 @@ TEST_CASE("full life: open, sync, issue, three reissues, prolong, close") {
     expect_request(w.upstream_calls().at(0), "certificate.delete",
                    {{"elid", upstream_id}, {"sok", "ok"}});
     CHECK(w.host_funcs() == Funcs{"service.postclose"});
+    expect_call_exact(w.host_calls("service.postclose").at(0), "service.postclose",
+                      {{"elid", id_text}, {"sok", "ok"}});
     CHECK(w.host.item_status(item) == 4);
     // close again: already gone upstream counts as done
     REQUIRE(w.run_item("close", item).exit_code == 0);
@@ -225,6 +302,12 @@ TEST_CASE("open without a CSR: the upstream makes the pair; the key is stored be
     for (const auto& arg : writes[0].argv)
         CHECK(arg.find("PRIVATE KEY") == std::string::npos);
     const std::string key = writes[0].param("value");
+    expect_call_exact(writes[0], "service.saveparam",
+                      {{"elid", id_text},
+                       {"name", "private_key"},
+                       {"value", Value::prefix("-----BEGIN ")},
+                       {"crypted", "on"},
+                       {"sok", "ok"}});
 
     Request placed = w.upstream_calls("certificate.order.param").at(0);
     expect_request(placed, "certificate.order.param",
@@ -246,6 +329,11 @@ TEST_CASE("suspend and resume are local only") {
     REQUIRE(w.run_item("resume", order.item).exit_code == 0);
     CHECK(w.upstream_calls().empty());
     CHECK(w.host_funcs() == Funcs{"service.postsuspend", "service.postresume"});
+    const std::string id_text = std::to_string(order.item);
+    expect_call_exact(w.host_calls("service.postsuspend").at(0), "service.postsuspend",
+                      {{"elid", id_text}, {"sok", "ok"}});
+    expect_call_exact(w.host_calls("service.postresume").at(0), "service.postresume",
+                      {{"elid", id_text}, {"sok", "ok"}});
 }
 
 TEST_CASE("approver list: constructed addresses, IDN in punycode") {

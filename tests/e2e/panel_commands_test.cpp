@@ -57,9 +57,11 @@ TEST_CASE("setparam: a failure after a tariff change rolls the tariff back") {
     CHECK(error_type(r) == pmb::errtype::kMgrctl);
     REQUIRE(w.host_funcs() == Funcs{"service.postsetparam", "service.changepricelist.rollback",
                                     "runningoperation.edit"});
-    expect_call(w.host_calls("service.changepricelist.rollback").at(0),
-                "service.changepricelist.rollback",
-                {{"elid", std::to_string(order.item)}, {"sok", "ok"}});
+    expect_call_exact(w.host_calls("service.changepricelist.rollback").at(0),
+                      "service.changepricelist.rollback",
+                      {{"elid", std::to_string(order.item)}, {"sok", "ok"}});
+    expect_call_exact(w.host_calls("service.postsetparam").at(0), "service.postsetparam",
+                      {{"elid", std::to_string(order.item)}, {"sok", "ok"}});
     CHECK(w.host.item_row(order.item).pricelist == old_tariff);
 
     SUBCASE("without a tariff change nothing is rolled back") {

@@ -101,8 +101,12 @@ bool is_fault_record(const std::string& key) {
 std::vector<std::string> fault_fields(const Fault& fault) {
     if (fault.kind != Fault::Kind::kHang)
         return {fault_name(fault.kind), fault.func, fault.match};
-    return {"hang", fault.func, fault.match, hang_when_name(fault.when),
-            std::to_string(fault.seconds)};
+    return {"hang",
+            fault.func,
+            fault.match,
+            hang_when_name(fault.when),
+            std::to_string(fault.seconds),
+            std::to_string(fault.skip)};
 }
 
 Fault fault_from_fields(const std::vector<std::string>& fields) {
@@ -116,6 +120,7 @@ Fault fault_from_fields(const std::vector<std::string>& fields) {
         fault.kind = Fault::Kind::kHang;
         fault.when = fields.at(3) == "after" ? HangWhen::kAfter : HangWhen::kBefore;
         fault.seconds = std::stod(fields.at(4));
+        fault.skip = fields.size() > 5 ? std::stoi(fields[5]) : 0;
     }
     return fault;
 }
@@ -198,6 +203,22 @@ std::string fake_host_config_path(const std::string& root) {
 
 std::string mgrctl_calls_path(const std::string& root) {
     return root + "/var/mgrctl.calls";
+}
+
+std::string mgrctl_hangs_path(const std::string& root) {
+    return root + "/var/mgrctl.hangs";
+}
+
+std::string mgrctl_hang_matches_path(const std::string& root) {
+    return root + "/var/mgrctl.hang_matches";
+}
+
+std::string mgrctl_release_path(const std::string& root) {
+    return root + "/var/mgrctl.release";
+}
+
+const char* hang_when_name(HangWhen when) {
+    return when == HangWhen::kAfter ? "after" : "before";
 }
 
 FakeHostConfig load_fake_host_config(const std::string& root) {

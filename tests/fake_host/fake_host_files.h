@@ -44,6 +44,7 @@ struct Fault {
                         // (kRefuseParam: the name of the refused param)
     HangWhen when = HangWhen::kBefore;
     double seconds = 0;
+    int skip = 0;  // kHang: matching calls let through before the one held
 };
 
 struct FakeHostConfig {
@@ -53,6 +54,15 @@ struct FakeHostConfig {
 
 std::string fake_host_config_path(const std::string& root);
 std::string mgrctl_calls_path(const std::string& root);
+// One record (func, "before"|"after", pid) per hang, written as it starts: the event a test
+// waits for before a kill, since a hang before the call records nothing else.
+std::string mgrctl_hangs_path(const std::string& root);
+// One record per call a hang with a skip matched (its func, match and when): how the separate
+// mgrctl processes count the calls let through. Removed with the faults.
+std::string mgrctl_hang_matches_path(const std::string& root);
+// Present: every hang ends at once (a test holds a run, sees what it waits for, lets it go).
+std::string mgrctl_release_path(const std::string& root);
+const char* hang_when_name(HangWhen when);
 
 FakeHostConfig load_fake_host_config(const std::string& root);
 // Rewrites the whole file, faults included.

@@ -539,12 +539,16 @@ TEST_CASE("fault injection: a hang lets tests kill mid-call before or after the 
     CHECK(before.timed_out);
     CHECK(host.calls().empty());
     CHECK(host.item_status(item) == 1);
+    // the one trace of a hang before the call: the event a kill test waits for
+    CHECK(host.hangs_begun("service.postopen", HangWhen::kBefore) == 1);
+    CHECK(host.hangs_begun("service.postopen", HangWhen::kAfter) == 0);
 
     host.clear_faults();
     host.hang("service.postopen", elid, HangWhen::kAfter, 30);
     Child after = start_mgrctl(host, {"service.postopen", elid});
     CHECK(wait_until([&] { return host.item_status(item) == 2; }));
     CHECK(after.running());  // the effect is in, the reply is not out
+    CHECK(wait_until([&] { return host.hangs_begun("service.postopen", HangWhen::kAfter) == 1; }));
     after.signal_group(SIGKILL);
     after.wait();
     CHECK(host.calls().size() == 1);
@@ -556,6 +560,66 @@ TEST_CASE("fault injection: a hang lets tests kill mid-call before or after the 
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
     CHECK(contains(slow.out, "<ok/>"));
     CHECK(host.item_status(item) == 4);
+
+    // with a skip the first matching calls go through: the second is held
+    host.clear_faults();
+    host.hang("service.saveparam", "name=marker", HangWhen::kBefore, 30, 1);
+    CHECK(mgrctl(host, {"service.saveparam", elid, "name=other", "value=1"}).exit_code == 0);
+    CHECK(mgrctl(host, {"service.saveparam", elid, "name=marker", "value=1"}).exit_code == 0);
+    RunResult second =
+        mgrctl(host, {"service.saveparam", elid, "name=marker", "value=2"}, {}, kill_after);
+    CHECK(second.timed_out);
+    CHECK(host.item_param(item, "marker") == "1");
+    CHECK(host.hangs_begun("service.saveparam", HangWhen::kBefore) == 1);
+
+    // a held call goes on, and applies, once the test releases it
+    host.clear_faults();
+    host.hang("service.postopen", "", HangWhen::kBefore, 30);
+    Child held = start_mgrctl(host, {"service.postopen", elid});
+    REQUIRE(
+        wait_until([&] { return host.hangs_begun("service.postopen", HangWhen::kBefore) == 2; }));
+    CHECK(host.item_status(item) == 4);
+    host.release_hangs();
+    CHECK(held.wait() == 0);
+    CHECK(host.item_status(item) == 2);
+
+    // a held call killed: it never applies
+    host.clear_faults();
+    host.hang("service.postclose", "", HangWhen::kBefore, 30);
+    Child killed = start_mgrctl(host, {"service.postclose", elid});
+    REQUIRE(
+        wait_until([&] { return host.hangs_begun("service.postclose", HangWhen::kBefore) == 1; }));
+    host.kill_held_calls();
+    CHECK(killed.wait() == -SIGKILL);
+    CHECK(host.item_status(item) == 2);
+}
+
+TEST_CASE("fake mgrctl: changepricelist.rollback puts back the tariff before the change") {
+    HostSandbox host;
+    int item = first_item(host);
+    const int changed_to = host.item_row(item).pricelist;
+    const int before = host.add_pricelist("rollback-old", host.add_itemtype("rollback-type"));
+    host.set_item_lastpricelist(item, before);
+    int other = host.add_item(changed_to, 12, 1, 0);  // changed too, not rolled back
+    host.set_item_lastpricelist(other, before);
+    const std::string elid = "elid=" + std::to_string(item);
+    const std::string lastpricelist = "SELECT lastpricelist FROM item WHERE id = ?";
+
+    RunResult rolled = mgrctl(host, {"service.changepricelist.rollback", elid, "sok=ok"});
+    CHECK(contains(rolled.out, "<doc><ok/></doc>"));
+    CHECK(host.item_row(item).pricelist == before);
+    CHECK_FALSE(host.query_scalar(lastpricelist, {std::to_string(item)}));
+    CHECK(host.item_row(other).pricelist == changed_to);
+    CHECK(host.query_scalar(lastpricelist, {std::to_string(other)}) == std::to_string(before));
+    CHECK(host.calls().back().func == "service.changepricelist.rollback");
+
+    // the change is spent: a second rollback keeps the tariff it put back
+    RunResult again = mgrctl(host, {"service.changepricelist.rollback", elid, "sok=ok"});
+    CHECK(contains(again.out, "<doc><ok/></doc>"));
+    CHECK(host.item_row(item).pricelist == before);
+
+    RunResult missing = mgrctl(host, {"service.changepricelist.rollback", "elid=999999"});
+    CHECK(contains(missing.out, "<error type=\"missing\" object=\"item\" value=\"999999\""));
 }
 
 TEST_CASE("fault injection: a crashing mgrctl dies of SIGSEGV after half an answer") {

@@ -5,6 +5,7 @@
 // applies it to the sandbox database the way BILLmanager would, and answers with mgrctl's
 // `-o xml` output. Faults from R/fake_host.conf make it fail or hang on chosen calls.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -430,9 +431,32 @@ const Fault* find_fault(const FakeHostConfig& config, const MgrctlCall& call, Fa
     return nullptr;
 }
 
-void hang_if_asked(const FakeHostConfig& config, const MgrctlCall& call, HangWhen when) {
-    if (const Fault* hang = find_fault(config, call, Fault::Kind::kHang, when)) {
-        std::this_thread::sleep_for(std::chrono::duration<double>(hang->seconds));
+bool released(const std::string& root) {
+    return ::access(mgrctl_release_path(root).c_str(), F_OK) == 0;
+}
+
+// Whether a hang with a skip has let enough matching calls through: this call is counted.
+bool skipped_enough(const std::string& root, const Fault& hang) {
+    if (hang.skip == 0)
+        return true;
+    const std::vector<std::string> key = {hang.func, hang.match, hang_when_name(hang.when)};
+    append_record(mgrctl_hang_matches_path(root), key);
+    int matched = 0;
+    for (const auto& record : read_records(mgrctl_hang_matches_path(root)))
+        matched += record == key ? 1 : 0;
+    return matched > hang.skip;
+}
+
+void hang_if_asked(const std::string& root, const FakeHostConfig& config, const MgrctlCall& call,
+                   HangWhen when) {
+    const Fault* hang = find_fault(config, call, Fault::Kind::kHang, when);
+    if (hang && skipped_enough(root, *hang)) {
+        append_record(mgrctl_hangs_path(root),
+                      {call.func, hang_when_name(when), std::to_string(::getpid())});
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::duration<double>(hang->seconds);
+        while (std::chrono::steady_clock::now() < deadline && !released(root))
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
@@ -454,7 +478,7 @@ std::optional<std::string> from_environment(const std::string& variable) {
 std::string answer(const std::string& root, const std::vector<std::string>& argv) {
     FakeHostConfig config = load_fake_host_config(root);
     MgrctlCall call = interpret_mgrctl_argv(argv, from_environment);
-    hang_if_asked(config, call, HangWhen::kBefore);
+    hang_if_asked(root, config, call, HangWhen::kBefore);
     append_record(mgrctl_calls_path(root), call_record(argv, from_environment));
     std::string reply;
     if (find_fault(config, call, Fault::Kind::kUnknown)) {
@@ -472,7 +496,7 @@ std::string answer(const std::string& root, const std::vector<std::string>& argv
     } else {
         reply = dispatch(config, call, find_env_problem(argv, from_environment));
     }
-    hang_if_asked(config, call, HangWhen::kAfter);
+    hang_if_asked(root, config, call, HangWhen::kAfter);
     return reply;
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -579,6 +580,27 @@ std::vector<MgrctlCall> HostSandbox::calls() const {
     return calls;
 }
 
+int HostSandbox::hangs_begun(const std::string& func, HangWhen when) const {
+    int begun = 0;
+    for (const auto& record : read_records(mgrctl_hangs_path(root_)))
+        begun += record.at(0) == func && record.at(1) == hang_when_name(when) ? 1 : 0;
+    return begun;
+}
+
+void HostSandbox::kill_held_calls() {
+    for (const auto& record : read_records(mgrctl_hangs_path(root_))) {
+        const pid_t pid = static_cast<pid_t>(std::stol(record.at(2)));
+        // only a fake mgrctl: a pid of a call long gone may belong to another process now
+        if (read_file("/proc/" + record.at(2) + "/cmdline").find("fake_mgrctl") !=
+            std::string::npos)
+            ::kill(pid, SIGKILL);
+    }
+}
+
+void HostSandbox::release_hangs() {
+    write_file(mgrctl_release_path(root_), "");
+}
+
 void HostSandbox::clear_calls() {
     write_file(mgrctl_calls_path(root_), "");
 }
@@ -586,6 +608,7 @@ void HostSandbox::clear_calls() {
 void HostSandbox::add_fault(const Fault& fault) {
     config_.faults.push_back(fault);
     save_fake_host_config(root_, config_);
+    std::remove(mgrctl_release_path(root_).c_str());
 }
 
 void HostSandbox::fail(const std::string& func, const std::string& match) {
@@ -615,13 +638,15 @@ void HostSandbox::unknown_function(const std::string& func) {
 }
 
 void HostSandbox::hang(const std::string& func, const std::string& match, HangWhen when,
-                       double seconds) {
-    add_fault(Fault{Fault::Kind::kHang, func, match, when, seconds});
+                       double seconds, int skip) {
+    add_fault(Fault{Fault::Kind::kHang, func, match, when, seconds, skip});
 }
 
 void HostSandbox::clear_faults() {
     config_.faults.clear();
     save_fake_host_config(root_, config_);
+    std::remove(mgrctl_hang_matches_path(root_).c_str());
+    std::remove(mgrctl_release_path(root_).c_str());
 }
 
 }  // namespace pmtest

@@ -174,8 +174,18 @@ public:
     // Fault injection, read by fake_mgrctl on every call. `match` is "name=value" that the
     // call must carry, or just "name" (the call carries that param); empty: every call.
     void fail(const std::string& func, const std::string& match = "");
-    // Sleeps before (nothing applied or recorded yet) or after applying and recording.
-    void hang(const std::string& func, const std::string& match, HangWhen when, double seconds);
+    // Sleeps before (nothing applied or recorded yet) or after applying and recording; with a
+    // skip, only once that many matching calls went through.
+    void hang(const std::string& func, const std::string& match, HangWhen when, double seconds,
+              int skip = 0);
+    // How many hangs of func (at when) have begun: a hanging call is an event to wait for.
+    int hangs_begun(const std::string& func, HangWhen when) const;
+    // Ends every hang now and any begun later, until the next fault is set or cleared.
+    void release_hangs();
+    // Kills every fake mgrctl still held by a hang. The module runs mgrctl in a process group
+    // of its own, so a kill -9 of the module's group leaves it running: it would apply its
+    // call once the hang ends, long after the run it belonged to.
+    void kill_held_calls();
     // fake_mgrctl answers `func` as a panel that has no such function.
     void unknown_function(const std::string& func);
     // fake_mgrctl refuses `func` when it carries `param`: <error type="value" object=param>,
