@@ -1,8 +1,8 @@
-// A randomized soak: many certificate lives (open, syncs, issue, reissue, renewal, setparam,
-// close), with the faults the other suites prove one kind at a time mixed as a real install
-// meets them: upstream faults (a reply lost after commit on the paid calls among them),
-// kill -9 at events picked at random (a request held at the upstream before or after it is
-// applied, a panel write just made), two runs of one service at once, and BILLmanager's
+// A randomized soak: many certificate lives (open, the validation re-sends, syncs, issue,
+// reissue, renewal, setparam, close), with the faults the other suites prove one kind at a time
+// mixed as a real install meets them: upstream faults (a reply lost after commit on the paid calls
+// among them), kill -9 at events picked at random (a request held at the upstream before or after
+// it is applied, a panel write just made), two runs of one service at once, and BILLmanager's
 // retries of the same running operation. At the end every service is driven to a settled
 // state with the faults off, and the fake upstream's ledger is reconciled with the panel.
 //
@@ -40,6 +40,9 @@ constexpr int kAttempts = 8;   // BILLmanager's tries of one operation, staff re
 constexpr int kDisturbed = 3;  // the first tries meet faults; later ones a healed upstream
 // How long a hook holds a run at its kill point: the kill comes within a poll (50 ms) of it.
 constexpr int kHoldMs = 3000;
+// The upstream's re-send functions, configured (validation commands in the lives).
+constexpr const char* kResendConfig =
+    "DcvEmailFunction certificate.dcv.email\nDcvDnsFunction certificate.dcv.dns\n";
 
 int env_number(const char* name, int fallback) {
     const char* value = std::getenv(name);
@@ -48,6 +51,7 @@ int env_number(const char* name, int fallback) {
 
 struct Life {
     int item = 0;
+    std::string domain;  // its CN: where the validation commands send
     bool with_csr = true;
     bool opened = false;
     bool closed = false;
@@ -82,6 +86,10 @@ std::vector<std::string> funcs_of(const std::string& command) {
         return {"service.prolong", "certificate.edit"};
     if (command == "close")
         return {"certificate.delete", "certificate"};
+    if (command == "send_dv_email")
+        return {"certificate.dcv.email", "certificate.edit"};
+    if (command == "send_dv_dns")
+        return {"certificate.dcv.dns", "certificate.edit"};
     return {"certificate.edit", "certificate.file"};
 }
 
@@ -97,12 +105,18 @@ std::vector<std::string> writes_of(const std::string& command) {
         return {"service.postclose"};
     if (command == "setparam")
         return {"service.postsetparam"};
+    if (command == "send_dv_email")
+        return {"service.saveparam"};
     return {"certificate.save", "service.saveparam", "certificate.open"};
 }
 
 class Soak {
 public:
-    Soak(unsigned seed, int lives) : seed_(seed), lives_(lives), rng_(seed) {}
+    Soak(unsigned seed, int lives)
+        : seed_(seed), lives_(lives), rng_(seed), w_({{}, true, kResendConfig}) {
+        w_.upstream.set_shape("dcv_functions", true,
+                              {{"email", "certificate.dcv.email"}, {"dns", "certificate.dcv.dns"}});
+    }
 
     Tally run() {
         for (int i = 0; i < lives_; ++i)
@@ -129,6 +143,10 @@ private:
 
     std::vector<std::string> args(const std::string& command, const Life& life, int operation) {
         std::vector<std::string> a{"--command", command, "--item", std::to_string(life.item)};
+        if (command == "send_dv_email")
+            a.insert(a.end(), {"--emails", "hostmaster@" + life.domain});
+        if (command == "send_dv_dns")
+            a.insert(a.end(), {"--domain", life.domain});
         if (operation)
             a.insert(a.end(), {"--runningoperation", std::to_string(operation)});
         return a;
@@ -259,11 +277,15 @@ private:
     void live() {
         Life life;
         life.with_csr = chance(0.7);
-        life.item = w_.add_order({}).item;
+        const CertificateOrder order = w_.add_order({});
+        life.item = order.item;
+        life.domain = order.domains.at(0);
         if (!life.with_csr)
             w_.host.db().execute("DELETE FROM certificate WHERE item = ?",
                                  {std::to_string(life.item)});
         life.opened = operate(life, "open");
+        if (life.opened && chance(0.3))  // the client re-sends the validation before issue
+            operate(life, chance(0.5) ? "send_dv_email" : "send_dv_dns");
         if (life.opened && issue(life)) {
             life.first_expiry = upstream_expiry(life);
             if (chance(0.6) && operate(life, "reopen")) {

@@ -71,10 +71,6 @@ void write_all(int fd, const std::string& data, const std::string& path) {
     }
 }
 
-const char* hang_when_name(HangWhen when) {
-    return when == HangWhen::kAfter ? "after" : "before";
-}
-
 // The record name of each kind of fault but kHang, which carries more fields.
 const std::pair<Fault::Kind, const char*> kFaultNames[] = {
     {Fault::Kind::kFail, "fail"},
