@@ -591,8 +591,10 @@ void HostSandbox::kill_held_calls() {
     for (const auto& record : read_records(mgrctl_hangs_path(root_))) {
         const pid_t pid = static_cast<pid_t>(std::stol(record.at(2)));
         // only a fake mgrctl: a pid of a call long gone may belong to another process now
-        if (read_file("/proc/" + record.at(2) + "/cmdline").find("fake_mgrctl") !=
-            std::string::npos)
+        // (its executable, not its argv: sbin/mgrctl is a symlink to fake_mgrctl)
+        std::error_code gone;
+        const auto exe = std::filesystem::read_symlink("/proc/" + record.at(2) + "/exe", gone);
+        if (!gone && exe.filename().string().find("fake_mgrctl") != std::string::npos)
             ::kill(pid, SIGKILL);
     }
 }
