@@ -30,7 +30,7 @@ using namespace pmtest;
 namespace {
 
 #ifdef __SANITIZE_ADDRESS__
-constexpr int kDefaultLives = 40;  // a SIGKILLed process reports nothing to ASan anyway
+constexpr int kDefaultLives = 16;  // a SIGKILLed process reports nothing to ASan anyway
 #else
 constexpr int kDefaultLives = 200;
 #endif

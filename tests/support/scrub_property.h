@@ -159,19 +159,26 @@ inline Readings readings_at(std::string_view text, size_t at) {
 }
 
 // Whether the text from `at` decodes, one reading after another, to secret[matched..].
-inline bool decodes_from(std::string_view text, size_t at, std::string_view secret,
-                         size_t matched) {
+// Two readings per position would make this exponential (a '%' of the secret against "%25"
+// in the text); `failed` remembers each (at, matched) already known not to decode, so every
+// pair is tried once: O(text size x secret size).
+inline bool decodes_from(std::string_view text, size_t at, std::string_view secret, size_t matched,
+                         std::vector<bool>& failed) {
     if (matched == secret.size())
         return true;
     if (at >= text.size())
+        return false;
+    const size_t state = at * secret.size() + matched;
+    if (failed[state])
         return false;
     const Readings r = readings_at(text, at);
     for (int i = 0; i < r.count; ++i) {
         const Token& t = r.items[i];
         if (secret.compare(matched, t.size, t.bytes, t.size) == 0 &&
-            decodes_from(text, t.end, secret, matched + t.size))
+            decodes_from(text, t.end, secret, matched + t.size, failed))
             return true;
     }
+    failed[state] = true;
     return false;
 }
 
@@ -200,10 +207,12 @@ inline std::vector<std::string_view> unmasked_pieces(std::string_view out) {
 inline std::optional<size_t> surviving_at(std::string_view text, std::string_view secret) {
     if (secret.empty())
         return std::nullopt;
-    for (std::string_view piece : unmasked_pieces(text))
+    for (std::string_view piece : unmasked_pieces(text)) {
+        std::vector<bool> failed(piece.size() * secret.size());
         for (size_t at = 0; at < piece.size(); ++at)
-            if (decodes_from(piece, at, secret, 0))
+            if (decodes_from(piece, at, secret, 0, failed))
                 return static_cast<size_t>(piece.data() - text.data()) + at;
+    }
     return std::nullopt;
 }
 
