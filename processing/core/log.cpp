@@ -96,6 +96,7 @@ LogLevel parse_log_level(const std::string& name) {
 void Log::open(const std::string& path, LogLevel level) {
     state().path = path;
     state().level = level;
+    state().warned_unwritable = false;  // once per log: another file deserves its own warning
 }
 
 bool Log::enabled(LogLevel level) {

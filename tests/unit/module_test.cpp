@@ -105,6 +105,45 @@ TEST_CASE("command line: bad ids are clear errors") {
                          "--item must be a positive number", Error);
 }
 
+TEST_CASE("command line: a malformed one is a value error naming the option") {
+    struct Case {
+        const char* name;
+        std::vector<const char*> argv;
+        const char* option;
+    };
+    const std::vector<Case> cases = {
+        {"an option without its value", {"--command", "open", "--item"}, "item"},
+        {"an option given twice", {"--command", "open", "--item", "1", "--item", "2"}, "item"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        try {
+            parse(c.argv);
+            FAIL("no error");
+        } catch (const Error& e) {
+            CHECK(e.type() == errtype::kValue);
+            CHECK(e.object() == "command line");
+            CHECK(e.message().rfind("bad command line: ", 0) == 0);
+            CHECK(e.message().find(c.option) != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("command line: --help names every option and where the BILLmanager root is") {
+    const std::string usage = Args::usage();
+    CHECK(usage.rfind("usage: pmbillmgrssl --command COMMAND [options]\n", 0) == 0);
+    for (const char* option :
+         {"--command", "--subcommand", "--item", "--module", "--runningoperation", "--id",
+          "--itemtype", "--intname", "--domain", "--emails", "--searchstring", "--param", "--value",
+          "--lang", "--level", "--addon", "--help", "--version"}) {
+        CAPTURE(option);
+        CHECK(usage.find(option) != std::string::npos);
+    }
+    CHECK(usage.find(std::string("$") + MgrRoot::kEnvVariable) != std::string::npos);
+    CHECK(usage.find(MgrRoot::kDefaultDir) != std::string::npos);
+    CHECK(usage.find("etc/pmbillmgrssl.conf") != std::string::npos);
+}
+
 TEST_CASE("unknown command: unsupported error naming it, exit 1") {
     Output o = run_module(parse({"--command", "transfer", "--item", "1"}));
     CHECK(o.code == 1);
