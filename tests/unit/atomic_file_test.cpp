@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Files left in a folder besides the ones named: an uncommitted write leaves no temporary.
+// The names in a folder, sorted: compared before and after, they show no temporary left.
 std::vector<std::string> names_in(const std::string& folder) {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(folder))
